@@ -1,0 +1,50 @@
+# Kontakt CRM. `make run` serves the app with demo data; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run test lint translations compile-translations upgrade demo clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled catalogs are built from the .po sources, never edited or committed.
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+compile-translations: $(COMPILED)
+
+upgrade: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+demo: upgrade
+	$(FLASK) crm seed-demo --if-empty
+
+run: compile-translations demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+# Extract messages from the code, merge them into each catalog, compile.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o app/translations/messages.pot app
+	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
+	$(MAKE) compile-translations
+
+clean:
+	rm -rf $(VENV) instance/kontakt.db $(COMPILED)

@@ -1,0 +1,113 @@
+"""Kontakt CRM: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import tenancy
+from app.config import load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _init_request_hooks(app)
+    _init_templates(app)
+
+    from app.auth import bp as auth_bp
+    from app.cli import crm
+    from app.health import bp as health_bp
+    from app.views import init_admin
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.cli.add_command(crm)
+    init_admin(app)
+    _init_error_pages(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - registers every model with the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    tenancy.install()
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def scope_to_tenant() -> None:
+        # Threads are reused between requests: always start from no tenant.
+        tenancy.set_current_tenant(None)
+        if current_user.is_authenticated:
+            tenancy.set_current_tenant(current_user.tenant_id)
+
+    @app.teardown_request
+    def end_request(_exc: BaseException | None) -> None:
+        tenancy.set_current_tenant(None)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["decimal"] = format_decimal
+
+    @app.context_processor
+    def inject_language() -> dict[str, Any]:
+        return {
+            "current_language": str(get_locale() or "en"),
+            "language_names": LANGUAGE_NAMES,
+        }
+
+
+def _init_error_pages(app: Flask) -> None:
+    messages = {
+        403: lambda: _("You do not have access to this page."),
+        404: lambda: _("The page was not found."),
+        429: lambda: _("Too many attempts. Please wait a minute and try again."),
+        500: lambda: _("Something went wrong. Please try again."),
+    }
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith(("/api/", "/healthz", "/intake/")):
+            return jsonify(error=messages[code]()), code
+        return render_template("kontakt/error.html", code=code, message=messages[code]()), code
+
+    for code in messages:
+        app.register_error_handler(code, render_error)
+

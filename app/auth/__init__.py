@@ -1,0 +1,5 @@
+"""Login, logout and the language switch."""
+
+from app.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,117 @@
+"""Language choice, and translations for form validation messages.
+
+The locale comes from, in order: the user's own choice, the session (set by
+/language/<code>), the tenant's default language, the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from babel import support
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale, get_translations, ngettext
+from flask_login import current_user
+from wtforms.i18n import messages_path
+
+SESSION_KEY = "language"
+
+
+def available_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = available_languages()
+    user = current_user if has_request_context() else None
+    logged_in = user is not None and user.is_authenticated
+    if logged_in and user.language in languages:
+        return user.language
+    if session.get(SESSION_KEY) in languages:
+        return session[SESSION_KEY]
+    if logged_in and user.tenant is not None and user.tenant.default_language in languages:
+        return user.tenant.default_language
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark only"
+    """Mark a string for extraction without translating it here."""
+    return message
+
+
+# WTForms ships no Danish catalog; these of its messages are translated in our own
+# catalogs, and FormTranslations prefers ours over WTForms' own.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Invalid input."),
+    N_("Invalid email address."),
+    N_("Invalid URL."),
+    N_("Not a valid choice."),
+    N_("Not a valid date value."),
+    N_("Not a valid datetime value."),
+    N_("Not a valid time value."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid float value."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Invalid value, must be one of: %(values)s."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("The CSRF token is missing."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF tokens do not match."),
+)
+
+
+def _extract_plural_messages() -> None:  # pragma: no cover - never called
+    """Only for pybabel: marks WTForms' plural messages for our catalogs."""
+    ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    )
+    ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    )
+
+
+def _wtforms_catalog() -> support.NullTranslations:
+    cached = getattr(request, "_wtforms_translations", None)
+    if cached is None:
+        cached = support.Translations.load(messages_path(), [get_locale()], domain="wtforms")
+        request._wtforms_translations = cached
+    return cached
+
+
+class FormTranslations:
+    """WTForms translations object: our catalog first, then WTForms' own."""
+
+    def gettext(self, string: str) -> str:
+        if not has_request_context():
+            return string
+        ours = get_translations().ugettext(string)
+        return ours if ours != string else _wtforms_catalog().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if not has_request_context():
+            return singular if n == 1 else plural
+        ours = get_translations().ungettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return _wtforms_catalog().ungettext(singular, plural, n)
+
+
+form_translations = FormTranslations()
+
+
+# Each language named in itself, as language switchers do.
+LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "pl": "Polski", "en": "English"}

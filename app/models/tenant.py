@@ -1,0 +1,37 @@
+"""A tenant: one customer organisation of the deployment, owning all its records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import Timestamped
+
+# Every per-tenant setting with its default; read through Tenant.setting().
+DEFAULT_SETTINGS: dict[str, Any] = {}
+
+
+class Tenant(Timestamped, db.Model):
+    __tablename__ = "tenant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
+    default_language: Mapped[str] = mapped_column(String(5), nullable=False, default="en")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        MutableDict.as_mutable(JSON), nullable=False, default=dict
+    )
+
+    def setting(self, key: str) -> Any:
+        """The tenant's value for a setting, or the product default."""
+        if key not in DEFAULT_SETTINGS:
+            raise KeyError(key)
+        return (self.settings or {}).get(key, DEFAULT_SETTINGS[key])
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,75 @@
+"""Users log in with an e-mail unique across the deployment (the login form asks for no
+tenant). A user without a tenant is a platform operator, who manages tenants."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+from sqlalchemy import Boolean, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import Timestamped
+from app.models.tenant import Tenant
+from app.tenancy import TenantOptional
+
+ROLE_ADMIN = "admin"
+ROLE_USER = "user"
+ROLES = (ROLE_ADMIN, ROLE_USER)
+# scrypt is werkzeug's strongest built-in hasher (memory-hard); PASSWORD_HASH_METHOD
+# may name a cheaper one where speed matters more than strength (the test suite).
+DEFAULT_PASSWORD_METHOD = "scrypt"
+
+
+class User(TenantOptional, Timestamped, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    role: Mapped[str] = mapped_column(String(10), nullable=False, default=ROLE_USER)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+
+    tenant: Mapped[Tenant | None] = relationship(lazy="joined")
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active) and (self.tenant is None or self.tenant.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.tenant_id is None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.tenant_id is not None and self.role == ROLE_ADMIN
+
+    def set_password(self, password: str) -> None:
+        method = DEFAULT_PASSWORD_METHOD
+        if has_app_context():
+            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+# Case-insensitive uniqueness, enforced by the database and not only by forms.
+Index("uq_user_account_email_lower", func.lower(User.email), unique=True)

@@ -1,0 +1,1 @@
+"""Business rules, called alike by views, the API and the CLI."""

@@ -1,0 +1,119 @@
+"""What every admin screen shares: who may open it, translated forms, and safe defaults."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import format_date, format_datetime, gettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.forms import TranslatedAdminForm
+from app.services.errors import ServiceError
+
+LOCALE_FORMATTERS = {
+    **typefmt.BASE_FORMATTERS,
+    date: lambda view, value, name: format_date(value),
+    datetime: lambda view, value, name: format_datetime(value, "short"),
+    bool: typefmt.bool_formatter,
+}
+
+# Who may open a view: any member of a tenant, its administrators, or the platform operator.
+MEMBER = "member"
+ADMIN = "admin"
+OPERATOR = "operator"
+
+
+def user_has_access(access: str) -> bool:
+    user = current_user
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if access == OPERATOR:
+        return user.is_operator
+    if user.is_operator:
+        return False
+    return access == MEMBER or user.is_admin
+
+
+class AccessMixin:
+    """Login required everywhere; a logged-in user without the right gets 403."""
+
+    access: str = MEMBER
+
+    def is_accessible(self) -> bool:
+        return user_has_access(self.access)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+
+class SecureBaseView(AccessMixin, BaseView):
+    pass
+
+
+class SecureIndexView(AccessMixin, AdminIndexView):
+    """The dashboard: open to every logged-in user, operator included."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.is_active
+
+
+class SecureModelView(AccessMixin, ModelView):
+    """Base of all model screens. Tenant scoping is not done here: the session does it."""
+
+    form_base_class = TranslatedAdminForm
+    page_size = 20
+    can_view_details = True
+    can_set_page_size = True
+    column_type_formatters = LOCALE_FORMATTERS
+    column_type_formatters_detail = LOCALE_FORMATTERS
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, ServiceError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(gettext("This record conflicts with an existing one."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def validate_form(self, form) -> bool:
+        """Form validation, then the service's own checks shown next to their fields."""
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "edited_obj"):  # delete and action forms
+            return True
+        try:
+            self.check_form(form)
+        except ServiceError as exc:
+            if exc.field and hasattr(form, exc.field):
+                getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
+            else:
+                flash(str(exc), "error")
+            return False
+        return True
+
+    def check_form(self, form) -> None:
+        """Raise ServiceError for input the business rules refuse (override).
+        ``form.edited_obj`` is the record being edited, None on create."""
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.edited_obj = None
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form.edited_obj = obj
+        return form
+
+    def __init__(self, model, name=None, category=None, endpoint=None, url=None, **kwargs):
+        super().__init__(model, db, name=name, category=category,
+                         endpoint=endpoint, url=url, **kwargs)
