@@ -21,7 +21,12 @@ def available_languages() -> tuple[str, ...]:
 
 def select_locale() -> str:
     languages = available_languages()
-    user = current_user if has_request_context() else None
+    if not has_request_context():  # CLI and jobs: the language of the tenant at work
+        from app.services.settings import current_tenant
+
+        tenant = current_tenant()
+        return tenant.default_language if tenant is not None else "en"
+    user = current_user
     logged_in = user is not None and user.is_authenticated
     if logged_in and user.language in languages:
         return user.language

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+from contextlib import contextmanager
 from types import SimpleNamespace as Ref
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db
@@ -143,6 +144,21 @@ def operator():
                                 full_name="Operator")
     db.session.commit()
     return Ref(id=user.id, email=user.email)
+
+
+@contextmanager
+def count_queries():
+    """Collect the SQL statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def login(client, email: str, password: str = "secret-pass", **extra):

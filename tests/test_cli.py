@@ -1,3 +1,5 @@
+import contextvars
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -40,3 +42,26 @@ def test_seed_demo_creates_the_documented_logins(app, client):
         client.post("/logout")
     again = runner.invoke(args=["crm", "seed-demo", "--if-empty"])
     assert "not empty" in again.output
+
+
+def test_seed_demo_fills_contacts_per_tenant(app):
+    from app.models import Contact, Organisation, Tag
+    from app.tenancy import tenant_context
+
+    # as from a shell: no request context around the command
+    result = contextvars.Context().run(
+        app.test_cli_runner().invoke, args=["crm", "seed-demo", "--contacts", "30"])
+    assert result.exit_code == 0, result.output
+    with all_tenants():
+        tenants = {t.slug: t.id for t in db.session.scalars(select(Tenant))}
+    for slug, private_name in (("nordisk", "Privatkunder"), ("polska", "Klienci prywatni")):
+        with tenant_context(tenants[slug]):
+            contacts = db.session.scalars(select(Contact)).all()
+            assert len(contacts) == 30
+            assert any(len(c.employments) > 1 for c in contacts)  # past jobs kept
+            assert any(c.consent_email and c.consent_email_source for c in contacts)
+            assert db.session.scalar(select(Tag.id).limit(1))
+            private = db.session.scalar(
+                select(Organisation).where(Organisation.is_private_customers.is_(True)))
+            assert private.name == private_name
+        db.session.remove()

@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, String
-from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.base import Timestamped
 
+TERM_CONTACT = "contact"
+TERM_CUSTOMER = "customer"
+
 # Every per-tenant setting with its default; read through Tenant.setting().
-DEFAULT_SETTINGS: dict[str, Any] = {}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "contact_term": TERM_CONTACT,  # are persons called contacts or customers (A2)
+    "users_edit_contacts": True,  # may ordinary users create/edit/delete contacts (A3)
+    "users_edit_organisations": True,  # … and organisations (A3)
+    "unique_contact_id": False,  # contacts get a customer number (A4)
+    "email_required": True,  # a contact must have an e-mail address (B2)
+}
 
 
 class Tenant(Timestamped, db.Model):
@@ -23,9 +31,7 @@ class Tenant(Timestamped, db.Model):
     slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
     default_language: Mapped[str] = mapped_column(String(5), nullable=False, default="en")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    settings: Mapped[dict[str, Any]] = mapped_column(
-        MutableDict.as_mutable(JSON), nullable=False, default=dict
-    )
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
     def setting(self, key: str) -> Any:
         """The tenant's value for a setting, or the product default."""

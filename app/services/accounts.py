@@ -36,10 +36,12 @@ def email_taken(email: str, exclude_user_id: int | None = None) -> bool:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (never says which part failed)."""
-    user = db.session.execute(
-        select(User).where(func.lower(User.email) == normalise_email(email))
-    ).scalar_one_or_none()
+    """The active user with these credentials, or None (never says which part failed).
+    Looked up across tenants: the e-mail alone identifies a user."""
+    with all_tenants():
+        user = db.session.execute(
+            select(User).where(func.lower(User.email) == normalise_email(email))
+        ).scalar_one_or_none()
     if user is None or not user.check_password(password) or not user.is_active:
         return None
     return user

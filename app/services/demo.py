@@ -1,13 +1,12 @@
-"""The demo tenants: two, so that tenant isolation can be seen.
-
-Each area of the product adds its demo records through DEMO_FILLERS, called with the
-tenant and the Faker locale inside that tenant's context."""
+"""The demo tenants: two, so that tenant isolation can be seen. Each area of the
+product adds its demo records through a filler called inside the tenant's context."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import refresh
 from sqlalchemy import select
 
 from app.extensions import db
@@ -44,8 +43,11 @@ DEMO_TENANTS = (
 )
 DEMO_OPERATOR = DemoUser("operator@kontakt.example", "demo-operator", "Platform Operator", "")
 
-# Areas register functions (tenant, faker_locale, contacts) -> None that add demo data.
-DEMO_FILLERS: list[Callable[[Tenant, str, int], None]] = []
+def _fillers() -> list[Callable[[Tenant, str, int], None]]:
+    """Each area's demo data, in dependency order: (tenant, faker_locale, contacts)."""
+    from app.services.demo_contacts import fill_contacts
+
+    return [fill_contacts]
 
 
 def database_is_empty() -> bool:
@@ -70,7 +72,8 @@ def seed_demo(contacts: int = 50) -> list[str]:
             accounts.create_user(user.email, user.password, tenant=tenant,
                                  full_name=user.full_name, role=user.role)
         with tenant_context(tenant.id):
-            for fill in DEMO_FILLERS:
+            refresh()  # texts created now are in this tenant's language
+            for fill in _fillers():
                 fill(tenant, spec.faker_locale, contacts)
         db.session.commit()
         report.append(f"{spec.slug}: created")

@@ -7,13 +7,17 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from app.models import Tenant, User
+from app.models import AuditEntry, Contact, Organisation, Tag, Tenant, User
+from app.services.terms import lazy_term
+from app.views.contacts import ContactView
 from app.views.dashboard import DashboardView
+from app.views.organisations import AuditView, OrganisationView, TagView
+from app.views.settings import SettingsView
 from app.views.tenants import TenantView
 from app.views.users import UserView
 
-# Menu categories, in menu order.
-CONTACTS = _l("Contacts")
+# Menu categories, in menu order. Persons are "Contacts" or "Customers" by tenant (A2).
+CONTACTS = lazy_term("plural")
 ADMINISTRATION = _l("Administration")
 PLATFORM = _l("Platform")
 
@@ -31,5 +35,14 @@ def init_admin(app: Flask) -> Admin:
 
 
 def register_views(admin: Admin) -> None:
+    admin.add_view(ContactView(Contact, name=lazy_term("plural"), category=CONTACTS,
+                               endpoint="contact"))
+    admin.add_view(OrganisationView(Organisation, name=_l("Organisations"), category=CONTACTS,
+                                    endpoint="organisation"))
+    admin.add_view(TagView(Tag, name=_l("Tags"), category=CONTACTS, endpoint="tag"))
+    admin.add_view(SettingsView(name=_l("Settings"), category=ADMINISTRATION,
+                                endpoint="settings", url="/admin/settings"))
+    admin.add_view(AuditView(AuditEntry, name=_l("Change history"), category=ADMINISTRATION,
+                             endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
     admin.add_view(TenantView(Tenant, name=_l("Tenants"), category=PLATFORM, endpoint="tenant"))

@@ -104,6 +104,16 @@ class SecureModelView(AccessMixin, ModelView):
         """Raise ServiceError for input the business rules refuse (override).
         ``form.edited_obj`` is the record being edited, None on create."""
 
+    def _get_filter_groups(self):
+        """Filter choices computed per request: they are the current tenant's data."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                options = self._filters[item["index"]].options
+                if callable(options):
+                    item["options"] = [(key, str(label)) for key, label in options()]
+        return groups
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         form.edited_obj = None

@@ -1,0 +1,143 @@
+"""Every create, update and delete of an audited model is recorded once, here.
+
+Models opt in with the :class:`Audited` mixin. After each flush the session's new,
+changed and deleted audited objects are written to ``audit_entry`` with the current
+user, and per field the old and new value. Values named in ``__audit_masked__`` are
+stored masked; relationships named in ``__audit_relations__`` (e.g. tags) are
+recorded as the list of their labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+NOT_AUDITED = frozenset({"id", "tenant_id", "created_at", "updated_at"})
+
+
+class Audited:
+    __audit_masked__: frozenset[str] = frozenset()
+    __audit_relations__: tuple[str, ...] = ()
+
+
+def _mask(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    from app.services.identifiers import mask_national_id
+
+    return mask_national_id(str(value))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list):
+        return value
+    return str(value)
+
+
+def _value(obj: Audited, key: str, value: Any) -> Any:
+    return _mask(value) if key in obj.__audit_masked__ else _plain(value)
+
+
+def _labels(items) -> list[str]:
+    return sorted(str(item) for item in items or ())
+
+
+def _snapshot(obj: Audited) -> dict[str, list]:
+    """All values of a created or deleted record, as [old, new] pairs."""
+    state = inspect(obj)
+    changes: dict[str, list] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in NOT_AUDITED:
+            continue
+        value = _value(obj, attr.key, state.dict.get(attr.key))
+        if value not in (None, "", False):
+            changes[attr.key] = [None, value]
+    for key in obj.__audit_relations__:
+        labels = _labels(state.dict.get(key) or [])
+        if labels:
+            changes[key] = [None, labels]
+    return changes
+
+
+def _differences(obj: Audited) -> dict[str, list]:
+    state = inspect(obj)
+    changes: dict[str, list] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in NOT_AUDITED:
+            continue
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        old = _value(obj, attr.key, history.deleted[0] if history.deleted else None)
+        new = _value(obj, attr.key, history.added[0] if history.added else None)
+        if old != new:
+            changes[attr.key] = [old, new]
+    for key in obj.__audit_relations__:
+        history = state.attrs[key].history
+        if history.has_changes():
+            now = _labels(state.attrs[key].value)
+            before = sorted(set(now) - set(_labels(history.added)) | set(_labels(history.deleted)))
+            if before != now:
+                changes[key] = [before, now]
+    return changes
+
+
+def _current_user_id() -> int | None:
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    return current_user.id if current_user.is_authenticated else None
+
+
+# Extra change sources (e.g. configurable fields) can register here: obj -> changes.
+EXTRA_DIFFERS: list[Callable[[Audited], dict[str, list]]] = []
+
+
+def _record(session: Session, _flush_context) -> None:
+    from app.models.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE, AuditEntry
+
+    user_id = _current_user_id()
+    rows = []
+    for action, objects in ((ACTION_CREATE, session.new), (ACTION_UPDATE, session.dirty),
+                            (ACTION_DELETE, session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, Audited):
+                continue
+            if action == ACTION_UPDATE:
+                changes = _differences(obj)
+                for differ in EXTRA_DIFFERS:
+                    changes.update(differ(obj))
+                if not changes:
+                    continue
+            else:
+                changes = _snapshot(obj)
+            rows.append({
+                "tenant_id": obj.tenant_id, "user_id": user_id,
+                "entity": obj.__tablename__, "record_id": obj.id,
+                "action": action, "changes": changes,
+            })
+    if rows:
+        from app.models.base import utcnow
+
+        now = utcnow()
+        session.connection().execute(
+            insert(AuditEntry.__table__), [{**row, "created_at": now} for row in rows]
+        )
+
+
+def install(session_class: type[Session] = Session) -> None:
+    if not event.contains(session_class, "after_flush", _record):
+        event.listen(session_class, "after_flush", _record)

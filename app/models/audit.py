@@ -1,0 +1,41 @@
+"""The change history: one row per create, update or delete of an audited record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.user import User
+from app.tenancy import TenantScoped
+
+ACTION_CREATE = "create"
+ACTION_UPDATE = "update"
+ACTION_DELETE = "delete"
+
+
+class AuditEntry(TenantScoped, db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    entity: Mapped[str] = mapped_column(String(50), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)
+    # {field: [old, new]} — values as shown to people, sensitive ones masked
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
+Index("ix_audit_entry_record", AuditEntry.tenant_id, AuditEntry.entity, AuditEntry.record_id)
+Index("ix_audit_entry_tenant_created", AuditEntry.tenant_id, AuditEntry.created_at)

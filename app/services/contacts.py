@@ -1,0 +1,213 @@
+"""Contact rules (B2–B8, A4): required fields, unique e-mail, validated identifiers,
+contact types with their organisations, customer numbers and likely duplicates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.models import Contact, Employment, User
+from app.models.contact import KIND_COMPANY, KIND_PRIVATE
+from app.services import counters, identifiers, organisations
+from app.services.errors import ServiceError
+from app.services.settings import setting
+from app.services.terms import term
+
+CUSTOMER_NUMBER_SEQUENCE = "customer_number"
+
+
+def prepare(contact: Contact, *, is_new: bool, as_private: bool = False) -> None:
+    """Normalise and validate a contact before it is saved; raise ServiceError."""
+    with db.session.no_autoflush:  # checks must not see the unsaved contact itself
+        _prepare(contact, is_new=is_new, as_private=as_private)
+
+
+def _prepare(contact: Contact, *, is_new: bool, as_private: bool) -> None:
+    _normalise(contact)
+    _require_names(contact)
+    _check_email(contact)
+    if as_private:
+        contact.kind = KIND_PRIVATE
+    _apply_kind(contact)
+    _check_employments(contact)
+    if is_new:
+        if contact.responsible_user is None and _current_user_id() is not None:
+            contact.responsible_user = db.session.get(User, _current_user_id())  # B8
+        if setting("unique_contact_id") and contact.customer_number is None:
+            contact.customer_number = counters.next_value(CUSTOMER_NUMBER_SEQUENCE)
+
+
+def _current_user_id() -> int | None:
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+def _normalise(contact: Contact) -> None:
+    contact.first_name = (contact.first_name or "").strip()
+    contact.last_name = (contact.last_name or "").strip()
+    contact.email = (contact.email or "").strip() or None
+    region = contact.country or contact.national_id_country
+    contact.phone = identifiers.normalise_phone(contact.phone, region, field="phone")
+    contact.mobile = identifiers.normalise_phone(contact.mobile, region, field="mobile")
+    contact.national_id = identifiers.normalise_national_id(
+        contact.national_id, contact.national_id_country
+    )
+    if contact.national_id and contact.birth_date is None:
+        contact.birth_date = identifiers.birth_date_from_national_id(
+            contact.national_id, contact.national_id_country
+        )
+    contact.website = identifiers.normalise_website(contact.website)
+
+
+def _require_names(contact: Contact) -> None:
+    for field in ("first_name", "last_name"):
+        if not getattr(contact, field):
+            raise ServiceError(_l("This field is required."), field=field)
+    if setting("email_required") and not contact.email:
+        raise ServiceError(_l("This field is required."), field="email")
+
+
+def _check_email(contact: Contact) -> None:
+    if contact.email and email_in_use(contact.email, exclude_id=contact.id):
+        raise ServiceError(term("duplicate_email"), field="email")
+
+
+def email_in_use(email: str, exclude_id: int | None = None) -> bool:
+    query = select(Contact.id).where(func.lower(Contact.email) == email.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Contact.id != exclude_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _apply_kind(contact: Contact) -> None:
+    """A private contact belongs to the private-customers organisation (and only it)."""
+    private_org = organisations.private_customers()
+    if contact.kind == KIND_PRIVATE:
+        if not any(organisations.is_organisation(e, private_org) for e in contact.employments):
+            contact.employments.append(Employment(organisation=private_org, is_primary=True))
+        return
+    for employment in list(contact.employments):
+        if organisations.is_organisation(employment, private_org) and employment.end_date is None:
+            employment.end_date = date.today()
+
+
+def _check_employments(contact: Contact) -> None:
+    current = [e for e in contact.employments if e.is_current]
+    if contact.kind == KIND_COMPANY and not current:
+        raise ServiceError(
+            _l("A company contact needs at least one current employment."),
+            field="employments",
+        )
+    for employment in contact.employments:
+        if employment.start_date and employment.end_date and (
+                employment.end_date < employment.start_date):
+            raise ServiceError(_l("An employment cannot end before it starts."),
+                               field="employments")
+    primaries = [e for e in current if e.is_primary]
+    if len(primaries) > 1:
+        raise ServiceError(_l("Only one current employment can be the primary one."),
+                           field="employments")
+    if current and not primaries:
+        current[0].is_primary = True
+    if not setting("email_required"):
+        _check_unique_name_in_organisations(contact, current)
+
+
+def _check_unique_name_in_organisations(contact: Contact, current: list[Employment]) -> None:
+    """Without required e-mail, first + last name identify a person within a company."""
+    organisation_ids = {e.organisation_id or e.organisation.id for e in current
+                        if not e.organisation.is_private_customers}
+    if not organisation_ids:
+        return
+    query = (
+        select(Contact.id)
+        .join(Employment, Employment.contact_id == Contact.id)
+        .where(
+            Employment.organisation_id.in_(organisation_ids),
+            or_(Employment.end_date.is_(None), Employment.end_date >= date.today()),
+            func.lower(Contact.first_name) == contact.first_name.lower(),
+            func.lower(Contact.last_name) == contact.last_name.lower(),
+        )
+    )
+    if contact.id is not None:
+        query = query.where(Contact.id != contact.id)
+    if db.session.execute(query.limit(1)).first() is not None:
+        raise ServiceError(
+            _l("A person with this name already works for this organisation."),
+            field="last_name",
+        )
+
+
+def likely_duplicates(contact: Contact, limit: int = 5) -> list[Contact]:
+    """Contacts with the same name, the same e-mail or the same phone (seed 002)."""
+    conditions = [
+        (func.lower(Contact.first_name) == (contact.first_name or "").strip().lower())
+        & (func.lower(Contact.last_name) == (contact.last_name or "").strip().lower())
+    ]
+    if contact.email:
+        conditions.append(func.lower(Contact.email) == contact.email.strip().lower())
+    for number in (contact.phone, contact.mobile):
+        if number:
+            conditions.append(or_(Contact.phone == number, Contact.mobile == number))
+    query = select(Contact).where(or_(*conditions)).order_by(Contact.last_name).limit(limit)
+    if contact.id is not None:
+        query = query.where(Contact.id != contact.id)
+    return list(db.session.scalars(query))
+
+
+def likely_duplicates_of(first_name, last_name, email, phone, mobile, country) -> list[Contact]:
+    """Likely duplicates of a contact not yet saved, from what the form holds."""
+    probe = Contact(first_name=first_name or "", last_name=last_name or "", email=email)
+    for attr, raw in (("phone", phone), ("mobile", mobile)):
+        try:
+            setattr(probe, attr, identifiers.normalise_phone(raw, country))
+        except ServiceError:
+            setattr(probe, attr, None)  # the form reports the bad number itself
+    return likely_duplicates(probe)
+
+
+def raise_likely_duplicates() -> None:
+    raise ServiceError(term("likely_duplicates"))
+
+
+def ensure_deletable(contact: Contact) -> None:
+    """Hook for later rules (cases, activities) that forbid deleting a contact."""
+
+
+PHONE_SEARCH = re.compile(r"^\+?[\d\s\-()]{4,}$")
+
+
+def search_condition(search: str):
+    """B11: every word must match a first or last name (whole or part), an e-mail, a
+    customer number; a phone number is matched on its digits, however it is typed."""
+    search = (search or "").strip()
+    if not search:
+        return None
+    if PHONE_SEARCH.match(search):
+        digits = re.sub(r"\D", "", search).lstrip("0")
+        pattern = f"%{digits}%"
+        return or_(Contact.phone.like(pattern), Contact.mobile.like(pattern),
+                   *_customer_number_match(search))
+    words = []
+    for word in search.split():
+        pattern = f"%{_escape_like(word.lower())}%"
+        words.append(or_(
+            func.lower(Contact.last_name).like(pattern, escape="\\"),
+            func.lower(Contact.first_name).like(pattern, escape="\\"),
+            func.lower(Contact.email).like(pattern, escape="\\"),
+            *_customer_number_match(word),
+        ))
+    return and_(*words)
+
+
+def _customer_number_match(text: str) -> list:
+    text = text.strip()
+    return [Contact.customer_number == int(text)] if text.isdigit() and len(text) < 10 else []
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,188 @@
+"""Personal IDs, company registration numbers, phone numbers and web addresses.
+
+Everything here turns what a user typed into one stored form (so equal values compare
+equal) and refuses what cannot be right, with a translated message for the form field.
+National IDs and registration numbers are stored in python-stdnum's ``compact`` form for
+every country: the digits without spaces or dashes, except for a Swedish personnummer,
+where the ``-``/``+`` before the last four digits is part of the number (``+`` marks a
+person aged 100 or more) and the 10- or 12-digit length typed is kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from stdnum.dk import cpr, cvr
+from stdnum.exceptions import ValidationError
+from stdnum.pl import nip, pesel
+from stdnum.se import orgnr, personnummer
+
+from app.services.errors import ServiceError
+
+COUNTRIES = ("DK", "SE", "PL")
+DEFAULT_PHONE_COUNTRY = "DK"
+
+NATIONAL_ID_NAMES = {
+    "DK": _l("CPR number (Denmark)"),
+    "SE": _l("Personal identity number (Sweden)"),
+    "PL": _l("PESEL (Poland)"),
+}
+REGISTRATION_NAMES = {
+    "DK": _l("CVR number (Denmark)"),
+    "SE": _l("Organisation number (Sweden)"),
+    "PL": _l("NIP (Poland)"),
+}
+
+_NATIONAL_ID_MODULES: dict[str, ModuleType] = {"DK": cpr, "SE": personnummer, "PL": pesel}
+_REGISTRATION_MODULES: dict[str, ModuleType] = {"DK": cvr, "SE": orgnr, "PL": nip}
+
+MASK_CHARACTER = "*"
+MASK_KEEP = 2
+
+# A scheme is letters then ":"; "example.com:8080" is a host with a port, not a scheme.
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
+_HOST_LABEL = re.compile(r"^(?!-)[^\s.:/@]+(?<!-)$")
+
+
+def _country(country: str | None) -> str | None:
+    """Forms may send lower case or padding; anything outside COUNTRIES counts as missing,
+    since there is no rule to check it with."""
+    code = (country or "").strip().upper()
+    return code if code in COUNTRIES else None
+
+
+def _validated(
+    value: str | None,
+    country: str | None,
+    modules: dict[str, ModuleType],
+    names: dict[str, object],
+    missing_country: ServiceError,
+    field: str,
+) -> str | None:
+    """One path for both kinds of number, so they fail and compact the same way."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    code = _country(country)
+    if code is None:
+        raise missing_country
+    try:
+        return modules[code].compact(modules[code].validate(value))
+    except ValidationError:
+        raise ServiceError(
+            _l("This is not a valid %(kind)s.", kind=names[code]), field=field
+        ) from None
+
+
+def normalise_national_id(
+    value: str | None, country: str | None, field: str = "national_id"
+) -> str | None:
+    """A personal ID means nothing without its country: the same digits can be valid in
+    one country and someone else's number, or nonsense, in another."""
+    missing = ServiceError(
+        _l("Choose the country of the personal ID."), field="national_id_country"
+    )
+    return _validated(value, country, _NATIONAL_ID_MODULES, NATIONAL_ID_NAMES, missing, field)
+
+
+def mask_national_id(value: str | None) -> str:
+    """Personal IDs are sensitive, so lists and exports show only enough to tell two
+    apart at a glance. Rule: keep the first two characters, replace every later letter or
+    digit with ``*`` and keep separators, e.g. ``211062-5629`` -> ``21****-****``."""
+    if not value:
+        return ""
+    rest = "".join(MASK_CHARACTER if ch.isalnum() else ch for ch in value[MASK_KEEP:])
+    return value[:MASK_KEEP] + rest
+
+
+def birth_date_from_national_id(value: str | None, country: str | None) -> datetime.date | None:
+    """Lets a birthday be filled in from the ID instead of typed twice. None when the ID
+    is missing or invalid, since an invalid number's date cannot be trusted."""
+    code = _country(country)
+    if not value or code is None:
+        return None
+    module = _NATIONAL_ID_MODULES[code]
+    try:
+        return module.get_birth_date(module.validate(value))
+    except ValidationError:
+        return None
+
+
+def normalise_registration_number(
+    value: str | None, country: str | None, field: str = "registration_number"
+) -> str | None:
+    """Company numbers follow each country's own check-digit rules, so the country
+    decides which rule applies; a country prefix such as "DK" or "PL" is dropped."""
+    missing = ServiceError(
+        _l("Choose the country of the registration number."), field="registration_country"
+    )
+    return _validated(value, country, _REGISTRATION_MODULES, REGISTRATION_NAMES, missing, field)
+
+
+def normalise_phone(
+    value: str | None, default_country: str | None, field: str = "phone"
+) -> str | None:
+    """People type numbers the local way; E.164 is stored so the same number typed two
+    ways is one value and can be dialled from anywhere. ``default_country`` only applies
+    to numbers typed without a ``+`` country code."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    region = (default_country or "").strip().upper() or DEFAULT_PHONE_COUNTRY
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ServiceError(_l("This is not a valid phone number."), field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None, locale_country: str | None = None) -> str:
+    """Readers expect local numbers without the country code and foreign ones with it.
+    Display code must never fail on old data, so an unparseable value is shown as is."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    local = phonenumbers.region_code_for_number(number) == (locale_country or "").upper()
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if local
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def _valid_host(host: str | None) -> bool:
+    """A dotted host rules out typos such as "example" and local names like "localhost"."""
+    labels = (host or "").split(".")
+    return len(labels) >= 2 and all(_HOST_LABEL.match(label) for label in labels)
+
+
+def normalise_website(value: str | None) -> str | None:
+    """Users type "example.com"; links need a scheme. Only http(s) is accepted so a stored
+    address can never become a ``javascript:`` or ``mailto:`` link."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _SCHEME.match(value):
+        value = "https://" + value
+    invalid = ServiceError(_l("This is not a valid web address."), field="website")
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise invalid from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise invalid
+    if parts.username is not None or not _valid_host(parts.hostname):
+        raise invalid
+    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))

@@ -1,0 +1,57 @@
+"""Organisation rules: validated registration numbers, and the one private-customers
+organisation of each tenant (B4)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Organisation
+from app.services import identifiers
+from app.services.errors import ServiceError
+from app.services.terms import term
+
+
+def private_customers() -> Organisation:
+    """The current tenant's private-customers organisation, created on first use (it
+    is then saved with the session's next flush)."""
+    with db.session.no_autoflush:
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.is_private_customers.is_(True))
+        ).scalar_one_or_none()
+    if organisation is None:
+        organisation = Organisation(name=term("private_customers"), is_private_customers=True)
+        db.session.add(organisation)
+    return organisation
+
+
+def is_organisation(employment, organisation: Organisation) -> bool:
+    """Whether an employment (saved or not yet) is at this organisation."""
+    if employment.organisation is organisation:
+        return True
+    return organisation.id is not None and employment.organisation_id == organisation.id
+
+
+def prepare(organisation: Organisation) -> None:
+    """Normalise and validate an organisation before it is saved."""
+    organisation.name = (organisation.name or "").strip()
+    if not organisation.name:
+        raise ServiceError(_l("This field is required."), field="name")
+    organisation.registration_number = identifiers.normalise_registration_number(
+        organisation.registration_number, organisation.registration_country
+    )
+    organisation.phone = identifiers.normalise_phone(
+        organisation.phone, organisation.country or organisation.registration_country
+    )
+    organisation.website = identifiers.normalise_website(organisation.website)
+    organisation.email = (organisation.email or "").strip().lower() or None
+
+
+def ensure_deletable(organisation: Organisation) -> None:
+    if organisation.is_private_customers:
+        raise ServiceError(_l("The private-customers organisation cannot be deleted."))
+    if organisation.employments:
+        raise ServiceError(
+            _l("This organisation has employees. End or move their employments first.")
+        )

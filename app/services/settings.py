@@ -1,0 +1,46 @@
+"""The current tenant's settings, read and changed through one accessor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Tenant
+from app.models.tenant import DEFAULT_SETTINGS, TERM_CONTACT, TERM_CUSTOMER
+from app.services.errors import ServiceError
+from app.tenancy import current_tenant_id
+
+
+def current_tenant() -> Tenant | None:
+    tenant_id = current_tenant_id()
+    return db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+
+def setting(key: str) -> Any:
+    """The current tenant's value of a setting (the default outside a tenant)."""
+    tenant = current_tenant()
+    return tenant.setting(key) if tenant is not None else DEFAULT_SETTINGS[key]
+
+
+def update_settings(tenant: Tenant, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(DEFAULT_SETTINGS) - {"default_language"}
+    if unknown:
+        raise ServiceError(_l("Unknown setting."))
+    if values.get("contact_term", TERM_CONTACT) not in (TERM_CONTACT, TERM_CUSTOMER):
+        raise ServiceError(_l("Unknown contact term."), field="contact_term")
+    if "default_language" in values:
+        tenant.default_language = values.pop("default_language")
+    # A new dict, so the change is seen whatever the column's mutation tracking.
+    tenant.settings = {**(tenant.settings or {}), **values}
+
+
+def user_may_edit(entity: str) -> bool:
+    """Edit rights (A3): administrators always; users when the tenant allows it."""
+    if not current_user.is_authenticated or current_user.is_operator:
+        return False
+    if current_user.is_admin:
+        return True
+    return bool(setting(f"users_edit_{entity}"))

@@ -1,0 +1,47 @@
+"""Words that name persons follow the tenant's contact term (A2): "contact" or
+"customer". Each phrase has its two source strings so translators see both."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.models.tenant import TERM_CUSTOMER
+
+PHRASES = {
+    "singular": (_l("Contact"), _l("Customer")),
+    "plural": (_l("Contacts"), _l("Customers")),
+    "new": (_l("New contact"), _l("New customer")),
+    "edit": (_l("Edit contact"), _l("Edit customer")),
+    "created": (_l("Contact %(name)s was saved."), _l("Customer %(name)s was saved.")),
+    "deleted": (_l("The contact was deleted."), _l("The customer was deleted.")),
+    "save_private": (_l("Save as private customer"), _l("Save as private customer")),
+    "private_customers": (_l("Private customers"), _l("Private customers")),
+    "no_rights": (
+        _l("Only administrators may change contacts."),
+        _l("Only administrators may change customers."),
+    ),
+    "duplicate_email": (
+        _l("Another contact already has this e-mail address."),
+        _l("Another customer already has this e-mail address."),
+    ),
+    "likely_duplicates": (
+        _l("This contact may already exist. Check the list below, or save anyway."),
+        _l("This customer may already exist. Check the list below, or save anyway."),
+    ),
+}
+
+
+def term(phrase: str, **variables) -> str:
+    """The phrase in the current language, for the current tenant's term."""
+    from app.services.settings import setting
+
+    contact_text, customer_text = PHRASES[phrase]
+    chosen = customer_text if setting("contact_term") == TERM_CUSTOMER else contact_text
+    text = str(chosen)
+    return text % variables if variables else text
+
+
+def lazy_term(phrase: str) -> LazyString:
+    """Like term(), evaluated when shown (menu items, view titles)."""
+    return LazyString(term, phrase)

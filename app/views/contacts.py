@@ -1,0 +1,193 @@
+"""Persons (contacts or customers, by the tenant's term) and their employments."""
+
+from __future__ import annotations
+
+from flask import flash, g, request
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.model.form import InlineFormAdmin
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.i18n import LANGUAGE_NAMES
+from app.models import Contact, Employment
+from app.models.contact import KIND_COMPANY, KIND_PRIVATE
+from app.services import contacts, identifiers
+from app.services.settings import setting, user_may_edit
+from app.services.terms import term
+from app.views.base import SecureModelView
+from app.views.fields import (
+    COUNTRY_CHOICES,
+    FIELD_LABELS,
+    OrganisationFilter,
+    TagFilter,
+    consent_formatter,
+    organisation_options,
+    phone_formatter,
+    service_links,
+    tag_options,
+    tags_formatter,
+    user_options,
+)
+
+KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
+                (KIND_PRIVATE, _l("Private customer (B2C)"))]
+SAVE_PRIVATE = "_save_private"
+CONFIRM_DUPLICATE = "_confirm_duplicate"
+
+
+class EmploymentInline(InlineFormAdmin):
+    form_columns = ("id", "organisation", "title", "start_date", "end_date", "is_primary")
+    form_label = _l("Employments")
+    column_labels = FIELD_LABELS
+
+
+class ContactView(SecureModelView):
+    create_template = "kontakt/contact_create.html"
+    details_template = "kontakt/contact_details.html"
+    can_export = True
+    export_types = ["csv", "xlsx"]
+
+    column_list = ("customer_number", "last_name", "first_name", "email", "phone", "mobile",
+                   "kind", "responsible_user", "tags", "consent")
+    column_sortable_list = ("customer_number", "last_name", "first_name", "email", "phone",
+                            "mobile", "kind", ("responsible_user", "responsible_user.full_name"))
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    # Search goes through services.contacts (names, e-mail, phone digits, number).
+    column_searchable_list = ("last_name",)
+    column_details_list = (
+        "customer_number", "kind", "first_name", "last_name", "email", "phone", "mobile",
+        "job_title", "birth_date", "national_id", "national_id_country", "street", "postcode",
+        "city", "country", "preferred_language", "website", "responsible_user", "tags",
+        "employments", "consent", "address_book_sync", "is_private", "created_at",
+    )
+    column_export_list = (
+        "customer_number", "last_name", "first_name", "email", "phone", "mobile", "kind",
+        "job_title", "street", "postcode", "city", "country", "responsible_user", "tags",
+    )
+    column_labels = FIELD_LABELS
+    column_formatters = {
+        "kind": lambda v, c, m, n: dict(KIND_CHOICES).get(m.kind, m.kind),
+        "phone": phone_formatter,
+        "mobile": phone_formatter,
+        "tags": tags_formatter,
+        "consent": consent_formatter,
+        "national_id": lambda v, c, m, n: identifiers.mask_national_id(m.national_id),
+        "preferred_language": lambda v, c, m, n: LANGUAGE_NAMES.get(m.preferred_language, ""),
+        "employments": lambda v, c, m, n: Markup("<br>").join(
+            employment_label(e) for e in m.employments),
+        "website": lambda v, c, m, n: m.website or "",
+    }
+    column_formatters_export = {
+        "kind": lambda v, c, m, n: str(dict(KIND_CHOICES).get(m.kind, m.kind)),
+        "tags": lambda v, c, m, n: ", ".join(t.name for t in m.tags),
+        "responsible_user": lambda v, c, m, n: str(m.responsible_user or ""),
+        "phone": lambda v, c, m, n: identifiers.format_phone(m.phone),
+        "mobile": lambda v, c, m, n: identifiers.format_phone(m.mobile),
+    }
+    column_filters = (
+        "kind", "last_name", "first_name", "email", "phone", "city", "customer_number",
+        TagFilter(Contact.id, _l("Tag"), options=tag_options),
+        OrganisationFilter(Contact.id, _l("Organisation"), options=organisation_options),
+        FilterEqual(Contact.responsible_user_id, _l("Responsible user"), options=user_options),
+        "consent_phone", "consent_email", "consent_letter", "address_book_sync", "is_private",
+        "created_at",
+    )
+
+    form_columns = (
+        "kind", "first_name", "last_name", "email", "phone", "mobile", "job_title",
+        "birth_date", "national_id_country", "national_id", "street", "postcode", "city",
+        "country", "preferred_language", "website", "responsible_user", "tags",
+        "consent_phone", "consent_phone_date", "consent_phone_source",
+        "consent_email", "consent_email_date", "consent_email_source",
+        "consent_letter", "consent_letter_date", "consent_letter_source",
+        "address_book_sync", "is_private", "employments",
+    )
+    form_choices = {
+        "kind": KIND_CHOICES,
+        "national_id_country": [("", "—"), *[(c, n) for c, n in
+                                              identifiers.NATIONAL_ID_NAMES.items()]],
+        "country": COUNTRY_CHOICES,
+        "preferred_language": [("", "—"), *LANGUAGE_NAMES.items()],
+    }
+    form_widget_args = {"national_id": {"autocomplete": "off"}}
+    inline_models = (EmploymentInline(Employment),)
+
+    # Edit rights (A3) are checked on every request, for every method.
+    @property
+    def can_create(self) -> bool:
+        return user_may_edit("contacts")
+
+    @property
+    def can_edit(self) -> bool:
+        return user_may_edit("contacts")
+
+    @property
+    def can_delete(self) -> bool:
+        return user_may_edit("contacts")
+
+    column_auto_select_related = False  # get_query loads exactly what the list shows
+
+    def get_query(self):
+        return super().get_query().options(
+            joinedload(Contact.responsible_user),
+            selectinload(Contact.tags),
+        )
+
+    def get_one(self, id):
+        if not str(id).isdigit():
+            return None
+        return db.session.get(Contact, int(id), options=[
+            joinedload(Contact.responsible_user), selectinload(Contact.tags),
+            selectinload(Contact.employments).joinedload(Employment.organisation),
+        ])
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        condition = contacts.search_condition(search)
+        if condition is None:
+            return query, count_query, joins, count_joins
+        count_query = count_query.filter(condition) if count_query is not None else None
+        return query.filter(condition), count_query, joins, count_joins
+
+    def get_column_names(self, only_columns, excluded_columns):
+        if not setting("unique_contact_id"):
+            only_columns = [c for c in only_columns if c != "customer_number"]
+        return super().get_column_names(only_columns, excluded_columns)
+
+    def check_form(self, form) -> None:
+        if form.edited_obj is not None or request.form.get(CONFIRM_DUPLICATE):
+            return
+        candidates = contacts.likely_duplicates_of(
+            form.first_name.data, form.last_name.data, form.email.data,
+            form.phone.data, form.mobile.data, form.country.data,
+        )
+        if candidates:
+            g.likely_duplicates = candidates
+            contacts.raise_likely_duplicates()
+
+    def on_model_change(self, form, model: Contact, is_created: bool) -> None:
+        contacts.prepare(model, is_new=is_created, as_private=bool(request.form.get(SAVE_PRIVATE)))
+
+    def after_model_change(self, form, model: Contact, is_created: bool) -> None:
+        flash(term("created", name=model.full_name), "success")
+
+    def on_model_delete(self, model: Contact) -> None:
+        contacts.ensure_deletable(model)
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("likely_duplicates", g.get("likely_duplicates"))
+        kwargs.setdefault("term", term)
+        kwargs.setdefault("save_private_field", SAVE_PRIVATE)
+        kwargs.setdefault("confirm_duplicate_field", CONFIRM_DUPLICATE)
+        kwargs.setdefault("service_links", service_links)
+        return super().render(template, **kwargs)
+
+
+
+def employment_label(employment: Employment) -> Markup:
+    period = " – ".join(str(d) for d in (employment.start_date, employment.end_date) if d)
+    text = str(employment)
+    if not employment.is_current:
+        return Markup('<span class="text-muted">{} ({})</span>').format(text, period or "—")
+    return Markup("{}{}").format(text, f" ({period})" if period else "")

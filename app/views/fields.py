@@ -1,0 +1,149 @@
+"""Labels, formatters and per-request filters shared by the contact and organisation
+screens."""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Contact, Employment, Organisation, Tag, User
+from app.services import identifiers
+from app.tenancy import current_tenant_id
+
+FIELD_LABELS = {
+    "customer_number": _l("Customer no."),
+    "kind": _l("Type"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "mobile": _l("Mobile"),
+    "job_title": _l("Job title"),
+    "birth_date": _l("Date of birth"),
+    "national_id": _l("Personal ID"),
+    "national_id_country": _l("Personal ID country"),
+    "street": _l("Street"),
+    "postcode": _l("Postcode"),
+    "city": _l("City"),
+    "country": _l("Country"),
+    "preferred_language": _l("Preferred language"),
+    "website": _l("Website"),
+    "photo": _l("Photo"),
+    "responsible_user": _l("Responsible user"),
+    "responsible_user.full_name": _l("Responsible user"),
+    "tags": _l("Tags"),
+    "consent": _l("Consent"),
+    "consent_phone": _l("Consent: phone"),
+    "consent_phone_date": _l("Phone consent date"),
+    "consent_phone_source": _l("Phone consent source"),
+    "consent_email": _l("Consent: e-mail"),
+    "consent_email_date": _l("E-mail consent date"),
+    "consent_email_source": _l("E-mail consent source"),
+    "consent_letter": _l("Consent: letter"),
+    "consent_letter_date": _l("Letter consent date"),
+    "consent_letter_source": _l("Letter consent source"),
+    "address_book_sync": _l("Address-book sync"),
+    "is_private": _l("Private"),
+    "employments": _l("Employments"),
+    "organisation": _l("Organisation"),
+    "title": _l("Title"),
+    "start_date": _l("From"),
+    "end_date": _l("To"),
+    "is_primary": _l("Primary"),
+    "name": _l("Name"),
+    "registration_number": _l("Registration no."),
+    "registration_country": _l("Registration country"),
+    "industry": _l("Industry"),
+    "notes": _l("Notes"),
+    "colour": _l("Colour"),
+    "created_at": _l("Created"),
+    "is_private_customers": _l("Private customers"),
+}
+
+COUNTRY_CHOICES = [("", "—"), ("DK", _l("Denmark")), ("SE", _l("Sweden")),
+                   ("PL", _l("Poland")), ("NO", _l("Norway")), ("DE", _l("Germany")),
+                   ("GB", _l("United Kingdom"))]
+
+
+def phone_formatter(view, context, model, name) -> str:
+    return identifiers.format_phone(getattr(model, name))
+
+
+def tags_formatter(view, context, model, name) -> Markup:
+    return Markup(" ").join(
+        Markup('<span class="badge kontakt-tag" style="background:{}">{}</span>').format(
+            tag.colour, tag.name)
+        for tag in model.tags
+    )
+
+
+def consent_formatter(view, context, model, name) -> Markup:
+    channels = (("consent_phone", _l("Phone")), ("consent_email", _l("E-mail")),
+                ("consent_letter", _l("Letter")))
+    given = [str(label) for attr, label in channels if getattr(model, attr)]
+    return Markup(", ").join(given) if given else Markup("—")
+
+
+def service_links(contact: Contact) -> list[tuple[str, str, str]]:
+    """(label, URL, icon) for the contact's services (B12): map, call, SMS, mail, web."""
+    links = []
+    organisation = contact.primary_organisation
+    address_source = organisation if contact.kind == "company" and organisation else contact
+    lines = address_source.address_lines()
+    if lines:
+        links.append((str(_l("Map")), "https://www.openstreetmap.org/search?query="
+                      + quote_plus(", ".join(lines)), "fa-map-marker"))
+    for number, label in ((contact.phone, _l("Call")), (contact.mobile, _l("Call mobile"))):
+        if number:
+            links.append((str(label), f"tel:{number}", "fa-phone"))
+    if contact.mobile:
+        links.append((str(_l("SMS")), f"sms:{contact.mobile}", "fa-commenting"))
+    if contact.email:
+        links.append((str(_l("E-mail")), f"mailto:{contact.email}", "fa-envelope"))
+    if contact.website:
+        links.append((str(_l("Website")), contact.website, "fa-globe"))
+    return links
+
+
+def _options(query) -> list[tuple[str, str]]:
+    """Filter choices are tenant data: computed per request, never at start-up."""
+    if current_tenant_id() is None:
+        return []
+    return [(str(key), str(label)) for key, label in db.session.execute(query)]
+
+
+def tag_options():
+    return _options(select(Tag.id, Tag.name).order_by(Tag.name))
+
+
+def organisation_options():
+    return _options(select(Organisation.id, Organisation.name).order_by(Organisation.name))
+
+
+def user_options():
+    return _options(select(User.id, User.full_name).order_by(User.full_name))
+
+
+class _IdFilter(BaseSQLAFilter):
+    def validate(self, value) -> bool:
+        return str(value).isdigit()
+
+    def operation(self):
+        return _l("equals")
+
+
+class TagFilter(_IdFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column.in_(
+            select(Contact.id).join(Contact.tags).where(Tag.id == int(value))))
+
+
+class OrganisationFilter(_IdFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column.in_(
+            select(Employment.contact_id).where(Employment.organisation_id == int(value))))

@@ -1,0 +1,144 @@
+"""Organisations, tags and the change history screens."""
+
+from __future__ import annotations
+
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.models import AuditEntry, Organisation
+from app.services import identifiers, organisations
+from app.services.settings import user_may_edit
+from app.views.base import ADMIN, SecureModelView
+from app.views.fields import (
+    COUNTRY_CHOICES,
+    FIELD_LABELS,
+    phone_formatter,
+    tags_formatter,
+    user_options,
+)
+
+
+class OrganisationView(SecureModelView):
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    column_list = ("name", "registration_number", "city", "phone", "email", "industry",
+                   "responsible_user", "tags")
+    column_sortable_list = ("name", "registration_number", "city", "phone", "email",
+                            "industry", ("responsible_user", "responsible_user.full_name"))
+    column_default_sort = "name"
+    column_searchable_list = ("name", "registration_number", "email", "city")
+    column_filters = (
+        "name", "registration_number", "registration_country", "city", "country", "industry",
+        FilterEqual(Organisation.responsible_user_id, _l("Responsible user"),
+                    options=user_options),
+        "is_private_customers", "created_at",
+    )
+    column_details_list = (
+        "name", "registration_number", "registration_country", "street", "postcode", "city",
+        "country", "phone", "email", "website", "industry", "responsible_user", "tags",
+        "notes", "is_private_customers", "created_at",
+    )
+    column_export_list = ("name", "registration_number", "registration_country", "street",
+                          "postcode", "city", "country", "phone", "email", "website",
+                          "industry", "responsible_user", "tags")
+    column_labels = FIELD_LABELS
+    column_formatters = {"phone": phone_formatter, "tags": tags_formatter}
+    column_formatters_export = {
+        "tags": lambda v, c, m, n: ", ".join(t.name for t in m.tags),
+        "responsible_user": lambda v, c, m, n: str(m.responsible_user or ""),
+        "phone": lambda v, c, m, n: identifiers.format_phone(m.phone),
+    }
+    form_columns = ("name", "registration_country", "registration_number", "street",
+                    "postcode", "city", "country", "phone", "email", "website", "industry",
+                    "responsible_user", "tags", "notes")
+    form_choices = {
+        "registration_country": [("", "—"), *identifiers.REGISTRATION_NAMES.items()],
+        "country": COUNTRY_CHOICES,
+    }
+
+    @property
+    def can_create(self) -> bool:
+        return user_may_edit("organisations")
+
+    @property
+    def can_edit(self) -> bool:
+        return user_may_edit("organisations")
+
+    @property
+    def can_delete(self) -> bool:
+        return user_may_edit("organisations")
+
+    column_auto_select_related = False
+
+    def get_query(self):
+        return super().get_query().options(
+            joinedload(Organisation.responsible_user), selectinload(Organisation.tags)
+        )
+
+    def on_model_change(self, form, model: Organisation, is_created: bool) -> None:
+        organisations.prepare(model)
+
+    def on_model_delete(self, model: Organisation) -> None:
+        organisations.ensure_deletable(model)
+
+
+class TagView(SecureModelView):
+    column_list = ("name", "colour")
+    column_default_sort = "name"
+    column_searchable_list = ("name",)
+    column_labels = FIELD_LABELS
+    form_columns = ("name", "colour")
+    form_widget_args = {"colour": {"type": "color"}}
+
+    @property
+    def can_create(self) -> bool:
+        return user_may_edit("contacts") or user_may_edit("organisations")
+
+    can_edit = can_create
+    can_delete = can_create
+
+
+class AuditView(SecureModelView):
+    """The change history (D9's mechanism): read-only, for administrators."""
+
+    access = ADMIN
+    can_create = False
+    can_edit = False
+    can_delete = False
+    page_size = 50
+    column_list = ("created_at", "user", "entity", "record_id", "action", "changes")
+    column_default_sort = ("created_at", True)
+    column_filters = (
+        "entity", "action", "record_id", "created_at",
+        FilterEqual(AuditEntry.user_id, _l("User"), options=user_options),
+    )
+    column_labels = {
+        "created_at": _l("Time"), "user": _l("User"), "entity": _l("Record type"),
+        "record_id": _l("Record"), "action": _l("Action"), "changes": _l("Changes"),
+    }
+    column_formatters = {
+        "entity": lambda v, c, m, n: str(ENTITY_NAMES.get(m.entity, m.entity)),
+        "action": lambda v, c, m, n: str(ACTION_NAMES.get(m.action, m.action)),
+        "changes": lambda v, c, m, n: format_changes(m.changes),
+    }
+
+    def get_query(self):
+        return super().get_query().options(joinedload(AuditEntry.user))
+
+
+ENTITY_NAMES = {"contact": _l("Contact"), "organisation": _l("Organisation"),
+                "employment": _l("Employment")}
+ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+
+
+def format_changes(changes: dict) -> str:
+    def show(value) -> str:
+        if value is None or value == []:
+            return "—"
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    return "; ".join(
+        f"{FIELD_LABELS.get(field, field)}: {show(old)} → {show(new)}"
+        for field, (old, new) in sorted(changes.items())
+    )
