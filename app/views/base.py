@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.forms import TranslatedAdminForm
 from app.services.errors import ServiceError
+from app.services.settings import user_may_edit
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -63,6 +64,20 @@ class SecureIndexView(AccessMixin, AdminIndexView):
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.is_active
+
+
+class EditRightsMixin:
+    """Create, edit and delete follow the tenant's edit rights (A3) for ``edit_right``
+    ("contacts" or "organisations"), checked on every request and every method."""
+
+    edit_right: str
+
+    @property
+    def can_create(self) -> bool:
+        return user_may_edit(self.edit_right)
+
+    can_edit = can_create
+    can_delete = can_create
 
 
 class SecureModelView(AccessMixin, ModelView):

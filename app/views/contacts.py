@@ -14,9 +14,9 @@ from app.i18n import LANGUAGE_NAMES
 from app.models import Contact, Employment
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import contacts, identifiers
-from app.services.settings import setting, user_may_edit
+from app.services.settings import setting
 from app.services.terms import term
-from app.views.base import SecureModelView
+from app.views.base import EditRightsMixin, SecureModelView
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
@@ -43,7 +43,8 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = FIELD_LABELS
 
 
-class ContactView(SecureModelView):
+class ContactView(EditRightsMixin, SecureModelView):
+    edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     details_template = "kontakt/contact_details.html"
     can_export = True
@@ -115,18 +116,6 @@ class ContactView(SecureModelView):
     inline_models = (EmploymentInline(Employment),)
 
     # Edit rights (A3) are checked on every request, for every method.
-    @property
-    def can_create(self) -> bool:
-        return user_may_edit("contacts")
-
-    @property
-    def can_edit(self) -> bool:
-        return user_may_edit("contacts")
-
-    @property
-    def can_delete(self) -> bool:
-        return user_may_edit("contacts")
-
     column_auto_select_related = False  # get_query loads exactly what the list shows
 
     def get_query(self):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.models import AuditEntry, Organisation
 from app.services import identifiers, organisations
 from app.services.settings import user_may_edit
-from app.views.base import ADMIN, SecureModelView
+from app.views.base import ADMIN, EditRightsMixin, SecureModelView
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
@@ -19,7 +19,8 @@ from app.views.fields import (
 )
 
 
-class OrganisationView(SecureModelView):
+class OrganisationView(EditRightsMixin, SecureModelView):
+    edit_right = "organisations"
     can_export = True
     export_types = ["csv", "xlsx"]
     column_list = ("name", "registration_number", "city", "phone", "email", "industry",
@@ -56,18 +57,6 @@ class OrganisationView(SecureModelView):
         "registration_country": [("", "—"), *identifiers.REGISTRATION_NAMES.items()],
         "country": COUNTRY_CHOICES,
     }
-
-    @property
-    def can_create(self) -> bool:
-        return user_may_edit("organisations")
-
-    @property
-    def can_edit(self) -> bool:
-        return user_may_edit("organisations")
-
-    @property
-    def can_delete(self) -> bool:
-        return user_may_edit("organisations")
 
     column_auto_select_related = False
 
