@@ -54,16 +54,18 @@ def _labels(items) -> list[str]:
     return sorted(str(item) for item in items or ())
 
 
+def _audited_columns(state) -> list[str]:
+    return [attr.key for attr in state.mapper.column_attrs if attr.key not in NOT_AUDITED]
+
+
 def _snapshot(obj: Audited) -> dict[str, list]:
     """All values of a created or deleted record, as [old, new] pairs."""
     state = inspect(obj)
     changes: dict[str, list] = {}
-    for attr in state.mapper.column_attrs:
-        if attr.key in NOT_AUDITED:
-            continue
-        value = _value(obj, attr.key, state.dict.get(attr.key))
+    for key in _audited_columns(state):
+        value = _value(obj, key, state.dict.get(key))
         if value not in (None, "", False):
-            changes[attr.key] = [None, value]
+            changes[key] = [None, value]
     for key in obj.__audit_relations__:
         labels = _labels(state.dict.get(key) or [])
         if labels:
@@ -74,16 +76,14 @@ def _snapshot(obj: Audited) -> dict[str, list]:
 def _differences(obj: Audited) -> dict[str, list]:
     state = inspect(obj)
     changes: dict[str, list] = {}
-    for attr in state.mapper.column_attrs:
-        if attr.key in NOT_AUDITED:
-            continue
-        history = state.attrs[attr.key].history
+    for key in _audited_columns(state):
+        history = state.attrs[key].history
         if not history.has_changes():
             continue
-        old = _value(obj, attr.key, history.deleted[0] if history.deleted else None)
-        new = _value(obj, attr.key, history.added[0] if history.added else None)
+        old = _value(obj, key, history.deleted[0] if history.deleted else None)
+        new = _value(obj, key, history.added[0] if history.added else None)
         if old != new:
-            changes[attr.key] = [old, new]
+            changes[key] = [old, new]
     for key in obj.__audit_relations__:
         history = state.attrs[key].history
         if history.has_changes():

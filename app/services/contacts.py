@@ -174,10 +174,6 @@ def raise_likely_duplicates() -> None:
     raise ServiceError(term("likely_duplicates"))
 
 
-def ensure_deletable(contact: Contact) -> None:
-    """Hook for later rules (cases, activities) that forbid deleting a contact."""
-
-
 PHONE_SEARCH = re.compile(r"^\+?[\d\s\-()]{4,}$")
 
 

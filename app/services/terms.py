@@ -12,15 +12,9 @@ PHRASES = {
     "singular": (_l("Contact"), _l("Customer")),
     "plural": (_l("Contacts"), _l("Customers")),
     "new": (_l("New contact"), _l("New customer")),
-    "edit": (_l("Edit contact"), _l("Edit customer")),
     "created": (_l("Contact %(name)s was saved."), _l("Customer %(name)s was saved.")),
-    "deleted": (_l("The contact was deleted."), _l("The customer was deleted.")),
     "save_private": (_l("Save as private customer"), _l("Save as private customer")),
     "private_customers": (_l("Private customers"), _l("Private customers")),
-    "no_rights": (
-        _l("Only administrators may change contacts."),
-        _l("Only administrators may change customers."),
-    ),
     "duplicate_email": (
         _l("Another contact already has this e-mail address."),
         _l("Another customer already has this e-mail address."),

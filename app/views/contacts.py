@@ -161,9 +161,6 @@ class ContactView(EditRightsMixin, SecureModelView):
     def after_model_change(self, form, model: Contact, is_created: bool) -> None:
         flash(term("created", name=model.full_name), "success")
 
-    def on_model_delete(self, model: Contact) -> None:
-        contacts.ensure_deletable(model)
-
     def render(self, template, **kwargs):
         kwargs.setdefault("likely_duplicates", g.get("likely_duplicates"))
         kwargs.setdefault("term", term)
