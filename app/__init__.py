@@ -30,11 +30,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.auth import bp as auth_bp
     from app.cli import crm
+    from app.feeds import bp as feeds_bp
     from app.health import bp as health_bp
     from app.views import init_admin
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(feeds_bp)
     app.cli.add_command(crm)
     init_admin(app)
     _init_error_pages(app)

@@ -4,7 +4,8 @@ Models opt in with the :class:`Audited` mixin. After each flush the session's ne
 changed and deleted audited objects are written to ``audit_entry`` with the current
 user, and per field the old and new value. Values named in ``__audit_masked__`` are
 stored masked; relationships named in ``__audit_relations__`` (e.g. tags) are
-recorded as the list of their labels.
+recorded as the list of their labels; columns in ``__audit_derived__`` are kept in
+step with other audited data (a cache of it) and not recorded themselves.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ NOT_AUDITED = frozenset({"id", "tenant_id", "created_at", "updated_at"})
 class Audited:
     __audit_masked__: frozenset[str] = frozenset()
     __audit_relations__: tuple[str, ...] = ()
+    __audit_derived__: frozenset[str] = frozenset()
 
 
 def _mask(value: Any) -> str | None:
@@ -55,7 +57,8 @@ def _labels(items) -> list[str]:
 
 
 def _audited_columns(state) -> list[str]:
-    return [attr.key for attr in state.mapper.column_attrs if attr.key not in NOT_AUDITED]
+    skipped = NOT_AUDITED | state.mapper.class_.__audit_derived__
+    return [attr.key for attr in state.mapper.column_attrs if attr.key not in skipped]
 
 
 def _snapshot(obj: Audited) -> dict[str, list]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
 from contextlib import contextmanager
 from types import SimpleNamespace as Ref
 
@@ -78,8 +79,8 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path_factory):
+    app = make_app(database_url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
         _reset_schema()
         upgrade()
@@ -110,6 +111,7 @@ def clean_database(app):
     set_current_tenant(None)
     yield
     _empty_all_tables()
+    shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
     set_current_tenant(None)
     ctx.pop()
 

@@ -39,6 +39,7 @@ def set_settings(tenant_id: int, **values) -> None:
 
 
 def contacts_of(tenant_id: int) -> list[Contact]:
+    db.session.expire_all()  # requests ran in their own sessions: read afresh
     with tenant_context(tenant_id):
         return list(db.session.scalars(select(Contact).order_by(Contact.id)))
 
@@ -75,6 +76,7 @@ def test_company_contact_needs_a_current_employment(admin_client, tenant_a):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'value="Hansen"' in html  # what was typed is kept
+    assert "En virksomhedskontakt skal have mindst én aktuel ansættelse." in html
     assert contacts_of(tenant_a.id) == []
 
 
@@ -288,3 +290,33 @@ def test_list_query_count_is_fixed(admin_client, tenant_a):
             assert admin_client.get("/admin/contact/?page_size=50").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def filter_index(app, endpoint: str, column: str, filter_class: str) -> int:
+    [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint]
+    return next(index for index, flt in enumerate(view._filters)
+                if getattr(flt.column, "key", None) == column
+                and type(flt).__name__ == filter_class)
+
+
+def test_history_filters_by_entity_user_and_date_range(app, admin_client, tenant_a):
+    from datetime import datetime
+
+    org = make_organisation(tenant_a.id, "Gammel ApS")
+    admin_client.post("/admin/contact/new/", data=contact_form(org))
+    with tenant_context(tenant_a.id):
+        old = db.session.scalar(select(AuditEntry).where(AuditEntry.entity == "organisation"))
+        old.created_at = datetime(2020, 5, 1, 12, 0)
+        db.session.commit()
+    between = filter_index(app, "audit", "created_at", "DateTimeBetweenFilter")
+    page = admin_client.get(
+        f"/admin/audit/?flt0_{between}=2026-01-01+00:00:00+to+2099-12-31+23:59:59")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Hansen" in html and "Gammel ApS" not in html
+    page = admin_client.get(
+        f"/admin/audit/?flt0_{between}=2020-04-01+00:00:00+to+2020-06-01+00:00:00")
+    html = page.get_data(as_text=True)
+    assert "Gammel ApS" in html and "Hansen" not in html
+    entity = filter_index(app, "audit", "entity", "FilterEqual")
+    html = admin_client.get(f"/admin/audit/?flt0_{entity}=organisation").get_data(as_text=True)
+    assert "Gammel ApS" in html and "Hansen" not in html

@@ -66,10 +66,16 @@ class Contact(TenantScoped, Audited, Address, Consent, Timestamped, db.Model):
     responsible_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
+    # The primary current employment's organisation, kept by services.contacts so lists
+    # can show, sort and join it without a query per row (B6).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
     address_book_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_private: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     responsible_user: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)
     employments: Mapped[list[Employment]] = relationship(
         back_populates="contact",
@@ -79,6 +85,7 @@ class Contact(TenantScoped, Audited, Address, Consent, Timestamped, db.Model):
 
     __audit_masked__ = frozenset({"national_id"})
     __audit_relations__ = ("tags",)
+    __audit_derived__ = frozenset({"organisation_id"})  # employments are audited
 
     @property
     def full_name(self) -> str:

@@ -31,6 +31,8 @@ class User(TenantOptional, Timestamped, db.Model):
     language: Mapped[str | None] = mapped_column(String(5), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    # Secret part of the user's feed URLs (address book, calendar); None until asked for.
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     tenant: Mapped[Tenant | None] = relationship(lazy="joined")
 

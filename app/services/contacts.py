@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
-from app.models import Contact, Employment, User
+from app.models import Contact, Employment, Organisation, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import counters, identifiers, organisations
+from app.services import counters, identifiers, organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term
@@ -35,6 +35,7 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool) -> None:
         contact.kind = KIND_PRIVATE
     _apply_kind(contact)
     _check_employments(contact)
+    sync_primary_organisation(contact)
     if is_new:
         if contact.responsible_user is None and _current_user_id() is not None:
             contact.responsible_user = db.session.get(User, _current_user_id())  # B8
@@ -140,6 +141,33 @@ def _check_unique_name_in_organisations(contact: Contact, current: list[Employme
             _l("A person with this name already works for this organisation."),
             field="last_name",
         )
+
+
+def sync_primary_organisation(contact: Contact) -> None:
+    """Keep the contact's organisation column equal to its primary current employer."""
+    employment = contact.primary_employment
+    if employment is None:
+        contact.organisation = None
+    else:
+        contact.organisation = employment.organisation or db.session.get(
+            Organisation, employment.organisation_id)
+
+
+def change_photo(contact: Contact, image=None, remove: bool = False) -> str | None:
+    """Store a new photo (a checked Pillow image) or remove the current one. Returns the
+    replaced file's name, to be deleted once the change is saved."""
+    if image is None and not remove:
+        return None
+    replaced = contact.photo
+    contact.photo = photos.store(image) if image is not None else None
+    return replaced
+
+
+def address_holder(contact: Contact) -> Contact | Organisation:
+    """B6: a company contact shows its organisation's address, a private one its own."""
+    if contact.kind == KIND_COMPANY and contact.organisation is not None:
+        return contact.organisation
+    return contact
 
 
 def likely_duplicates(contact: Contact, limit: int = 5) -> list[Contact]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, Tag, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
+from app.services import contacts as contact_service
 from app.services import identifiers, organisations
 from app.services.errors import ServiceError
 
@@ -60,6 +61,7 @@ def fill_contacts(tenant, faker_locale: str, contacts: int) -> None:
             contact.employments.append(Employment(organisation=private_org, is_primary=True))
         else:
             _employ(contact, rng, companies)
+        contact_service.sync_primary_organisation(contact)
         db.session.add(contact)
     db.session.flush()
 

@@ -11,6 +11,7 @@ from app.models import AuditEntry, Contact, Organisation, Tag, Tenant, User
 from app.services.terms import lazy_term
 from app.views.contacts import ContactView
 from app.views.dashboard import DashboardView
+from app.views.feeds import FeedsView
 from app.views.organisations import AuditView, OrganisationView, TagView
 from app.views.settings import SettingsView
 from app.views.tenants import TenantView
@@ -45,4 +46,5 @@ def register_views(admin: Admin) -> None:
     admin.add_view(AuditView(AuditEntry, name=_l("Change history"), category=ADMINISTRATION,
                              endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
+    admin.add_view(FeedsView(name=_l("My feeds"), endpoint="feeds_page", url="/admin/feeds"))
     admin.add_view(TenantView(Tenant, name=_l("Tenants"), category=PLATFORM, endpoint="tenant"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
+from flask import abort, flash, g, redirect, request, session, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import format_date, format_datetime, gettext
@@ -23,6 +24,8 @@ LOCALE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value, "short"),
     bool: typefmt.bool_formatter,
 }
+
+GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 
 # Who may open a view: any member of a tenant, its administrators, or the platform operator.
 MEMBER = "member"
@@ -92,7 +95,10 @@ class SecureModelView(AccessMixin, ModelView):
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, ServiceError):
-            flash(str(exc), "error")
+            if exc.field:  # shown next to its field when the form is rendered again
+                g.field_error = exc
+            else:
+                flash(str(exc), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash(gettext("This record conflicts with an existing one."), "error")
@@ -114,6 +120,37 @@ class SecureModelView(AccessMixin, ModelView):
                 flash(str(exc), "error")
             return False
         return True
+
+    def render(self, template, **kwargs):
+        field_error = g.pop("field_error", None)
+        if field_error is not None:
+            form = kwargs.get("form")
+            field = getattr(form, field_error.field, None) if form is not None else None
+            if field is not None:
+                field.errors = [*field.errors, str(field_error)]
+            else:
+                flash(str(field_error), "error")
+        return super().render(template, **kwargs)
+
+    def flash_saved(self, message: str) -> None:
+        """Flash the view's own "saved" message in place of Flask-Admin's generic one."""
+        g.own_saved_message = True
+        flash(message, "success")
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return self._without_generic_message(super().create_view())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return self._without_generic_message(super().edit_view())
+
+    def _without_generic_message(self, response):
+        if g.pop("own_saved_message", False):
+            generic = {admin_gettext(text) for text in GENERIC_SAVED_MESSAGES}
+            session["_flashes"] = [(category, message) for category, message
+                                   in session.get("_flashes", []) if message not in generic]
+        return response
 
     def check_form(self, form) -> None:
         """Raise ServiceError for input the business rules refuse (override).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import abort, g, request, send_file, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
@@ -13,13 +14,15 @@ from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
 from app.models import Contact, Employment
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import contacts, identifiers
+from app.services import contacts, identifiers, photos
 from app.services.settings import setting
 from app.services.terms import term
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
+    FormOnlyBooleanField,
+    FormOnlyFileField,
     OrganisationFilter,
     TagFilter,
     consent_formatter,
@@ -46,26 +49,29 @@ class EmploymentInline(InlineFormAdmin):
 class ContactView(EditRightsMixin, SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
+    edit_template = "kontakt/contact_edit.html"
     details_template = "kontakt/contact_details.html"
     can_export = True
     export_types = ["csv", "xlsx"]
 
     column_list = ("customer_number", "last_name", "first_name", "email", "phone", "mobile",
-                   "kind", "responsible_user", "tags", "consent")
+                   "organisation", "kind", "responsible_user", "tags", "consent")
     column_sortable_list = ("customer_number", "last_name", "first_name", "email", "phone",
-                            "mobile", "kind", ("responsible_user", "responsible_user.full_name"))
+                            "mobile", ("organisation", "organisation.name"), "kind",
+                            ("responsible_user", "responsible_user.full_name"))
     column_default_sort = [("last_name", False), ("first_name", False)]
     # Search goes through services.contacts (names, e-mail, phone digits, number).
     column_searchable_list = ("last_name",)
     column_details_list = (
-        "customer_number", "kind", "first_name", "last_name", "email", "phone", "mobile",
-        "job_title", "birth_date", "national_id", "national_id_country", "street", "postcode",
-        "city", "country", "preferred_language", "website", "responsible_user", "tags",
-        "employments", "consent", "address_book_sync", "is_private", "created_at",
+        "photo", "customer_number", "kind", "first_name", "last_name", "email", "phone", "mobile",
+        "job_title", "birth_date", "national_id", "national_id_country", "address",
+        "preferred_language", "website", "responsible_user", "tags", "employments", "consent",
+        "address_book_sync", "is_private", "created_at",
     )
     column_export_list = (
-        "customer_number", "last_name", "first_name", "email", "phone", "mobile", "kind",
-        "job_title", "street", "postcode", "city", "country", "responsible_user", "tags",
+        "customer_number", "last_name", "first_name", "email", "phone", "mobile",
+        "organisation", "kind", "job_title", "street", "postcode", "city", "country",
+        "responsible_user", "tags",
     )
     column_labels = FIELD_LABELS
     column_formatters = {
@@ -79,11 +85,14 @@ class ContactView(EditRightsMixin, SecureModelView):
         "employments": lambda v, c, m, n: Markup("<br>").join(
             employment_label(e) for e in m.employments),
         "website": lambda v, c, m, n: m.website or "",
+        "address": lambda v, c, m, n: address_label(m),
+        "photo": lambda v, c, m, n: photo_tag(m, thumbnail=False),
     }
     column_formatters_export = {
         "kind": lambda v, c, m, n: str(dict(KIND_CHOICES).get(m.kind, m.kind)),
         "tags": lambda v, c, m, n: ", ".join(t.name for t in m.tags),
         "responsible_user": lambda v, c, m, n: str(m.responsible_user or ""),
+        "organisation": lambda v, c, m, n: str(m.organisation or ""),
         "phone": lambda v, c, m, n: identifiers.format_phone(m.phone),
         "mobile": lambda v, c, m, n: identifiers.format_phone(m.mobile),
     }
@@ -99,8 +108,8 @@ class ContactView(EditRightsMixin, SecureModelView):
     form_columns = (
         "kind", "first_name", "last_name", "email", "phone", "mobile", "job_title",
         "birth_date", "national_id_country", "national_id", "street", "postcode", "city",
-        "country", "preferred_language", "website", "responsible_user", "tags",
-        "consent_phone", "consent_phone_date", "consent_phone_source",
+        "country", "preferred_language", "website", "photo_upload", "remove_photo",
+        "responsible_user", "tags", "consent_phone", "consent_phone_date", "consent_phone_source",
         "consent_email", "consent_email_date", "consent_email_source",
         "consent_letter", "consent_letter_date", "consent_letter_source",
         "address_book_sync", "is_private", "employments",
@@ -112,7 +121,12 @@ class ContactView(EditRightsMixin, SecureModelView):
         "country": COUNTRY_CHOICES,
         "preferred_language": [("", "—"), *LANGUAGE_NAMES.items()],
     }
-    form_widget_args = {"national_id": {"autocomplete": "off"}}
+    form_extra_fields = {
+        "photo_upload": FormOnlyFileField(FIELD_LABELS["photo_upload"]),
+        "remove_photo": FormOnlyBooleanField(FIELD_LABELS["remove_photo"]),
+    }
+    form_widget_args = {"national_id": {"autocomplete": "off"},
+                        "photo_upload": {"accept": photos.ACCEPTED_EXTENSIONS}}
     inline_models = (EmploymentInline(Employment),)
 
     # Edit rights (A3) are checked on every request, for every method.
@@ -121,6 +135,7 @@ class ContactView(EditRightsMixin, SecureModelView):
     def get_query(self):
         return super().get_query().options(
             joinedload(Contact.responsible_user),
+            joinedload(Contact.organisation),
             selectinload(Contact.tags),
         )
 
@@ -128,7 +143,8 @@ class ContactView(EditRightsMixin, SecureModelView):
         if not str(id).isdigit():
             return None
         return db.session.get(Contact, int(id), options=[
-            joinedload(Contact.responsible_user), selectinload(Contact.tags),
+            joinedload(Contact.responsible_user), joinedload(Contact.organisation),
+            selectinload(Contact.tags),
             selectinload(Contact.employments).joinedload(Employment.organisation),
         ])
 
@@ -145,8 +161,12 @@ class ContactView(EditRightsMixin, SecureModelView):
         return super().get_column_names(only_columns, excluded_columns)
 
     def check_form(self, form) -> None:
-        if form.edited_obj is not None or request.form.get(CONFIRM_DUPLICATE):
-            return
+        upload = form.photo_upload.data
+        form.photo_image = photos.read_upload(upload.stream) if upload else None
+        if form.edited_obj is None and not request.form.get(CONFIRM_DUPLICATE):
+            self._warn_about_duplicates(form)
+
+    def _warn_about_duplicates(self, form) -> None:
         candidates = contacts.likely_duplicates_of(
             form.first_name.data, form.last_name.data, form.email.data,
             form.phone.data, form.mobile.data, form.country.data,
@@ -157,9 +177,29 @@ class ContactView(EditRightsMixin, SecureModelView):
 
     def on_model_change(self, form, model: Contact, is_created: bool) -> None:
         contacts.prepare(model, is_new=is_created, as_private=bool(request.form.get(SAVE_PRIVATE)))
+        g.replaced_photo = contacts.change_photo(
+            model, getattr(form, "photo_image", None), form.remove_photo.data)
 
     def after_model_change(self, form, model: Contact, is_created: bool) -> None:
-        flash(term("created", name=model.full_name), "success")
+        photos.remove(g.pop("replaced_photo", None))
+        self.flash_saved(term("created", name=model.full_name))
+
+    def after_model_delete(self, model: Contact) -> None:
+        photos.remove(model.photo)
+
+    @expose("/photo/<int:contact_id>/")
+    def photo_view(self, contact_id: int):
+        """The contact's photo (``?thumbnail=1`` for the small one); 404 for a contact
+        of another tenant, like every other record."""
+        contact = db.session.get(Contact, contact_id)
+        path = photos.path_of(contact.photo if contact else None,
+                              thumbnail=bool(request.args.get("thumbnail")))
+        if path is None:
+            abort(404)
+        response = send_file(path, mimetype="image/jpeg", max_age=86400)
+        response.cache_control.private = True
+        response.cache_control.public = False
+        return response
 
     def render(self, template, **kwargs):
         kwargs.setdefault("likely_duplicates", g.get("likely_duplicates"))
@@ -167,8 +207,27 @@ class ContactView(EditRightsMixin, SecureModelView):
         kwargs.setdefault("save_private_field", SAVE_PRIVATE)
         kwargs.setdefault("confirm_duplicate_field", CONFIRM_DUPLICATE)
         kwargs.setdefault("service_links", service_links)
+        kwargs.setdefault("photo_tag", photo_tag)
         return super().render(template, **kwargs)
 
+
+def photo_tag(contact: Contact, thumbnail: bool = True) -> Markup:
+    if not contact.photo:
+        return Markup("")
+    url = url_for("contact.photo_view", contact_id=contact.id, v=contact.photo[:8],
+                  thumbnail=1 if thumbnail else None)
+    return Markup('<img src="{}" alt="{}" class="img-thumbnail kontakt-photo">').format(
+        url, contact.full_name)
+
+
+def address_label(contact: Contact) -> Markup:
+    """B6: the organisation's address for a company contact, marked as such."""
+    holder = contacts.address_holder(contact)
+    lines = Markup("<br>").join(holder.address_lines())
+    if holder is contact:
+        return lines
+    return Markup('{}<br><small class="text-muted">{}</small>').format(
+        lines, _l("Address of %(organisation)s", organisation=holder.name))
 
 
 def employment_label(employment: Employment) -> Markup:

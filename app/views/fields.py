@@ -9,10 +9,11 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import BooleanField, FileField
 
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, Tag, User
-from app.services import identifiers
+from app.services import contacts, identifiers
 from app.tenancy import current_tenant_id
 
 FIELD_LABELS = {
@@ -34,6 +35,9 @@ FIELD_LABELS = {
     "preferred_language": _l("Preferred language"),
     "website": _l("Website"),
     "photo": _l("Photo"),
+    "photo_upload": _l("Photo"),
+    "remove_photo": _l("Remove photo"),
+    "address": _l("Address"),
     "responsible_user": _l("Responsible user"),
     "responsible_user.full_name": _l("Responsible user"),
     "tags": _l("Tags"),
@@ -70,6 +74,18 @@ COUNTRY_CHOICES = [("", "—"), ("DK", _l("Denmark")), ("SE", _l("Sweden")),
                    ("GB", _l("United Kingdom"))]
 
 
+class FormOnlyFileField(FileField):
+    """An upload the view handles itself: never copied onto the model as it is."""
+
+    def populate_obj(self, obj, name) -> None:
+        pass
+
+
+class FormOnlyBooleanField(BooleanField):
+    def populate_obj(self, obj, name) -> None:
+        pass
+
+
 def phone_formatter(view, context, model, name) -> str:
     return identifiers.format_phone(getattr(model, name))
 
@@ -92,9 +108,7 @@ def consent_formatter(view, context, model, name) -> Markup:
 def service_links(contact: Contact) -> list[tuple[str, str, str]]:
     """(label, URL, icon) for the contact's services (B12): map, call, SMS, mail, web."""
     links = []
-    organisation = contact.primary_organisation
-    address_source = organisation if contact.kind == "company" and organisation else contact
-    lines = address_source.address_lines()
+    lines = contacts.address_holder(contact).address_lines()
     if lines:
         links.append((str(_l("Map")), "https://www.openstreetmap.org/search?query="
                       + quote_plus(", ".join(lines)), "fa-map-marker"))

@@ -1,0 +1,78 @@
+"""Contact photos (B3): checked, re-encoded and stored with a thumbnail.
+
+Re-encoding with Pillow means only real images are kept, whatever the upload claims to
+be, and drops metadata such as the GPS position a phone camera writes."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.services import storage
+from app.services.errors import ServiceError
+
+KIND = "photos"
+ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+ACCEPTED_EXTENSIONS = ".jpg,.jpeg,.png,.gif,.webp"
+PHOTO_SIZE = (800, 800)
+THUMBNAIL_SIZE = (160, 160)
+MAX_PIXELS = 40_000_000  # refuse decompression bombs long before memory runs out
+THUMBNAIL_SUFFIX = "_thumb"
+
+
+def read_upload(stream: BinaryIO, field: str = "photo_upload") -> Image.Image:
+    """The uploaded image, or a ServiceError saying what is wrong with it."""
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(_l("The photo is larger than %(size)s MB.",
+                              size=format_decimal(limit / 1024 / 1024, "#,##0.#")), field=field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP picture."), field=field)
+            if image.width * image.height > MAX_PIXELS:
+                raise ServiceError(_l("The picture has too many pixels."), field=field)
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP picture."), field=field) from exc
+    return image
+
+
+def store(image: Image.Image) -> str:
+    """Save the photo and its thumbnail for the current tenant; return the stored name."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    name = storage.new_name(".jpg")
+    for stored_name, size in ((name, PHOTO_SIZE), (thumbnail_name(name), THUMBNAIL_SIZE)):
+        copy = image.copy()
+        copy.thumbnail(size)
+        buffer = io.BytesIO()
+        copy.save(buffer, "JPEG", quality=85, optimize=True)
+        storage.save(KIND, stored_name, buffer.getvalue())
+    return name
+
+
+def thumbnail_name(name: str) -> str:
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}{THUMBNAIL_SUFFIX}.{suffix}"
+
+
+def path_of(name: str | None, thumbnail: bool = False):
+    if not name:
+        return None
+    return storage.path_of(KIND, thumbnail_name(name) if thumbnail else name)
+
+
+def remove(name: str | None) -> None:
+    if name:
+        storage.delete(KIND, name)
+        storage.delete(KIND, thumbnail_name(name))

@@ -1,0 +1,36 @@
+"""The logged-in user's own feed addresses (address book now, calendar later)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.forms import TranslatedFlaskForm
+from app.services import feeds
+from app.views.base import SecureBaseView
+
+
+class FeedsView(SecureBaseView):
+    """Reached from the user menu rather than the main menu."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        token = feeds.feed_token(current_user)
+        db.session.commit()
+        address_book_url = url_for("feeds.address_book", token=token, _external=True)
+        return self.render("kontakt/feeds.html", address_book_url=address_book_url,
+                           form=TranslatedFlaskForm())
+
+    @expose("/regenerate/", methods=["POST"])
+    def regenerate(self):
+        if TranslatedFlaskForm().validate_on_submit():
+            feeds.regenerate_token(current_user)
+            db.session.commit()
+            flash(_("New feed addresses were made; the old ones no longer work."), "success")
+        return redirect(url_for(".index"))
