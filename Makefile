@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint translations compile-translations upgrade demo clean
+.PHONY: install run test lint bench translations compile-translations upgrade demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: compile-translations demo
 
 test: compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Figures of the contact list on many contacts (PostgreSQL; see bench/list_performance.py).
+bench: compile-translations
+	$(BIN)/python bench/list_performance.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

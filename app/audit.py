@@ -4,8 +4,9 @@ Models opt in with the :class:`Audited` mixin. After each flush the session's ne
 changed and deleted audited objects are written to ``audit_entry`` with the current
 user, and per field the old and new value. Values named in ``__audit_masked__`` are
 stored masked; relationships named in ``__audit_relations__`` (e.g. tags) are
-recorded as the list of their labels; columns in ``__audit_derived__`` are kept in
-step with other audited data (a cache of it) and not recorded themselves.
+recorded as the list of their labels; JSON columns in ``__audit_by_key__`` (the values
+of configurable fields) are recorded per key, as ``column.key``; columns in
+``__audit_derived__`` are kept in step with other audited data and not recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Audited:
     __audit_masked__: frozenset[str] = frozenset()
     __audit_relations__: tuple[str, ...] = ()
     __audit_derived__: frozenset[str] = frozenset()
+    __audit_by_key__: tuple[str, ...] = ()
 
 
 def _mask(value: Any) -> str | None:
@@ -57,7 +59,8 @@ def _labels(items) -> list[str]:
 
 
 def _audited_columns(state) -> list[str]:
-    skipped = NOT_AUDITED | state.mapper.class_.__audit_derived__
+    model = state.mapper.class_
+    skipped = NOT_AUDITED | model.__audit_derived__ | set(model.__audit_by_key__)
     return [attr.key for attr in state.mapper.column_attrs if attr.key not in skipped]
 
 
@@ -73,7 +76,18 @@ def _snapshot(obj: Audited) -> dict[str, list]:
         labels = _labels(state.dict.get(key) or [])
         if labels:
             changes[key] = [None, labels]
+    for column in obj.__audit_by_key__:
+        changes.update(_keyed_differences(column, {}, state.dict.get(column)))
     return changes
+
+
+def _keyed_differences(column: str, old: dict | None, new: dict | None) -> dict[str, list]:
+    old, new = old or {}, new or {}
+    return {
+        f"{column}.{key}": [_plain(old.get(key)), _plain(new.get(key))]
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key) and (old.get(key), new.get(key)) != (None, "")
+    }
 
 
 def _differences(obj: Audited) -> dict[str, list]:
@@ -94,6 +108,12 @@ def _differences(obj: Audited) -> dict[str, list]:
             before = sorted(set(now) - set(_labels(history.added)) | set(_labels(history.deleted)))
             if before != now:
                 changes[key] = [before, now]
+    for column in obj.__audit_by_key__:
+        history = state.attrs[column].history
+        if history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            changes.update(_keyed_differences(column, old, new))
     return changes
 
 

@@ -96,6 +96,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.models.base import exists_on
+
+        def include_object(obj, name, type_, reflected, compare_to):
+            # indexes made only on another database (e.g. GIN) are not missing here
+            return reflected or exists_on(obj, connection.dialect.name)
+
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -45,7 +45,7 @@ def test_seed_demo_creates_the_documented_logins(app, client):
 
 
 def test_seed_demo_fills_contacts_per_tenant(app):
-    from app.models import Contact, Organisation, Tag
+    from app.models import Contact, FieldSection, Organisation, Tag
     from app.tenancy import tenant_context
 
     # as from a shell: no request context around the command
@@ -64,4 +64,8 @@ def test_seed_demo_fills_contacts_per_tenant(app):
             private = db.session.scalar(
                 select(Organisation).where(Organisation.is_private_customers.is_(True)))
             assert private.name == private_name
+            [section] = db.session.scalars(
+                select(FieldSection).where(FieldSection.entity == "contact")).all()
+            assert section.labels["da"] == "Opmærksomhedspunkter"
+            assert sum(1 for c in contacts if c.custom.get("satisfaction")) > 5
         db.session.remove()

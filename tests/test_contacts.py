@@ -320,3 +320,11 @@ def test_history_filters_by_entity_user_and_date_range(app, admin_client, tenant
     entity = filter_index(app, "audit", "entity", "FilterEqual")
     html = admin_client.get(f"/admin/audit/?flt0_{entity}=organisation").get_data(as_text=True)
     assert "Gammel ApS" in html and "Hansen" not in html
+
+
+def test_malformed_or_huge_ids_name_no_record(admin_client, tenant_a):
+    for url in ("/admin/contact/details/?id=99999999999", "/admin/contact/edit/?id=-1",
+                "/admin/organisation/details/?id=abc", "/admin/tag/edit/?id=99999999999",
+                "/admin/audit/details/?id=99999999999", "/admin/user/edit/?id=99999999999",
+                "/admin/contact/photo/99999999999/"):
+        assert admin_client.get(url).status_code in (302, 404), url

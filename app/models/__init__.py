@@ -1,14 +1,21 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.audit import AuditEntry
+from app.models.case import Case, Task
 from app.models.contact import Contact, Employment
 from app.models.counter import TenantCounter
+from app.models.custom_field import FieldChoice, FieldDefinition, FieldSection
+from app.models.dictionary import DictionaryEntry
+from app.models.lead import Lead
 from app.models.organisation import Organisation
+from app.models.sales import Campaign, Opportunity, Project
 from app.models.tag import Tag
 from app.models.tenant import Tenant
 from app.models.user import User
 
 __all__ = [
-    "AuditEntry", "Contact", "Employment", "Organisation", "Tag", "Tenant", "TenantCounter",
+    "AuditEntry", "Campaign", "Case", "Contact", "DictionaryEntry", "Employment",
+    "FieldChoice", "FieldDefinition", "FieldSection", "Lead", "Opportunity", "Organisation",
+    "Project", "Task", "Tag", "Tenant", "TenantCounter",
     "User",
 ]

@@ -19,3 +19,9 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def exists_on(schema_item, dialect_name: str) -> bool:
+    """False for an index or constraint made only on other databases (``ddl_if``)."""
+    condition = getattr(schema_item, "_ddl_if", None)
+    return condition is None or condition.dialect in (None, dialect_name)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import Audited
 from app.extensions import db
 from app.models.base import Timestamped
+from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.organisation import Address, Organisation
 from app.models.tag import Tag, contact_tag
 from app.models.user import User
@@ -44,8 +45,9 @@ class Consent:
     consent_letter_source: Mapped[str | None] = mapped_column(String(200))
 
 
-class Contact(TenantScoped, Audited, Address, Consent, Timestamped, db.Model):
+class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestamped, db.Model):
     __tablename__ = "contact"
+    __custom_entity__ = "contact"
     __table_args__ = (UniqueConstraint("tenant_id", "customer_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +88,7 @@ class Contact(TenantScoped, Audited, Address, Consent, Timestamped, db.Model):
     __audit_masked__ = frozenset({"national_id"})
     __audit_relations__ = ("tags",)
     __audit_derived__ = frozenset({"organisation_id"})  # employments are audited
+    __audit_by_key__ = ("custom",)
 
     @property
     def full_name(self) -> str:
@@ -142,3 +145,13 @@ Index("uq_contact_tenant_email_lower", Contact.tenant_id, func.lower(Contact.ema
 Index("ix_contact_tenant_last_name", Contact.tenant_id, Contact.last_name, Contact.first_name)
 Index("ix_contact_tenant_phone", Contact.tenant_id, Contact.phone)
 Index("ix_contact_tenant_mobile", Contact.tenant_id, Contact.mobile)
+custom_values_index(Contact)
+# The list search matches any part of names, e-mail and phone digits (LIKE '%…%'); on
+# PostgreSQL trigram indexes answer that without reading every row of the tenant.
+for _column in (Contact.last_name, Contact.first_name, Contact.email):
+    _expression = func.lower(_column).label(f"lower_{_column.key}")
+    Index(f"ix_contact_{_column.key}_trigram", _expression, postgresql_using="gin",
+          postgresql_ops={_expression.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+for _column in (Contact.phone, Contact.mobile):
+    Index(f"ix_contact_{_column.key}_trigram", _column, postgresql_using="gin",
+          postgresql_ops={_column.key: "gin_trgm_ops"}).ddl_if(dialect="postgresql")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import Audited
 from app.extensions import db
 from app.models.base import Timestamped
+from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.tag import Tag, organisation_tag
 from app.models.user import User
 from app.tenancy import TenantScoped
@@ -32,8 +33,9 @@ class Address:
         return [line for line in (self.street, locality, self.country) if line]
 
 
-class Organisation(TenantScoped, Audited, Address, Timestamped, db.Model):
+class Organisation(TenantScoped, Audited, HasCustomFields, Address, Timestamped, db.Model):
     __tablename__ = "organisation"
+    __custom_entity__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -56,6 +58,7 @@ class Organisation(TenantScoped, Audited, Address, Timestamped, db.Model):
     )
 
     __audit_relations__ = ("tags",)
+    __audit_by_key__ = ("custom",)
 
     def __str__(self) -> str:
         return self.name
@@ -71,3 +74,4 @@ Index(
     postgresql_where=Organisation.is_private_customers == true(),
 )
 Index("ix_organisation_name_lower", func.lower(Organisation.name))
+custom_values_index(Organisation)

@@ -32,6 +32,8 @@ class Tenant(Timestamped, db.Model):
     default_language: Mapped[str] = mapped_column(String(5), nullable=False, default="en")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Secret of the tenant's lead-intake URL (/intake/<slug>/lead?token=…); None: closed.
+    intake_token: Mapped[str | None] = mapped_column(String(64))
 
     def setting(self, key: str) -> Any:
         """The tenant's value for a setting, or the product default."""

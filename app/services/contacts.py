@@ -17,6 +17,7 @@ from app.services import counters, identifiers, organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term
+from app.services.text import escape_like
 
 CUSTOMER_NUMBER_SEQUENCE = "customer_number"
 
@@ -218,7 +219,7 @@ def search_condition(search: str):
                    *_customer_number_match(search))
     words = []
     for word in search.split():
-        pattern = f"%{_escape_like(word.lower())}%"
+        pattern = f"%{escape_like(word.lower())}%"
         words.append(or_(
             func.lower(Contact.last_name).like(pattern, escape="\\"),
             func.lower(Contact.first_name).like(pattern, escape="\\"),
@@ -232,6 +233,3 @@ def _customer_number_match(text: str) -> list:
     text = text.strip()
     return [Contact.customer_number == int(text)] if text.isdigit() and len(text) < 10 else []
 
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -46,8 +46,9 @@ DEMO_OPERATOR = DemoUser("operator@kontakt.example", "demo-operator", "Platform 
 def _fillers() -> list[Callable[[Tenant, str, int], None]]:
     """Each area's demo data, in dependency order: (tenant, faker_locale, contacts)."""
     from app.services.demo_contacts import fill_contacts
+    from app.services.demo_fields import fill_fields
 
-    return [fill_contacts]
+    return [fill_contacts, fill_fields]
 
 
 def database_is_empty() -> bool:

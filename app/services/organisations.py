@@ -4,13 +4,14 @@ organisation of each tenant (B4)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Organisation
 from app.services import identifiers
 from app.services.errors import ServiceError
 from app.services.terms import term
+from app.services.text import escape_like
 
 
 def private_customers() -> Organisation:
@@ -55,3 +56,17 @@ def ensure_deletable(organisation: Organisation) -> None:
         raise ServiceError(
             _l("This organisation has employees. End or move their employments first.")
         )
+
+
+def search_condition(search: str):
+    """Every word must match part of the name, registration number, e-mail or city."""
+    words = (search or "").split()
+    if not words:
+        return None
+    columns = (Organisation.name, Organisation.registration_number, Organisation.email,
+               Organisation.city)
+    return and_(*(
+        or_(*(func.lower(column).like(f"%{escape_like(word.lower())}%", escape="\\")
+              for column in columns))
+        for word in words
+    ))

@@ -12,6 +12,7 @@ from app.services.terms import lazy_term
 from app.views.contacts import ContactView
 from app.views.dashboard import DashboardView
 from app.views.feeds import FeedsView
+from app.views.field_admin import FieldAdminView
 from app.views.organisations import AuditView, OrganisationView, TagView
 from app.views.settings import SettingsView
 from app.views.tenants import TenantView
@@ -43,6 +44,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(TagView(Tag, name=_l("Tags"), category=CONTACTS, endpoint="tag"))
     admin.add_view(SettingsView(name=_l("Settings"), category=ADMINISTRATION,
                                 endpoint="settings", url="/admin/settings"))
+    admin.add_view(FieldAdminView(name=_l("Fields"), category=ADMINISTRATION,
+                                  endpoint="fields", url="/admin/fields"))
     admin.add_view(AuditView(AuditEntry, name=_l("Change history"), category=ADMINISTRATION,
                              endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))

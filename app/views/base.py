@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import format_date, format_datetime, gettext
 from flask_login import current_user
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -24,6 +25,18 @@ LOCALE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value, "short"),
     bool: typefmt.bool_formatter,
 }
+
+LARGEST_ID = 2**31 - 1  # ids are INTEGER columns: a bigger number names no record
+
+
+def record_id(value) -> int | None:
+    """An id from a URL as a number, or None when it cannot name a record (so the
+    database is never asked with a value it would refuse with an error)."""
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) <= LARGEST_ID:
+        return None
+    return int(text)
+
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 
@@ -151,6 +164,37 @@ class SecureModelView(AccessMixin, ModelView):
             session["_flashes"] = [(category, message) for category, message
                                    in session.get("_flashes", []) if message not in generic]
         return response
+
+    def _export_csv(self, return_url):
+        """Flask-Admin streams the CSV after the view returns, when the request's tenant
+        is no longer set (so nothing tenant-scoped would load): build it here instead."""
+        response = super()._export_csv(return_url)
+        response.set_data("".join(response.response))
+        return response
+
+    def get_one(self, id):
+        """None (Flask-Admin then says the record does not exist) for a malformed id or
+        another tenant's record; the session's tenant scoping does the latter."""
+        number = record_id(id)
+        return db.session.get(self.model, number) if number is not None else None
+
+    def search_condition(self, search: str):
+        """The list search as one SQL condition (override); None keeps Flask-Admin's
+        search over ``column_searchable_list``."""
+        return None
+
+    def extra_search_conditions(self, search: str) -> list:
+        """More conditions any of which may match instead (configurable fields)."""
+        return []
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        conditions = [c for c in (self.search_condition(search),
+                                  *self.extra_search_conditions(search)) if c is not None]
+        if not conditions:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        condition = or_(*conditions)
+        count_query = count_query.filter(condition) if count_query is not None else None
+        return query.filter(condition), count_query, joins, count_joins
 
     def check_form(self, form) -> None:
         """Raise ServiceError for input the business rules refuse (override).

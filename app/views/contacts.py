@@ -17,7 +17,8 @@ from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import contacts, identifiers, photos
 from app.services.settings import setting
 from app.services.terms import term
-from app.views.base import EditRightsMixin, SecureModelView
+from app.views.base import EditRightsMixin, SecureModelView, record_id
+from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
@@ -46,7 +47,7 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = FIELD_LABELS
 
 
-class ContactView(EditRightsMixin, SecureModelView):
+class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"
@@ -140,20 +141,17 @@ class ContactView(EditRightsMixin, SecureModelView):
         )
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        number = record_id(id)
+        if number is None:
             return None
-        return db.session.get(Contact, int(id), options=[
+        return db.session.get(Contact, number, options=[
             joinedload(Contact.responsible_user), joinedload(Contact.organisation),
             selectinload(Contact.tags),
             selectinload(Contact.employments).joinedload(Employment.organisation),
         ])
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        condition = contacts.search_condition(search)
-        if condition is None:
-            return query, count_query, joins, count_joins
-        count_query = count_query.filter(condition) if count_query is not None else None
-        return query.filter(condition), count_query, joins, count_joins
+    def search_condition(self, search: str):
+        return contacts.search_condition(search)
 
     def get_column_names(self, only_columns, excluded_columns):
         if not setting("unique_contact_id"):
@@ -177,6 +175,7 @@ class ContactView(EditRightsMixin, SecureModelView):
 
     def on_model_change(self, form, model: Contact, is_created: bool) -> None:
         contacts.prepare(model, is_new=is_created, as_private=bool(request.form.get(SAVE_PRIVATE)))
+        super().on_model_change(form, model, is_created)
         g.replaced_photo = contacts.change_photo(
             model, getattr(form, "photo_image", None), form.remove_photo.data)
 
@@ -191,7 +190,7 @@ class ContactView(EditRightsMixin, SecureModelView):
     def photo_view(self, contact_id: int):
         """The contact's photo (``?thumbnail=1`` for the small one); 404 for a contact
         of another tenant, like every other record."""
-        contact = db.session.get(Contact, contact_id)
+        contact = db.session.get(Contact, contact_id) if record_id(contact_id) else None
         path = photos.path_of(contact.photo if contact else None,
                               thumbnail=bool(request.args.get("thumbnail")))
         if path is None:

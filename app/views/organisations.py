@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.models import AuditEntry, Organisation
-from app.services import identifiers, organisations
+from app.services import custom_fields, identifiers, organisations
 from app.services.settings import user_may_edit
 from app.views.base import ADMIN, EditRightsMixin, SecureModelView
+from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
@@ -19,8 +20,11 @@ from app.views.fields import (
 )
 
 
-class OrganisationView(EditRightsMixin, SecureModelView):
+class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     edit_right = "organisations"
+    create_template = "kontakt/model_create.html"
+    edit_template = "kontakt/model_edit.html"
+    details_template = "kontakt/model_details.html"
     can_export = True
     export_types = ["csv", "xlsx"]
     column_list = ("name", "registration_number", "city", "phone", "email", "industry",
@@ -65,8 +69,12 @@ class OrganisationView(EditRightsMixin, SecureModelView):
             joinedload(Organisation.responsible_user), selectinload(Organisation.tags)
         )
 
+    def search_condition(self, search: str):
+        return organisations.search_condition(search)
+
     def on_model_change(self, form, model: Organisation, is_created: bool) -> None:
         organisations.prepare(model)
+        super().on_model_change(form, model, is_created)
 
     def on_model_delete(self, model: Organisation) -> None:
         organisations.ensure_deletable(model)
@@ -109,7 +117,7 @@ class AuditView(SecureModelView):
     column_formatters = {
         "entity": lambda v, c, m, n: str(ENTITY_NAMES.get(m.entity, m.entity)),
         "action": lambda v, c, m, n: str(ACTION_NAMES.get(m.action, m.action)),
-        "changes": lambda v, c, m, n: format_changes(m.changes),
+        "changes": lambda v, c, m, n: format_changes(m.changes, m.entity),
     }
 
     def get_query(self):
@@ -117,17 +125,24 @@ class AuditView(SecureModelView):
 
 
 ENTITY_NAMES = {"contact": _l("Contact"), "organisation": _l("Organisation"),
-                "employment": _l("Employment")}
+                "employment": _l("Employment"), "field_section": _l("Field section"),
+                "field_definition": _l("Field"), "field_choice": _l("Field choice")}
 ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 
 
-def format_changes(changes: dict) -> str:
+def format_changes(changes: dict, entity: str = "") -> str:
     def show(value) -> str:
         if value is None or value == []:
             return "—"
         return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
-    return "; ".join(
-        f"{FIELD_LABELS.get(field, field)}: {show(old)} → {show(new)}"
-        for field, (old, new) in sorted(changes.items())
-    )
+    def describe(name: str, old, new) -> str:
+        if name.startswith("custom."):
+            field = custom_fields.field_by_key(entity, name.removeprefix("custom."))
+            if field is not None:
+                return (f"{field.label(custom_fields.language())}: "
+                        f"{custom_fields.display(field, old) or '—'} → "
+                        f"{custom_fields.display(field, new) or '—'}")
+        return f"{FIELD_LABELS.get(name, name)}: {show(old)} → {show(new)}"
+
+    return "; ".join(describe(name, old, new) for name, (old, new) in sorted(changes.items()))

@@ -1,0 +1,102 @@
+"""Opportunities, campaigns and projects (D10): what a contact takes part in besides
+cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.audit import Audited
+from app.extensions import db
+from app.models.base import Timestamped
+from app.models.contact import Contact
+from app.models.organisation import Organisation
+from app.models.user import User
+from app.tenancy import TenantScoped
+
+STAGES = ("prospect", "qualified", "proposal", "negotiation", "won", "lost")
+CURRENCIES = ("DKK", "SEK", "PLN", "EUR", "NOK", "USD", "GBP")
+
+campaign_contact = Table(
+    "campaign_contact",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+project_contact = Table(
+    "project_contact",
+    db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Opportunity(TenantScoped, Audited, Timestamped, db.Model):
+    __tablename__ = "opportunity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="DKK")
+    stage: Mapped[str] = mapped_column(String(20), nullable=False, default=STAGES[0])
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Campaign(TenantScoped, Audited, Timestamped, db.Model):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    participants: Mapped[list[Contact]] = relationship(
+        secondary=campaign_contact, order_by=(Contact.last_name, Contact.first_name))
+
+    __audit_relations__ = ("participants",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(TenantScoped, Audited, Timestamped, db.Model):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+    participants: Mapped[list[Contact]] = relationship(
+        secondary=project_contact, order_by=(Contact.last_name, Contact.first_name))
+
+    __audit_relations__ = ("participants",)
+
+    def __str__(self) -> str:
+        return self.name
