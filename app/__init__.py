@@ -32,11 +32,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.cli import crm
     from app.feeds import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.intake import bp as intake_bp
     from app.views import init_admin
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(intake_bp)
     app.cli.add_command(crm)
     init_admin(app)
     _init_error_pages(app)
@@ -99,8 +101,10 @@ def _init_templates(app: Flask) -> None:
 
 def _init_error_pages(app: Flask) -> None:
     messages = {
+        400: lambda: _("The request could not be understood. Please try again."),
         403: lambda: _("You do not have access to this page."),
         404: lambda: _("The page was not found."),
+        413: lambda: _("The upload is too large."),
         429: lambda: _("Too many attempts. Please wait a minute and try again."),
         500: lambda: _("Something went wrong. Please try again."),
     }

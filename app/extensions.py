@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep migrations reproducible on SQLite and PostgreSQL alike.
@@ -32,3 +35,15 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+@event.listens_for(Engine, "connect")
+def _add_sqlite_functions(dbapi_connection, _connection_record) -> None:
+    """SQLite's lower() folds only A–Z; searches for Ø, Å, Ł … need every letter."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower,
+                                         deterministic=True)

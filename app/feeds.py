@@ -3,25 +3,46 @@ whose tenant then scopes every query as for a logged-in request."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
+from flask_babel import force_locale
 
 from app.extensions import limiter
-from app.services import feeds
+from app.models import User
+from app.services import calendar, feeds
 from app.tenancy import tenant_context
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 
-@bp.route("/<token>/contacts.vcf")
-@limiter.limit("60 per minute")
-def address_book(token: str) -> Response:
+def _owner(token: str) -> User:
     user = feeds.user_for_token(token)
     if user is None:
         abort(404)
-    with tenant_context(user.tenant_id):
-        body = "".join(feeds.address_book())
-    response = Response(body, mimetype="text/vcard")
-    response.headers["Content-Disposition"] = 'inline; filename="contacts.vcf"'
+    return user
+
+
+def _feed_response(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.cache_control.private = True
     response.cache_control.no_cache = True
     return response
+
+
+@bp.route("/<token>/contacts.vcf")
+@limiter.limit("60 per minute")
+def address_book(token: str) -> Response:
+    user = _owner(token)
+    with tenant_context(user.tenant_id):
+        body = "".join(feeds.address_book())
+    return _feed_response(body, "text/vcard", "contacts.vcf")
+
+
+@bp.route("/<token>/calendar.ics")
+@limiter.limit("60 per minute")
+def planned_activities(token: str) -> Response:
+    user = _owner(token)
+    # No one is logged in: the texts follow the owner's language, not the client's.
+    with tenant_context(user.tenant_id), force_locale(feeds.language_of(user)):
+        body = calendar.calendar(user, host=request.host.partition(":")[0])
+    return _feed_response(body, "text/calendar", "calendar.ics")

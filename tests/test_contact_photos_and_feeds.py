@@ -198,3 +198,10 @@ def test_feed_token_is_secret_and_can_be_regenerated(admin_client, tenant_a):
         user.active = False
         db.session.commit()
     assert admin_client.get(url).status_code == 404
+
+
+def test_too_large_request_gets_a_translated_page(admin_client, tenant_a, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = post_contact(admin_client, **contact_form(1), photo_upload=(picture(), "a.png"))
+    assert response.status_code == 413
+    assert 'lang="da"' in response.get_data(as_text=True)  # our page, in Danish

@@ -328,3 +328,27 @@ def test_malformed_or_huge_ids_name_no_record(admin_client, tenant_a):
                 "/admin/audit/details/?id=99999999999", "/admin/user/edit/?id=99999999999",
                 "/admin/contact/photo/99999999999/"):
         assert admin_client.get(url).status_code in (302, 404), url
+
+
+def test_search_folds_case_of_every_letter(admin_client, tenant_a):
+    org = make_organisation(tenant_a.id)
+    admin_client.post("/admin/contact/new/", data=contact_form(
+        org, first_name="Åse", last_name="Østergaard", email="aase@x.dk"))
+    for search in ("øster", "ØSTERGAARD", "åse"):
+        page = admin_client.get(f"/admin/contact/?search={search}").get_data(as_text=True)
+        assert "Østergaard" in page[page.index("<body"):].split("model-list", 1)[-1], search
+
+
+def test_filters_by_user_work_on_both_databases(app, admin_client, tenant_a):
+    org = make_organisation(tenant_a.id)
+    admin_client.post("/admin/contact/new/", data=contact_form(org))
+    [contact] = contacts_of(tenant_a.id)
+    user_id = contact.responsible_user_id
+    for endpoint, column in (("contact", "responsible_user_id"),
+                             ("organisation", "responsible_user_id"), ("audit", "user_id")):
+        index = filter_index(app, endpoint, column, "IntEqualFilter")
+        response = admin_client.get(f"/admin/{endpoint}/?flt0_{index}={user_id}")
+        assert response.status_code == 200, endpoint
+    index = filter_index(app, "contact", "responsible_user_id", "IntEqualFilter")
+    page = admin_client.get(f"/admin/contact/?flt0_{index}={user_id}").get_data(as_text=True)
+    assert "Hansen" in page[page.index("model-list"):]

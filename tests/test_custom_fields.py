@@ -385,3 +385,17 @@ def test_date_and_decimal_values_show_in_the_users_language(admin_client, tenant
         names["budget"]: "1234.5", names["met_on"]: date(2026, 3, 1).isoformat()}))
     rows = list_rows(admin_client)
     assert "1.234,5" in rows and "1. mar. 2026" in rows
+
+
+def test_search_in_searchable_fields_with_accents_and_quotes(admin_client, tenant_a):
+    org = make_organisation(tenant_a.id)
+    names = define_fields(tenant_a.id, note=FIELDS["note"])
+    add_contacts(admin_client, org, names, [{"note": 'Særlig "VIP" kunde'}, {"note": "Øvrig"}])
+
+    def found(search: str) -> list[str]:
+        return re.findall(r"Person\d", list_rows(admin_client, f"?search={search}"))
+
+    assert found("SÆRLIG") == ["Person0"]
+    assert found('"vip"') == ["Person0"]
+    assert found("øvr") == ["Person1"]
+    assert found("nowhere") == []

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from app.models.activity import Activity, Attachment
 from app.models.audit import AuditEntry
 from app.models.case import Case, Task
 from app.models.contact import Contact, Employment
@@ -14,8 +15,7 @@ from app.models.tenant import Tenant
 from app.models.user import User
 
 __all__ = [
-    "AuditEntry", "Campaign", "Case", "Contact", "DictionaryEntry", "Employment",
-    "FieldChoice", "FieldDefinition", "FieldSection", "Lead", "Opportunity", "Organisation",
-    "Project", "Task", "Tag", "Tenant", "TenantCounter",
-    "User",
+    "Activity", "Attachment", "AuditEntry", "Campaign", "Case", "Contact", "DictionaryEntry",
+    "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "Lead", "Opportunity",
+    "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime, ForeignKey, Table
 from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
 
 
 def utcnow() -> datetime:
@@ -25,3 +27,17 @@ def exists_on(schema_item, dialect_name: str) -> bool:
     """False for an index or constraint made only on other databases (``ddl_if``)."""
     condition = getattr(schema_item, "_ddl_if", None)
     return condition is None or condition.dialect in (None, dialect_name)
+
+
+def link_table(name: str, owner: str, owner_table: str, member: str,
+               member_table: str) -> Table:
+    """A many-to-many table of (owner, member) ids, both deleted with their record, the
+    member side indexed for "which owners has this member" (a contact's cases …)."""
+    return Table(
+        name,
+        db.metadata,
+        Column(f"{owner}_id", ForeignKey(f"{owner_table}.id", ondelete="CASCADE"),
+               primary_key=True),
+        Column(f"{member}_id", ForeignKey(f"{member_table}.id", ondelete="CASCADE"),
+               primary_key=True, index=True),
+    )

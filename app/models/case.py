@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -20,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
 from app.extensions import db
-from app.models.base import Timestamped
+from app.models.base import Timestamped, link_table
 from app.models.contact import Contact
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.dictionary import DictionaryEntry
@@ -34,13 +32,7 @@ CASE_REJECTED = "rejected"
 CASE_STATUSES = (CASE_OPEN, CASE_CLOSED, CASE_REJECTED)
 
 # Secondary parties of a case; the primary contact is Case.primary_contact.
-case_contact = Table(
-    "case_contact",
-    db.metadata,
-    Column("case_id", ForeignKey("crm_case.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
-)
+case_contact = link_table("case_contact", "case", "crm_case", "contact", "contact")
 
 
 class Case(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):

@@ -18,7 +18,10 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
+    cast,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -67,11 +70,16 @@ class HasCustomFields:
         return mapped_column(CustomJSON, nullable=False, default=dict, server_default="{}")
 
 
-def custom_values_index(model) -> Index:
-    """GIN index over a model's values, PostgreSQL only (SQLite has no use for it)."""
-    return Index(f"ix_{model.__tablename__}_custom", model.custom,
-                 postgresql_using="gin", postgresql_ops={"custom": "jsonb_path_ops"}
-                 ).ddl_if(dialect="postgresql")
+def custom_values_index(model) -> None:
+    """PostgreSQL indexes over a model's values (SQLite has no use for them): GIN for
+    equality and containment, and trigrams of the whole value text, which lets a
+    "contains" search on a field skip the rows that cannot hold the text."""
+    Index(f"ix_{model.__tablename__}_custom", model.custom,
+          postgresql_using="gin", postgresql_ops={"custom": "jsonb_path_ops"}
+          ).ddl_if(dialect="postgresql")
+    text = func.lower(cast(model.custom, Text)).label("custom_text")
+    Index(f"ix_{model.__tablename__}_custom_trigram", text, postgresql_using="gin",
+          postgresql_ops={"custom_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
 class FieldSection(TenantScoped, Audited, Timestamped, db.Model):

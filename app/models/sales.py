@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
 from app.extensions import db
-from app.models.base import Timestamped
+from app.models.base import Timestamped, link_table
 from app.models.contact import Contact
 from app.models.organisation import Organisation
 from app.models.user import User
@@ -20,20 +20,8 @@ from app.tenancy import TenantScoped
 STAGES = ("prospect", "qualified", "proposal", "negotiation", "won", "lost")
 CURRENCIES = ("DKK", "SEK", "PLN", "EUR", "NOK", "USD", "GBP")
 
-campaign_contact = Table(
-    "campaign_contact",
-    db.metadata,
-    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
-)
-project_contact = Table(
-    "project_contact",
-    db.metadata,
-    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
-)
+campaign_contact = link_table("campaign_contact", "campaign", "campaign", "contact", "contact")
+project_contact = link_table("project_contact", "project", "project", "contact", "contact")
 
 
 class Opportunity(TenantScoped, Audited, Timestamped, db.Model):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, func
+from sqlalchemy import Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Timestamped
+from app.models.base import Timestamped, link_table
 from app.tenancy import TenantScoped
 
 DEFAULT_TAG_COLOUR = "#6c757d"
@@ -25,17 +25,6 @@ class Tag(TenantScoped, Timestamped, db.Model):
 
 Index("uq_tag_tenant_name_lower", Tag.tenant_id, func.lower(Tag.name), unique=True)
 
-contact_tag = Table(
-    "contact_tag",
-    db.metadata,
-    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+contact_tag = link_table("contact_tag", "contact", "contact", "tag", "tag")
 
-organisation_tag = Table(
-    "organisation_tag",
-    db.metadata,
-    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+organisation_tag = link_table("organisation_tag", "organisation", "organisation", "tag", "tag")

@@ -20,6 +20,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "users_edit_organisations": True,  # … and organisations (A3)
     "unique_contact_id": False,  # contacts get a customer number (A4)
     "email_required": True,  # a contact must have an e-mail address (B2)
+    # letters' letterhead (E9): sender_name, sender_address, footer, logo (a stored file
+    # name); read through services.letters, which copies it (the default is shared)
+    "letterhead": {},
 }
 
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Tenant, User
 from app.models.user import ROLE_ADMIN, ROLES
 from app.services.errors import ServiceError
-from app.tenancy import all_tenants
+from app.tenancy import all_tenants, tenant_context
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MIN_PASSWORD_LENGTH = 8
@@ -70,6 +70,10 @@ def create_tenant(name: str, slug: str, default_language: str = "en") -> Tenant:
     tenant = Tenant(name=name.strip(), slug=slug, default_language=default_language)
     db.session.add(tenant)
     db.session.flush()
+    from app.services import dictionaries
+
+    with tenant_context(tenant.id):
+        dictionaries.seed_defaults()
     return tenant
 
 

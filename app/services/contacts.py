@@ -17,7 +17,7 @@ from app.services import counters, identifiers, organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term
-from app.services.text import escape_like
+from app.services.text import escape_like, lowered
 
 CUSTOMER_NUMBER_SEQUENCE = "customer_number"
 
@@ -78,11 +78,21 @@ def _check_email(contact: Contact) -> None:
         raise ServiceError(term("duplicate_email"), field="email")
 
 
+def _email_is(email: str):
+    """The e-mail condition of the unique index: equal whatever the case."""
+    return func.lower(Contact.email) == email.strip().lower()
+
+
 def email_in_use(email: str, exclude_id: int | None = None) -> bool:
-    query = select(Contact.id).where(func.lower(Contact.email) == email.strip().lower())
+    query = select(Contact.id).where(_email_is(email))
     if exclude_id is not None:
         query = query.where(Contact.id != exclude_id)
     return db.session.execute(query.limit(1)).first() is not None
+
+
+def with_email(email: str) -> Contact | None:
+    """The contact with this e-mail address, whatever its case (at most one: unique)."""
+    return db.session.scalars(select(Contact).where(_email_is(email)).limit(1)).first()
 
 
 def _apply_kind(contact: Contact) -> None:
@@ -131,8 +141,8 @@ def _check_unique_name_in_organisations(contact: Contact, current: list[Employme
         .where(
             Employment.organisation_id.in_(organisation_ids),
             or_(Employment.end_date.is_(None), Employment.end_date >= date.today()),
-            func.lower(Contact.first_name) == contact.first_name.lower(),
-            func.lower(Contact.last_name) == contact.last_name.lower(),
+            lowered(Contact.first_name) == contact.first_name.lower(),
+            lowered(Contact.last_name) == contact.last_name.lower(),
         )
     )
     if contact.id is not None:
@@ -174,8 +184,8 @@ def address_holder(contact: Contact) -> Contact | Organisation:
 def likely_duplicates(contact: Contact, limit: int = 5) -> list[Contact]:
     """Contacts with the same name, the same e-mail or the same phone (seed 002)."""
     conditions = [
-        (func.lower(Contact.first_name) == (contact.first_name or "").strip().lower())
-        & (func.lower(Contact.last_name) == (contact.last_name or "").strip().lower())
+        (lowered(Contact.first_name) == (contact.first_name or "").strip().lower())
+        & (lowered(Contact.last_name) == (contact.last_name or "").strip().lower())
     ]
     if contact.email:
         conditions.append(func.lower(Contact.email) == contact.email.strip().lower())
@@ -221,9 +231,9 @@ def search_condition(search: str):
     for word in search.split():
         pattern = f"%{escape_like(word.lower())}%"
         words.append(or_(
-            func.lower(Contact.last_name).like(pattern, escape="\\"),
-            func.lower(Contact.first_name).like(pattern, escape="\\"),
-            func.lower(Contact.email).like(pattern, escape="\\"),
+            lowered(Contact.last_name).like(pattern, escape="\\"),
+            lowered(Contact.first_name).like(pattern, escape="\\"),
+            lowered(Contact.email).like(pattern, escape="\\"),
             *_customer_number_match(word),
         ))
     return and_(*words)

@@ -56,7 +56,7 @@ class FieldInput:
     choices: list[ChoiceInput] = dataclass_field(default_factory=list)
 
 
-def _labels(labels: dict[str, str], field: str = "labels") -> dict[str, str]:
+def clean_labels(labels: dict[str, str], field: str = "labels") -> dict[str, str]:
     cleaned = {lang: (labels.get(lang) or "").strip()[:200] for lang in LANGUAGES}
     cleaned = {lang: text for lang, text in cleaned.items() if text}
     if not cleaned:
@@ -77,14 +77,14 @@ def slug(text: str) -> str:
     return text if text[0].isalpha() else f"f_{text}"
 
 
-def _unique(base: str, taken: set[str]) -> str:
+def unique_key(base: str, taken: set[str]) -> str:
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}_{number}", number + 1
     return candidate
 
 
-def _source_label(labels: dict[str, str]) -> str:
+def source_label(labels: dict[str, str]) -> str:
     return labels.get("en") or next(iter(labels.values()))
 
 
@@ -94,14 +94,14 @@ def create_section(entity: str, labels: dict[str, str]) -> FieldSection:
     _check_entity(entity)
     last = db.session.scalar(select(func.max(FieldSection.position))
                              .where(FieldSection.entity == entity))
-    section = FieldSection(entity=entity, labels=_labels(labels), position=(last or 0) + 1)
+    section = FieldSection(entity=entity, labels=clean_labels(labels), position=(last or 0) + 1)
     db.session.add(section)
     custom_fields.forget_definitions()
     return section
 
 
 def rename_section(section: FieldSection, labels: dict[str, str]) -> None:
-    section.labels = _labels(labels)
+    section.labels = clean_labels(labels)
     custom_fields.forget_definitions()
 
 
@@ -133,12 +133,12 @@ def move(item: FieldSection | FieldDefinition, step: int) -> None:
 # --- fields -------------------------------------------------------------------------
 
 def create_field(section: FieldSection, data: FieldInput) -> FieldDefinition:
-    labels = _labels(data.labels)
+    labels = clean_labels(data.labels)
     taken = set(db.session.scalars(select(FieldDefinition.key)
                                    .where(FieldDefinition.entity == section.entity)))
     last = max((f.position for f in section.fields), default=0)
     field = FieldDefinition(section=section, entity=section.entity, position=last + 1,
-                            key=_unique(slug(_source_label(labels)), taken))
+                            key=unique_key(slug(source_label(labels)), taken))
     _check_type(data.field_type)
     field.field_type = data.field_type
     _apply(field, data, labels)
@@ -151,7 +151,7 @@ def update_field(field: FieldDefinition, data: FieldInput,
                  section: FieldSection | None = None) -> None:
     """Change a field; its key never changes. A new type is taken only when every
     stored value converts to it."""
-    labels = _labels(data.labels)
+    labels = clean_labels(data.labels)
     _check_type(data.field_type)
     if section is not None and section is not field.section:
         if section.entity != field.entity:
@@ -224,7 +224,7 @@ def save_choices(field: FieldDefinition, rows: list[ChoiceInput]) -> list[str]:
         position += 1
         choice = by_key.get(row.key) if row.key else None
         if choice is None:
-            key = _unique(slug(_source_label(labels)), set(by_key) | kept_keys)
+            key = unique_key(slug(source_label(labels)), set(by_key) | kept_keys)
             choice = FieldChoice(key=key)
             field.choices.append(choice)
             by_key[key] = choice
@@ -281,7 +281,7 @@ def change_type(field: FieldDefinition, new_type: str,
     """Convert every stored value to the new type, or refuse and change nothing."""
     probe = _probe(field, new_type)
     if new_type in CHOICE_TYPES and choices:
-        probe.choices = [FieldChoice(key=c.key or slug(_source_label(c.labels)),
+        probe.choices = [FieldChoice(key=c.key or slug(source_label(c.labels)),
                                      labels=c.labels) for c in choices if any(c.labels.values())]
     converted, failures = {}, 0
     with db.session.no_autoflush:

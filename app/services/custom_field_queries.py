@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import (
     Float,
     String,
+    Text,
+    and_,
     bindparam,
     case,
     cast,
@@ -37,8 +39,11 @@ from app.models.custom_field import (
     FieldDefinition,
     HasCustomFields,
 )
-from app.services.text import escape_like
+from app.services.text import escape_like, lowered
 
+# Characters JSON writes escaped: text holding them is not found as typed in the value
+# text, so the trigram pre-test is skipped for it.
+JSON_ESCAPED = {'"', "\\"}
 EQUALS = "equals"
 CONTAINS = "contains"
 AT_LEAST = "at_least"
@@ -104,13 +109,13 @@ def condition(model: type[HasCustomFields], field: FieldDefinition, operation: s
     key, kind = field.key, field.field_type
     if operation == CONTAINS and kind in TEXT_TYPES:
         pattern = "%" + escape_like(str(value).lower()) + "%"
-        return func.lower(text_value(model, key)).like(pattern, escape="\\")
+        return lowered(text_value(model, key)).like(pattern, escape="\\")
     if operation == EQUALS and kind == MULTI_CHOICE:
         return _contains(model, key, [value])
     if operation == EQUALS and kind in (CHOICE, BOOLEAN):
         return _contains(model, key, value)
     if operation == EQUALS and kind in TEXT_TYPES:
-        return func.lower(text_value(model, key)) == str(value).lower()
+        return lowered(text_value(model, key)) == str(value).lower()
     if operation in (AT_LEAST, AT_MOST) and kind in NUMBER_TYPES:
         number = number_value(model, key)
         return number >= value if operation == AT_LEAST else number <= value
@@ -127,6 +132,13 @@ def search_condition(model: type[HasCustomFields], fields: list[FieldDefinition]
     search = (search or "").strip()
     if not searchable or not search:
         return None
-    return or_(*(condition(model, f, CONTAINS, search) for f in searchable))
+    matches = or_(*(condition(model, f, CONTAINS, search) for f in searchable))
+    if not _postgres() or set(search) & JSON_ESCAPED:
+        return matches
+    # Text found in a field is found in the record's whole value text too: that test
+    # is answered by a trigram index and leaves few rows for the exact one.
+    whole_text = lowered(cast(model.custom, Text))
+    return and_(whole_text.like("%" + escape_like(search.lower()) + "%", escape="\\"),
+                matches)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, Contact, FieldDefinition, FieldSection, Organisation, Task
+from app.models import Activity, Case, Contact, FieldDefinition, FieldSection, Organisation, Task
 from app.models.custom_field import (
     BOOLEAN,
     CHOICE,
@@ -34,9 +34,10 @@ from app.services import identifiers
 from app.services.errors import ServiceError
 from app.tenancy import current_tenant_id
 
-# Entities that take configurable fields (activities join when they exist).
+# Entities that take configurable fields.
 ENTITIES: dict[str, type[HasCustomFields]] = {
-    "contact": Contact, "organisation": Organisation, "case": Case, "task": Task}
+    "contact": Contact, "organisation": Organisation, "case": Case, "task": Task,
+    "activity": Activity}
 # JSON numbers are exact as integers up to 2**53; larger ones would silently change.
 LARGEST_INTEGER = 2**53
 PHONE_REGION_OF_LANGUAGE = {"da": "DK", "sv": "SE", "pl": "PL", "en": "GB"}

@@ -24,7 +24,7 @@ TAGS = {
 INDUSTRIES = ("IT", "Retail", "Manufacturing", "Consulting", "Transport", "Finance")
 
 
-def _phone(fake: Faker, country: str) -> str | None:
+def phone_number(fake: Faker, country: str) -> str | None:
     try:
         return identifiers.normalise_phone(fake.phone_number(), country)
     except ServiceError:
@@ -69,7 +69,7 @@ def fill_contacts(tenant, faker_locale: str, contacts: int) -> None:
 def _organisation(fake, rng, country, users, tags) -> Organisation:
     return Organisation(
         name=fake.unique.company(), street=fake.street_address(), postcode=fake.postcode(),
-        city=fake.city(), country=country, phone=_phone(fake, country),
+        city=fake.city(), country=country, phone=phone_number(fake, country),
         email=fake.company_email(), website=f"https://{fake.domain_name()}",
         industry=rng.choice(INDUSTRIES), responsible_user=rng.choice(users),
         tags=rng.sample(tags, k=rng.randint(0, 2)),
@@ -82,7 +82,8 @@ def _contact(fake, rng, country, users, tags, index) -> Contact:
     contact = Contact(
         kind=KIND_COMPANY, first_name=first, last_name=last,
         email=f"{index}.{fake.user_name()}@{fake.free_email_domain()}",
-        phone=_phone(fake, country), mobile=_phone(fake, country), job_title=fake.job()[:150],
+        phone=phone_number(fake, country), mobile=phone_number(fake, country),
+        job_title=fake.job()[:150],
         street=fake.street_address(), postcode=fake.postcode(), city=fake.city(),
         country=country, preferred_language=country.lower() if country != "SE" else "sv",
         responsible_user=rng.choice(users), tags=rng.sample(tags, k=rng.randint(0, 2)),

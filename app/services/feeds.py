@@ -1,5 +1,6 @@
 """Per-user feeds behind a secret URL: the address book of contacts flagged for sync
-(B10), read by address-book clients that cannot log in."""
+(B10), read by address-book clients that cannot log in, and the calendar of planned
+activities (E5, services.calendar) under the same token."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def user_for_token(token: str) -> User | None:
     if user is None or user.is_operator or not user.is_active:
         return None
     return user
+
+
+def language_of(user: User) -> str:
+    """The language a feed's texts are in: the owner's own, else the tenant's."""
+    if user.language:
+        return user.language
+    return user.tenant.default_language if user.tenant is not None else "en"
 
 
 def address_book() -> Iterator[str]:

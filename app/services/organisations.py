@@ -4,14 +4,14 @@ organisation of each tenant (B4)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from app.extensions import db
 from app.models import Organisation
-from app.services import identifiers
+from app.services import identifiers, references
 from app.services.errors import ServiceError
 from app.services.terms import term
-from app.services.text import escape_like
+from app.services.text import escape_like, lowered
 
 
 def private_customers() -> Organisation:
@@ -52,10 +52,7 @@ def prepare(organisation: Organisation) -> None:
 def ensure_deletable(organisation: Organisation) -> None:
     if organisation.is_private_customers:
         raise ServiceError(_l("The private-customers organisation cannot be deleted."))
-    if organisation.employments:
-        raise ServiceError(
-            _l("This organisation has employees. End or move their employments first.")
-        )
+    references.ensure_deletable(organisation)
 
 
 def search_condition(search: str):
@@ -66,7 +63,7 @@ def search_condition(search: str):
     columns = (Organisation.name, Organisation.registration_number, Organisation.email,
                Organisation.city)
     return and_(*(
-        or_(*(func.lower(column).like(f"%{escape_like(word.lower())}%", escape="\\")
+        or_(*(lowered(column).like(f"%{escape_like(word.lower())}%", escape="\\")
               for column in columns))
         for word in words
     ))

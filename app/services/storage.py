@@ -15,8 +15,10 @@ from app.tenancy import current_tenant_id
 STORED_NAME = re.compile(r"^[0-9a-f]{32}(?:_[a-z]+)?\.[a-z0-9]{1,5}$")
 
 
-def _folder(kind: str) -> Path:
-    tenant_id = current_tenant_id()
+def tenant_folder(kind: str, tenant_id: int | None = None) -> Path:
+    """A tenant's folder for one kind of file (photos, attachments …): the current
+    tenant's unless a record's own tenant is given."""
+    tenant_id = tenant_id if tenant_id is not None else current_tenant_id()
     if tenant_id is None:
         raise RuntimeError("files belong to a tenant; none is current")
     return Path(current_app.config["UPLOAD_FOLDER"]) / f"tenant-{tenant_id}" / kind
@@ -29,7 +31,7 @@ def new_name(suffix: str) -> str:
 def save(kind: str, name: str, data: bytes) -> None:
     if not STORED_NAME.match(name):
         raise ValueError(f"not a stored file name: {name!r}")
-    folder = _folder(kind)
+    folder = tenant_folder(kind)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
 
@@ -38,7 +40,7 @@ def path_of(kind: str, name: str | None) -> Path | None:
     """The current tenant's file of that name, or None."""
     if not name or not STORED_NAME.match(name):
         return None
-    path = _folder(kind) / name
+    path = tenant_folder(kind) / name
     return path if path.is_file() else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, request, send_file, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -34,6 +34,7 @@ from app.views.fields import (
     tags_formatter,
     user_options,
 )
+from app.views.sales import related_sections
 
 KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
                 (KIND_PRIVATE, _l("Private customer (B2C)"))]
@@ -101,7 +102,7 @@ class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
         "kind", "last_name", "first_name", "email", "phone", "city", "customer_number",
         TagFilter(Contact.id, _l("Tag"), options=tag_options),
         OrganisationFilter(Contact.id, _l("Organisation"), options=organisation_options),
-        FilterEqual(Contact.responsible_user_id, _l("Responsible user"), options=user_options),
+        IntEqualFilter(Contact.responsible_user_id, _l("Responsible user"), options=user_options),
         "consent_phone", "consent_email", "consent_letter", "address_book_sync", "is_private",
         "created_at",
     )
@@ -133,22 +134,12 @@ class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     # Edit rights (A3) are checked on every request, for every method.
     column_auto_select_related = False  # get_query loads exactly what the list shows
 
-    def get_query(self):
-        return super().get_query().options(
-            joinedload(Contact.responsible_user),
-            joinedload(Contact.organisation),
-            selectinload(Contact.tags),
-        )
-
-    def get_one(self, id):
-        number = record_id(id)
-        if number is None:
-            return None
-        return db.session.get(Contact, number, options=[
-            joinedload(Contact.responsible_user), joinedload(Contact.organisation),
-            selectinload(Contact.tags),
-            selectinload(Contact.employments).joinedload(Employment.organisation),
-        ])
+    list_load_options = (joinedload(Contact.responsible_user),
+                         joinedload(Contact.organisation), selectinload(Contact.tags))
+    details_load_options = (
+        *list_load_options,
+        selectinload(Contact.employments).joinedload(Employment.organisation),
+    )
 
     def search_condition(self, search: str):
         return contacts.search_condition(search)
@@ -207,6 +198,7 @@ class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
         kwargs.setdefault("confirm_duplicate_field", CONFIRM_DUPLICATE)
         kwargs.setdefault("service_links", service_links)
         kwargs.setdefault("photo_tag", photo_tag)
+        kwargs.setdefault("related_sales", related_sections)
         return super().render(template, **kwargs)
 
 

@@ -324,5 +324,7 @@ class CustomFieldsMixin:
 
 
 def custom_form_data(form) -> dict[str, Any]:
-    return {name: form[name].data for _label, names in form.custom_sections for name in names}
+    # in-place list edits (column_editable_list) send a form without configurable fields
+    sections = getattr(form, "custom_sections", ())
+    return {name: form[name].data for _label, names in sections for name in names}
 

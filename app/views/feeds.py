@@ -1,4 +1,4 @@
-"""The logged-in user's own feed addresses (address book now, calendar later)."""
+"""The logged-in user's own feed addresses: address book and calendar."""
 
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ class FeedsView(SecureBaseView):
     def index(self):
         token = feeds.feed_token(current_user)
         db.session.commit()
-        address_book_url = url_for("feeds.address_book", token=token, _external=True)
-        return self.render("kontakt/feeds.html", address_book_url=address_book_url,
-                           form=TranslatedFlaskForm())
+        return self.render(
+            "kontakt/feeds.html",
+            address_book_url=url_for("feeds.address_book", token=token, _external=True),
+            calendar_url=url_for("feeds.planned_activities", token=token, _external=True),
+            form=TranslatedFlaskForm())
 
     @expose("/regenerate/", methods=["POST"])
     def regenerate(self):

@@ -6,11 +6,10 @@ records named in the URL (another tenant's come back as None: 404) and renders."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +27,6 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES, form_translations
 from app.models import FieldDefinition, FieldSection
@@ -48,10 +46,19 @@ from app.models.custom_field import (
 )
 from app.services import custom_field_admin as field_admin
 from app.services import custom_fields
-from app.services.custom_field_admin import LANGUAGES, ChoiceInput, FieldInput
-from app.services.errors import ServiceError
+from app.services.custom_field_admin import ChoiceInput, FieldInput
 from app.services.terms import term
-from app.views.base import ADMIN, SecureBaseView, record_id
+from app.views.base import ADMIN
+from app.views.screens import (
+    STEPS,
+    GroupedErrorsForm,
+    LabelFields,
+    ServiceScreenView,
+    get_or_404,
+    language_data,
+    language_input,
+    language_values,
+)
 
 TYPE_NAMES = {
     TEXT: _l("Text"),
@@ -67,7 +74,6 @@ TYPE_NAMES = {
     PHONE: _l("Phone"),
 }
 NEW_CHOICE_ROWS = 3
-STEPS = {"up": -1, "down": 1}
 BOUND_LIMIT = Decimal(10) ** 14
 
 
@@ -88,19 +94,6 @@ class LimitField(DecimalField):
             raise ValueError(_l("Enter a number."))
 
 
-def _text(lang: str, length: int) -> StringField:
-    return StringField(LANGUAGE_NAMES[lang], validators=[Length(max=length)])
-
-
-class LabelFields:
-    """A label in each language: label_da, label_sv, label_pl, label_en."""
-
-    label_da = _text("da", 200)
-    label_sv = _text("sv", 200)
-    label_pl = _text("pl", 200)
-    label_en = _text("en", 200)
-
-
 class ChoiceRow(LabelFields, Form):
     """One row of the choices editor (a subform: the outer form carries the CSRF token)."""
 
@@ -112,17 +105,6 @@ class ChoiceRow(LabelFields, Form):
             return form_translations
 
 
-class GroupedErrorsForm(TranslatedFlaskForm):
-    """A form whose service errors may name a group of inputs (``groups``) rather than
-    one input; those messages are kept in ``group_errors`` for the template."""
-
-    groups: tuple[str, ...] = ("labels",)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.group_errors: dict[str, list[str]] = {}
-
-
 class SectionForm(LabelFields, GroupedErrorsForm):
     pass
 
@@ -132,10 +114,10 @@ class FieldForm(LabelFields, GroupedErrorsForm):
 
     section = SelectField(_l("Section"), coerce=int)
     field_type = SelectField(_l("Type"), choices=list(TYPE_NAMES.items()))
-    help_da = _text("da", 1000)
-    help_sv = _text("sv", 1000)
-    help_pl = _text("pl", 1000)
-    help_en = _text("en", 1000)
+    help_da = language_input("da", 1000)
+    help_sv = language_input("sv", 1000)
+    help_pl = language_input("pl", 1000)
+    help_en = language_input("en", 1000)
     required = BooleanField(_l("Required"))
     default_value = StringField(_l("Default value"), validators=[Length(max=1000)])
     min_value = LimitField(_l("Smallest value"))
@@ -145,26 +127,18 @@ class FieldForm(LabelFields, GroupedErrorsForm):
     choices = FieldList(FormField(ChoiceRow))
 
 
-def _languages(form: Any, prefix: str) -> dict[str, str]:
-    return {lang: getattr(form, f"{prefix}_{lang}").data or "" for lang in LANGUAGES}
-
-
-def _language_data(prefix: str, texts: dict[str, str] | None) -> dict[str, str]:
-    return {f"{prefix}_{lang}": (texts or {}).get(lang, "") for lang in LANGUAGES}
-
-
 def _field_input(form: FieldForm) -> FieldInput:
     return FieldInput(
-        labels=_languages(form, "label"),
+        labels=language_values(form, "label"),
         field_type=form.field_type.data,
-        help_texts=_languages(form, "help"),
+        help_texts=language_values(form, "help"),
         required=form.required.data,
         default_value=(form.default_value.data or "").strip() or None,
         min_value=form.min_value.data,
         max_value=form.max_value.data,
         show_in_list=form.show_in_list.data,
         searchable=form.searchable.data,
-        choices=[ChoiceInput(labels=_languages(row.form, "label"),
+        choices=[ChoiceInput(labels=language_values(row.form, "label"),
                              key=row.form.key.data or None, active=row.form.active.data)
                  for row in form.choices],
     )
@@ -190,11 +164,11 @@ def _default_text(field: FieldDefinition) -> str:
 
 
 def _field_data(field: FieldDefinition) -> dict[str, Any]:
-    choices = [{"key": c.key, "active": c.active, **_language_data("label", c.labels)}
+    choices = [{"key": c.key, "active": c.active, **language_data("label", c.labels)}
                for c in field.choices]
     return {
         "section": field.section_id, "field_type": field.field_type,
-        **_language_data("label", field.labels), **_language_data("help", field.help_texts),
+        **language_data("label", field.labels), **language_data("help", field.help_texts),
         "required": field.required, "default_value": _default_text(field),
         "min_value": _plain(field.min_value), "max_value": _plain(field.max_value),
         "show_in_list": field.show_in_list, "searchable": field.searchable,
@@ -206,7 +180,7 @@ def _pad_choice_rows(form: FieldForm) -> None:
     """Keep empty rows for new choices at the end of the editor (after a refused POST
     too, whatever rows it sent)."""
     def empty(row: Any) -> bool:
-        return not row.form.key.data and not any(_languages(row.form, "label").values())
+        return not row.form.key.data and not any(language_values(row.form, "label").values())
 
     trailing = 0
     for row in reversed(form.choices.entries):
@@ -220,7 +194,7 @@ def _pad_choice_rows(form: FieldForm) -> None:
 def _flash_kept_choices(field: FieldDefinition, form: FieldForm) -> None:
     """Say which emptied choices records use, so they were deactivated, not deleted."""
     emptied = {row.form.key.data for row in form.choices
-               if row.form.key.data and not any(_languages(row.form, "label").values())}
+               if row.form.key.data and not any(language_values(row.form, "label").values())}
     lang = custom_fields.language()
     kept = [c.label(lang) for c in field.choices if c.key in emptied]
     if kept and field.field_type in CHOICE_TYPES:
@@ -237,17 +211,6 @@ def _deleted_message(count: int) -> str:
                     "The field and its %(num)d stored values were deleted.", count)
 
 
-def show_error(form: GroupedErrorsForm, exc: ServiceError) -> None:
-    """Beside the named input or group of inputs, else as a flashed message."""
-    message = str(exc)
-    if exc.field in form.groups:
-        form.group_errors.setdefault(exc.field, []).append(message)
-    elif exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, message]
-    else:
-        flash(message, "error")
-
-
 # --- loading what the URL names -----------------------------------------------------
 
 def _entity(name: str | None) -> str:
@@ -257,22 +220,16 @@ def _entity(name: str | None) -> str:
 
 
 def _entity_names() -> dict[str, str]:
-    return {"contact": term("plural"), "organisation": _("Organisations")}
-
-
-def _get(model: type, row_id: int) -> Any:
-    """The row, or 404 for a missing id, another tenant's, or one too big for the column."""
-    if record_id(row_id) is None:
-        abort(404)
-    return db.session.get(model, row_id) or abort(404)
+    return {"contact": term("plural"), "organisation": _("Organisations"),
+            "case": _("Cases"), "task": _("Tasks"), "activity": _("Activities")}
 
 
 def _section(section_id: int) -> FieldSection:
-    return _get(FieldSection, section_id)
+    return get_or_404(FieldSection, section_id)
 
 
 def _field(field_id: int) -> FieldDefinition:
-    return _get(FieldDefinition, field_id)
+    return get_or_404(FieldDefinition, field_id)
 
 
 def _section_choices(entity: str) -> list[tuple[int, str]]:
@@ -282,39 +239,19 @@ def _section_choices(entity: str) -> list[tuple[int, str]]:
 
 # --- the view -----------------------------------------------------------------------
 
-class FieldAdminView(SecureBaseView):
+class FieldAdminView(ServiceScreenView):
     access = ADMIN
+
+    def back_url(self, place: str) -> str:
+        return url_for(".index", entity=place)
+
+    def after_rollback(self) -> None:
+        custom_fields.forget_definitions()
 
     def render(self, template: str, **kwargs: Any) -> str:
         if "entity" in kwargs:
             kwargs["entity_name"] = _entity_names()[kwargs["entity"]]
         return super().render(template, **kwargs)
-
-    def _back(self, entity: str) -> Response:
-        return redirect(url_for(".index", entity=entity))
-
-    def _attempt(self, form: GroupedErrorsForm | None, action: Callable[[], Any]) -> bool:
-        """Run a service call and commit; on a refusal undo it and show why."""
-        try:
-            action()
-        except ServiceError as exc:
-            db.session.rollback()
-            custom_fields.forget_definitions()
-            if form is None:
-                flash(str(exc), "error")
-            else:
-                show_error(form, exc)
-            return False
-        db.session.commit()
-        return True
-
-    def _button(self, entity: str, action: Callable[[], Any], message: str) -> Response:
-        """A POST button: the change, a flashed result, back to the list."""
-        if not TranslatedFlaskForm().validate_on_submit():
-            abort(400)
-        if self._attempt(None, action):
-            flash(message, "success")
-        return self._back(entity)
 
     @expose("/")
     def index(self) -> str:
@@ -332,7 +269,7 @@ class FieldAdminView(SecureBaseView):
         entity = _entity(request.args.get("entity", "contact"))
         form = SectionForm()
         if form.validate_on_submit() and self._attempt(
-                form, lambda: field_admin.create_section(entity, _languages(form, "label"))):
+                form, lambda: field_admin.create_section(entity, language_values(form, "label"))):
             flash(_("The section was created."), "success")
             return self._back(entity)
         return self.render("kontakt/fields/section_form.html", form=form, entity=entity,
@@ -342,9 +279,9 @@ class FieldAdminView(SecureBaseView):
     def edit_section(self, section_id: int) -> Response | str:
         section = _section(section_id)
         entity = section.entity
-        form = SectionForm(data=_language_data("label", section.labels))
+        form = SectionForm(data=language_data("label", section.labels))
         if form.validate_on_submit() and self._attempt(
-                form, lambda: field_admin.rename_section(section, _languages(form, "label"))):
+                form, lambda: field_admin.rename_section(section, language_values(form, "label"))):
             flash(_("The section was renamed."), "success")
             return self._back(entity)
         return self.render("kontakt/fields/section_form.html", form=form, entity=entity,

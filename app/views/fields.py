@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField
 
 from app.extensions import db
-from app.models import Contact, Employment, Organisation, Tag, User
+from app.models import Contact, Employment, Lead, Organisation, Tag, User
 from app.services import contacts, identifiers
 from app.tenancy import current_tenant_id
 
@@ -141,6 +141,12 @@ def organisation_options():
 
 def user_options():
     return _options(select(User.id, User.full_name).order_by(User.full_name))
+
+
+def lead_source_options():
+    """The sources the tenant's leads came from (free text, so whatever was sent)."""
+    return _options(select(Lead.source, Lead.source).where(Lead.source.is_not(None))
+                    .distinct().order_by(Lead.source))
 
 
 class _IdFilter(BaseSQLAFilter):

@@ -1,15 +1,15 @@
-"""Organisations, tags and the change history screens."""
+"""Organisations and tags."""
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.models import AuditEntry, Organisation
-from app.services import custom_fields, identifiers, organisations
+from app.models import Organisation
+from app.services import identifiers, organisations
 from app.services.settings import user_may_edit
-from app.views.base import ADMIN, EditRightsMixin, SecureModelView
+from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
     COUNTRY_CHOICES,
@@ -35,7 +35,7 @@ class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     column_searchable_list = ("name", "registration_number", "email", "city")
     column_filters = (
         "name", "registration_number", "registration_country", "city", "country", "industry",
-        FilterEqual(Organisation.responsible_user_id, _l("Responsible user"),
+        IntEqualFilter(Organisation.responsible_user_id, _l("Responsible user"),
                     options=user_options),
         "is_private_customers", "created_at",
     )
@@ -64,10 +64,8 @@ class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
 
     column_auto_select_related = False
 
-    def get_query(self):
-        return super().get_query().options(
-            joinedload(Organisation.responsible_user), selectinload(Organisation.tags)
-        )
+    list_load_options = details_load_options = (
+        joinedload(Organisation.responsible_user), selectinload(Organisation.tags))
 
     def search_condition(self, search: str):
         return organisations.search_condition(search)
@@ -94,55 +92,3 @@ class TagView(SecureModelView):
 
     can_edit = can_create
     can_delete = can_create
-
-
-class AuditView(SecureModelView):
-    """The change history (D9's mechanism): read-only, for administrators."""
-
-    access = ADMIN
-    can_create = False
-    can_edit = False
-    can_delete = False
-    page_size = 50
-    column_list = ("created_at", "user", "entity", "record_id", "action", "changes")
-    column_default_sort = ("created_at", True)
-    column_filters = (
-        "entity", "action", "record_id", "created_at",
-        FilterEqual(AuditEntry.user_id, _l("User"), options=user_options),
-    )
-    column_labels = {
-        "created_at": _l("Time"), "user": _l("User"), "entity": _l("Record type"),
-        "record_id": _l("Record"), "action": _l("Action"), "changes": _l("Changes"),
-    }
-    column_formatters = {
-        "entity": lambda v, c, m, n: str(ENTITY_NAMES.get(m.entity, m.entity)),
-        "action": lambda v, c, m, n: str(ACTION_NAMES.get(m.action, m.action)),
-        "changes": lambda v, c, m, n: format_changes(m.changes, m.entity),
-    }
-
-    def get_query(self):
-        return super().get_query().options(joinedload(AuditEntry.user))
-
-
-ENTITY_NAMES = {"contact": _l("Contact"), "organisation": _l("Organisation"),
-                "employment": _l("Employment"), "field_section": _l("Field section"),
-                "field_definition": _l("Field"), "field_choice": _l("Field choice")}
-ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
-
-
-def format_changes(changes: dict, entity: str = "") -> str:
-    def show(value) -> str:
-        if value is None or value == []:
-            return "—"
-        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-    def describe(name: str, old, new) -> str:
-        if name.startswith("custom."):
-            field = custom_fields.field_by_key(entity, name.removeprefix("custom."))
-            if field is not None:
-                return (f"{field.label(custom_fields.language())}: "
-                        f"{custom_fields.display(field, old) or '—'} → "
-                        f"{custom_fields.display(field, new) or '—'}")
-        return f"{FIELD_LABELS.get(name, name)}: {show(old)} → {show(new)}"
-
-    return "; ".join(describe(name, old, new) for name, (old, new) in sorted(changes.items()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
 from app.models.tenant import TERM_CONTACT, TERM_CUSTOMER
+from app.services import leads
 from app.services import settings as tenant_settings
 from app.services.errors import ServiceError
 from app.views.base import ADMIN, SecureBaseView
@@ -54,4 +55,29 @@ class SettingsView(SecureBaseView):
                 db.session.commit()
                 flash(_("The settings were saved."), "success")
                 return redirect(url_for(".index"))
-        return self.render("kontakt/settings.html", form=form)
+        return self.render("kontakt/settings.html", form=form, intake_url=intake_url(tenant),
+                           intake_form=TranslatedFlaskForm())
+
+    @expose("/intake/<any(regenerate, close):action>/", methods=["POST"])
+    def intake(self, action: str):
+        """A new secret intake URL (the old one stops working), or none: intake closed."""
+        if not TranslatedFlaskForm().validate_on_submit():
+            abort(400)
+        tenant = tenant_settings.current_tenant()
+        if action == "regenerate":
+            leads.regenerate_intake_token(tenant)
+            message = _("A new intake address was made. The previous one no longer works.")
+        else:
+            leads.close_intake(tenant)
+            message = _("Lead intake was turned off.")
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".index"))
+
+
+def intake_url(tenant) -> str | None:
+    """The full address websites post leads to, or None while intake is off."""
+    if not tenant.intake_token:
+        return None
+    return url_for("intake.receive_lead", slug=tenant.slug, token=tenant.intake_token,
+                   _external=True)

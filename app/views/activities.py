@@ -1,0 +1,502 @@
+"""Activities (E): one list of every kind, the planned ones, and a form whose fields
+follow the kind. The rules are in services.activities; this module parses, shows and
+refuses what the service refuses.
+
+The persons of an activity are chosen among the chosen organisation's people only: the
+form's persons control asks ``persons/?organisation_id=N`` (app/static/kontakt/
+activity_form.js), and the service checks the choice again when it is saved."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.helpers import get_redirect_target
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import DateField, Field, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import html_params
+
+from app.extensions import db
+from app.models import Activity, Case, Contact, Organisation, User
+from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
+from app.models.base import utcnow
+from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
+from app.services import activities, contacts
+from app.services.errors import ServiceError
+from app.services.terms import lazy_term
+from app.tenancy import current_tenant_id
+from app.views.base import SecureModelView, record_id
+from app.views.cases import case_lookup, export_time, local_time
+from app.views.custom_fields import CustomFieldsMixin
+from app.views.fields import FIELD_LABELS, organisation_options, user_options
+from app.views.lookups import organisation_lookup, refuse_unknown_choices
+from app.views.sales import link, link_formatter, plain
+from app.views.work_fields import (
+    ConditionFilter,
+    EditableListWidget,
+    IdEqualFilter,
+    LocalDateTimeField,
+    dictionary_entries,
+    dictionary_options,
+    limit_choices,
+    per_request,
+)
+
+ACTIVITY_LABELS = {
+    **FIELD_LABELS,
+    "kind": _l("Kind"),
+    "subject": _l("Subject"),
+    "body": _l("Note"),
+    "starts_at": _l("Start"),
+    "duration_minutes": _l("Duration (minutes)"),
+    "organisation": _l("Organisation"),
+    "contacts": _l("Contact persons"),
+    "case": _l("Case"),
+    "employee": _l("Employee"),
+    "employee.full_name": _l("Employee"),
+    "priority": _l("Priority"),
+    "category": _l("Category"),
+    "planned": _l("Planned"),
+    "completed": _l("Completed"),
+    "follow_up": _l("Next contact"),
+    "location": _l("Location"),
+    "ends_at": _l("End"),
+    "direction": _l("Direction"),
+    "phone_number": _l("Phone number"),
+    "outcome": _l("Outcome"),
+    "mail_from": _l("From"),
+    "mail_to": _l("To"),
+    "mail_cc": _l("Cc"),
+    "mail_status": _l("E-mail status"),
+    "mail_note": _l("E-mail note"),
+    "follow_up_in": _l("Schedule the next contact in"),
+    "follow_up_unit": _l("Hours, days or weeks"),
+    "follow_up_on": _l("Or on this date"),
+}
+# Fields that belong to some kinds only: the form shows them for those kinds (the page
+# script follows the kind chosen), details pages and the service drop the others.
+KIND_FIELDS = {
+    "subject": (MEETING, EMAIL, CALL, LETTER),  # a note is its text
+    "location": (MEETING,),
+    "ends_at": (MEETING,),
+    "direction": (CALL,),
+    "phone_number": (CALL,),
+    "outcome": (CALL,),
+    "mail_from": (EMAIL,),
+    "mail_to": (EMAIL,),
+    "mail_cc": (EMAIL,),
+    "mail_status": (EMAIL,),
+    "mail_note": (EMAIL,),
+}
+FOLLOW_UP_FIELDS = ("follow_up_in", "follow_up_unit", "follow_up_on")
+PERSONS_PAGE = 30  # persons per answer of the persons endpoint (it pages on scrolling)
+NOTE_SHOWN_IN_LIST = 160  # characters of a note a list row shows
+
+
+# --- form fields ----------------------------------------------------------------------
+
+class FormOnly:
+    """A form field the view handles itself: never copied onto the record as it is."""
+
+    def populate_obj(self, obj, name) -> None:
+        pass
+
+
+class FollowUpStepsField(FormOnly, IntegerField):
+    pass
+
+
+class FollowUpUnitField(FormOnly, SelectField):
+    pass
+
+
+class FollowUpDateField(FormOnly, DateField):
+    pass
+
+
+class PersonsWidget:
+    """A hidden input holding the chosen ids ("3,7"), which the page script turns into
+    a multiple choice of the organisation's persons (select2), with a hint shown while
+    no organisation is chosen."""
+
+    def __call__(self, field: PersonsField, **kwargs) -> Markup:
+        chosen = field.chosen()
+        # select2 styles the control; only the error mark stays (it shows the message)
+        invalid = "is-invalid" in kwargs.pop("class", "")
+        kwargs.pop("id", None)
+        attributes = html_params(
+            type="hidden", id=field.id, name=field.name, class_="is-invalid" if invalid else False,
+            value=",".join(str(contact.id) for contact in chosen),
+            data_role="kontakt-persons", data_url=url_for(".persons_view"),
+            data_organisation_field="organisation", data_placeholder=_("Add contact persons"),
+            data_json=json.dumps([{"id": c.id, "text": c.full_name} for c in chosen]), **kwargs)
+        return Markup('<input {}><small class="form-text text-muted kontakt-persons-hint">{}'
+                      "</small>").format(Markup(attributes),
+                                         _("Choose the organisation first."))
+
+
+class PersonsField(FormOnly, Field):
+    """The contact persons taking part, as contact ids; the view gives them to the
+    service, which refuses ids of other tenants and persons of other organisations."""
+
+    widget = PersonsWidget()
+
+    def process_data(self, value) -> None:
+        self.data = [contact.id if isinstance(contact, Contact) else contact
+                     for contact in value or ()]
+
+    def process_formdata(self, valuelist) -> None:
+        tokens = [token.strip() for raw in valuelist for token in str(raw).split(",")
+                  if token.strip()]
+        self.data = [number for number in map(record_id, tokens) if number is not None]
+        if len(self.data) < len(tokens):
+            raise ValueError(_("Not a valid choice."))
+
+    def chosen(self) -> list[Contact]:
+        return activities.persons(self.data or [])
+
+
+class NoteEditWidget(EditableListWidget):
+    """The note edited in place in the list: starts from the whole text (the list shows
+    it shortened); a completed activity's note is shown as plain text."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        if getattr(field, "read_only", False):
+            return Markup(escape(kwargs.get("display_value", "")))
+        if field.type == "TextAreaField":
+            kwargs["data-value"] = field.data or ""
+        return super().__call__(field, **kwargs)
+
+
+# --- formatters, choices and filters --------------------------------------------------
+
+def kind_labels() -> dict[str, str]:
+    return per_request(activities.kind_labels)
+
+
+def kind_options() -> list[tuple[str, str]]:
+    """Filter options are tenant data: computed per request, never at start-up."""
+    if current_tenant_id() is None:
+        return []
+    return list(kind_labels().items())
+
+
+def case_options() -> list[tuple[str, str]]:
+    if current_tenant_id() is None:
+        return []
+    return [(str(case.id), str(case)) for case in db.session.scalars(
+        select(Case).order_by(Case.reference.desc()))]
+
+
+def person_condition(contact_condition):
+    """Activities with a person matching the contact condition."""
+    return Activity.id.in_(select(activity_contact.c.activity_id).join(
+        Contact, Contact.id == activity_contact.c.contact_id).where(contact_condition))
+
+
+def kind_formatter(view, context, model: Activity, name) -> str:
+    return kind_labels().get(model.kind, model.kind)
+
+
+def persons_formatter(view, context, model: Activity, name) -> Markup:
+    return Markup(", ").join(link(contact, "contact") for contact in model.contacts)
+
+
+def note_formatter(view, context, model: Activity, name) -> str:
+    text = " ".join((model.body or "").split())
+    if len(text) <= NOTE_SHOWN_IN_LIST:
+        return text
+    return text[:NOTE_SHOWN_IN_LIST - 1] + "…"
+
+
+def note_details_formatter(view, context, model: Activity, name) -> Markup:
+    return Markup('<div style="white-space: pre-wrap">{}</div>').format(model.body or "")
+
+
+def time_formatter(view, context, model: Activity, name) -> str:
+    return local_time(getattr(model, name))
+
+
+def direction_formatter(view, context, model: Activity, name) -> str:
+    return str(activities.DIRECTION_LABELS.get(model.direction, model.direction or ""))
+
+
+def follow_up_formatter(view, context, model: Activity, name) -> Markup | str:
+    return link(model.follow_up, view.endpoint)
+
+
+def duration_formatter(view, context, model: Activity, name) -> str:
+    return "" if model.duration_minutes is None else str(model.duration_minutes)
+
+
+# --- the views ------------------------------------------------------------------------
+
+class ActivityView(CustomFieldsMixin, SecureModelView):
+    create_template = "kontakt/activities/create.html"
+    edit_template = "kontakt/activities/edit.html"
+    details_template = "kontakt/activities/details.html"
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    column_labels = ACTIVITY_LABELS
+    column_auto_select_related = False  # get_query loads exactly what the list shows
+
+    column_list = ("kind", "subject", "starts_at", "organisation", "contacts", "employee",
+                   "planned", "completed", "body")
+    column_sortable_list = ("kind", "subject", "starts_at",
+                            ("organisation", "organisation.name"),
+                            ("employee", "employee.full_name"), "planned", "completed")
+    column_default_sort = [("starts_at", True), ("id", True)]
+    column_searchable_list = ("subject",)  # the search itself: services.activities
+    column_editable_list = ("body",)
+    column_filters = (
+        FilterEqual(Activity.kind, _l("Kind"), options=kind_options),
+        IdEqualFilter(Activity.employee_id, _l("Employee"), options=user_options),
+        IdEqualFilter(Activity.organisation_id, _l("Organisation"), options=organisation_options),
+        IdEqualFilter(Activity.case_id, _l("Case"), options=case_options),
+        ConditionFilter(Activity.id, lazy_term("singular"), _l("matches"), condition=lambda text:
+                        person_condition(contacts.search_condition(text))),
+        ConditionFilter(Activity.id, lazy_term("singular"), _l("has id"), parse=record_id,
+                        condition=activities.contact_condition),
+        "planned", "completed", "starts_at",
+        IdEqualFilter(Activity.priority_id, _l("Priority"), options=dictionary_options(PRIORITY)),
+        IdEqualFilter(Activity.category_id, _l("Category"),
+                      options=dictionary_options(ACTIVITY_CATEGORY)),
+    )
+    column_details_list = (
+        "kind", "subject", "starts_at", "ends_at", "duration_minutes", "organisation",
+        "contacts", "case", "employee", "priority", "category", "planned", "completed",
+        "follow_up", "location", "direction", "phone_number", "outcome", "mail_from",
+        "mail_to", "mail_cc", "mail_status", "mail_note", "body", "created_at")
+    column_export_list = (
+        "kind", "subject", "starts_at", "ends_at", "duration_minutes", "organisation",
+        "contacts", "case", "employee", "priority", "category", "planned", "completed",
+        "location", "direction", "phone_number", "outcome", "body")
+    column_formatters = {
+        "kind": kind_formatter,
+        "starts_at": time_formatter,
+        "ends_at": time_formatter,
+        "organisation": link_formatter("organisation"),
+        "case": link_formatter("case"),
+        "contacts": persons_formatter,
+        "body": note_formatter,
+        "direction": direction_formatter,
+        "follow_up": follow_up_formatter,
+    }
+    column_formatters_detail = {**column_formatters, "body": note_details_formatter}
+    column_formatters_export = {
+        "kind": kind_formatter, "direction": direction_formatter,
+        "starts_at": export_time, "ends_at": export_time,
+        "organisation": plain, "case": plain, "employee": plain, "priority": plain,
+        "category": plain, "duration_minutes": duration_formatter,
+        "contacts": lambda v, c, m, n: ", ".join(map(str, m.contacts)),
+        "body": lambda v, c, m, n: m.body or "",
+    }
+
+    form_columns = ("kind", "subject", "starts_at", "duration_minutes", "organisation",
+                    "contacts", "case", "employee", "priority", "category", "location",
+                    "ends_at", "direction", "phone_number", "outcome", "body", "planned",
+                    "completed", *FOLLOW_UP_FIELDS)
+    form_ajax_refs = {"organisation": organisation_lookup("organisation"),
+                      "case": case_lookup("case")}
+    form_overrides = {"starts_at": LocalDateTimeField, "ends_at": LocalDateTimeField,
+                      "kind": SelectField, "body": TextAreaField}
+    form_choices = {"direction": list(activities.DIRECTION_LABELS.items())}
+    form_args = {"kind": {"choices": list(activities.KIND_LABELS.items())},
+                 "duration_minutes": {"validators": [Optional()]},
+                 **{name: {"blank_text": "—"} for name in ("employee", "priority", "category")}}
+    form_widget_args = {"body": {"rows": 6}, "duration_minutes": {"min": 0}}
+    form_extra_fields = {
+        "contacts": PersonsField(ACTIVITY_LABELS["contacts"], validators=[InputRequired()]),
+        "follow_up_in": FollowUpStepsField(ACTIVITY_LABELS["follow_up_in"],
+                                           validators=[Optional()]),
+        "follow_up_unit": FollowUpUnitField(ACTIVITY_LABELS["follow_up_unit"],
+                                            choices=list(activities.FOLLOW_UP_UNITS.items()),
+                                            default=activities.DAYS),
+        "follow_up_on": FollowUpDateField(ACTIVITY_LABELS["follow_up_on"],
+                                          validators=[Optional()]),
+    }
+    choice_sources = {"employee": activities.employees,
+                      "priority": dictionary_entries(PRIORITY),
+                      "category": dictionary_entries(ACTIVITY_CATEGORY)}
+    new_is_planned = False  # whether a new activity starts planned on this screen
+
+    # --- loading ---------------------------------------------------------------------
+
+    list_load_options = activities.list_load_options()
+    details_load_options = (*list_load_options, joinedload(Activity.priority),
+                            joinedload(Activity.category), joinedload(Activity.follow_up))
+
+    def search_condition(self, search: str):
+        return activities.search_condition(search)
+
+    # --- forms -----------------------------------------------------------------------
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        limit_choices(form, None, self.choice_sources)
+        if request.method == "GET":
+            self._prefill(form)
+        form.kind.choices = activities.kind_choices(include=form.kind.data)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        limit_choices(form, obj, self.choice_sources)
+        form.kind.choices = activities.kind_choices(include=obj.kind if obj else None)
+        return form
+
+    def list_form(self, obj=None):
+        form = super().list_form(obj)
+        if obj is not None and obj.completed:
+            form.body.read_only = True
+        return form
+
+    def scaffold_list_form(self, widget=None, validators=None):
+        return super().scaffold_list_form(widget or NoteEditWidget(), validators)
+
+    def _prefill(self, form) -> None:
+        """A new activity: now, by the logged-in user, and, opened from an organisation,
+        a contact or a case (``?organisation_id=``, ``?contact_id=``, ``?case_id=``,
+        ``?kind=``), with what they give."""
+        start = activities.prefill(
+            organisation_id=record_id(request.args.get("organisation_id", "")),
+            contact_id=record_id(request.args.get("contact_id", "")),
+            case_id=record_id(request.args.get("case_id", "")),
+            kind=request.args.get("kind"))
+        form.kind.data = start.kind or NOTE
+        form.starts_at.data = utcnow().replace(second=0, microsecond=0)
+        form.employee.data = db.session.get(User, current_user.id)
+        form.planned.data = self.new_is_planned
+        form.organisation.data = start.organisation
+        form.case.data = start.case
+        form.contacts.data = [contact.id for contact in start.contacts]
+
+    def check_form(self, form) -> None:
+        if form.edited_obj is not None:
+            activities.ensure_editable(form.edited_obj)
+        refuse_unknown_choices(form, list(self.form_ajax_refs))
+
+    def update_model(self, form, model) -> bool:
+        """Also the in-place list edit's way in: a completed activity is refused before
+        anything of it changes."""
+        if not activities.is_editable(model):
+            flash(str(activities.COMPLETED_MESSAGE), "error")
+            return False
+        return super().update_model(form, model)
+
+    def on_model_change(self, form, model: Activity, is_created: bool) -> None:
+        full_form = hasattr(form, "custom_sections")  # not the list's in-place edit
+        if full_form:
+            activities.set_persons(model, form.contacts.data or [])
+        activities.prepare(model, is_new=is_created, creator_id=current_user.id)
+        if not full_form:
+            return
+        super().on_model_change(form, model, is_created)
+        steps, on = form.follow_up_in.data, form.follow_up_on.data
+        if steps is not None or on is not None:
+            form.scheduled = activities.schedule_follow_up(
+                model, every=steps, unit=form.follow_up_unit.data, on=on)
+
+    def after_model_change(self, form, model: Activity, is_created: bool) -> None:
+        if not hasattr(form, "custom_sections"):
+            return
+        self.flash_saved(_("The activity %(name)s was saved.", name=str(model)))
+        scheduled = getattr(form, "scheduled", None)
+        if scheduled is not None:
+            flash(_("The next contact is planned for %(when)s.",
+                    when=format_datetime(scheduled.starts_at, "short")), "success")
+
+    def on_model_delete(self, model: Activity) -> None:
+        activities.ensure_editable(model)
+        super().on_model_delete(model)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, ServiceError) and request.endpoint == f"{self.endpoint}.ajax_update":
+            flash(str(exc), "error")  # an in-place edit answers with the flashed messages
+            return True
+        return super().handle_view_exception(exc)
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("kind_fields", KIND_FIELDS)
+        kwargs.setdefault("follow_up_fields", FOLLOW_UP_FIELDS)
+        kwargs.setdefault("activity_editable", activities.is_editable)
+        kwargs.setdefault("completed_message", activities.COMPLETED_MESSAGE)
+        return super().render(template, **kwargs)
+
+    # --- endpoints -------------------------------------------------------------------
+
+    @expose("/persons/")
+    def persons_view(self):
+        """JSON: the persons who may take part in an activity with the organisation
+        (``organisation_id``), filtered by ``q``, ``page`` by page; 404 for an id that
+        names no organisation of the tenant."""
+        organisation_id = record_id(request.args.get("organisation_id", ""))
+        if organisation_id is None or db.session.get(Organisation, organisation_id) is None:
+            abort(404)
+        page = record_id(request.args.get("page", "1")) or 1
+        found = activities.eligible_contacts(
+            organisation_id, request.args.get("q", "").strip(),
+            offset=(page - 1) * PERSONS_PAGE, limit=PERSONS_PAGE + 1)
+        return jsonify(results=[{"id": c.id, "name": c.full_name, "email": c.email}
+                                for c in found[:PERSONS_PAGE]],
+                       more=len(found) > PERSONS_PAGE)
+
+    @expose("/reopen/", methods=("POST",))
+    def reopen_view(self):
+        """An administrator reopens a completed activity (E6)."""
+        if not current_user.is_admin:
+            abort(403)
+        activity = self.get_one(request.form.get("id", ""))
+        if activity is None:
+            abort(404)
+        try:
+            activities.reopen(activity, by=db.session.get(User, current_user.id))
+            db.session.commit()
+            flash(_("The activity was reopened."), "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for(".details_view", id=activity.id))
+
+    @action("change_employee", _l("Give meetings to another employee"))
+    def action_change_employee(self, ids):
+        """D8: the chosen meetings get the employee picked on the next page."""
+        numbers = [number for number in map(record_id, ids) if number is not None]
+        employee_id = record_id(request.form.get("employee_id", ""))
+        if employee_id is None:
+            return self.render("kontakt/activities/change_employee.html", ids=numbers,
+                               employees=activities.employees(),
+                               return_url=get_redirect_target() or url_for(".index_view"))
+        try:
+            changed = activities.change_employee(numbers, employee_id)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return None
+        flash(ngettext("%(num)s meeting was given to another employee.",
+                       "%(num)s meetings were given to another employee.", changed), "success")
+        return None
+
+
+class PlannedActivityView(ActivityView):
+    """What is still to be done (E4): planned, not completed activities, soonest first."""
+
+    column_default_sort = [("starts_at", False), ("id", False)]
+    new_is_planned = True
+
+    def get_query(self):
+        return super().get_query().where(activities.planned_condition())
+
+    def get_count_query(self):
+        return super().get_count_query().where(activities.planned_condition())

@@ -1,0 +1,76 @@
+"""Writing an e-mail to a contact (E10): /admin/mail/contact/<id>/, reached from the
+contact's details page. Saving and sending are services.mail's."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import MultipleFileField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from app.auth.safe_urls import safe_redirect_target
+from app.extensions import db
+from app.models import Activity, Contact
+from app.models.activity import MAIL_SENT
+from app.services import mail
+from app.services.errors import ServiceError
+from app.views.base import SecureBaseView
+from app.views.screens import GroupedErrorsForm, get_or_404, show_error
+
+
+class ComposeForm(GroupedErrorsForm):
+    """Required fields and addresses are checked by services.mail, beside each field."""
+
+    groups = ()
+    to = StringField(_l("To"), description=_l("Several addresses separated by commas."))
+    cc = StringField(_l("Cc"))
+    subject = StringField(_l("Subject"), validators=[Length(max=300)])
+    body = TextAreaField(_l("Message"), render_kw={"rows": 12})
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class MailView(SecureBaseView):
+    """No menu entry: opened from a contact."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self) -> Response:
+        abort(404)  # Flask-Admin needs a default page; an e-mail is written to someone
+
+    @expose("/contact/<contact_id>/", methods=("GET", "POST"))
+    def compose(self, contact_id: str):
+        contact = get_or_404(Contact, contact_id)
+        back = safe_redirect_target(request.args.get("next"),
+                                    default=url_for("contact.details_view", id=contact.id))
+        form = ComposeForm(to=contact.email or "")
+        if form.validate_on_submit():
+            try:
+                activity = mail.write(contact, self._outgoing(form),
+                                      current_user._get_current_object())
+            except ServiceError as exc:
+                db.session.rollback()  # files stored for it go too (services.attachments)
+                show_error(form, exc)
+            else:
+                db.session.commit()
+                self._flash_outcome(activity)
+                return redirect(back)
+        return self.render("kontakt/mail/compose.html", form=form, contact=contact, back=back)
+
+    @staticmethod
+    def _outgoing(form: ComposeForm) -> mail.Outgoing:
+        return mail.Outgoing(to=form.to.data or "", cc=form.cc.data or "",
+                             subject=form.subject.data or "", body=form.body.data or "",
+                             files=request.files.getlist(form.attachments.name))
+
+    @staticmethod
+    def _flash_outcome(activity: Activity) -> None:
+        if activity.mail_status == MAIL_SENT:
+            flash(_("The e-mail was sent."), "success")
+        else:
+            flash(activity.mail_note, "warning")

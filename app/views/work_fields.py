@@ -1,0 +1,168 @@
+"""Pieces of the case and task screens that Flask-Admin does not give as needed: times
+typed in the display time zone (and edited in place in lists), choices and filter
+options computed per request from the tenant's data, and filters whose values are
+checked before they reach the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import g, has_request_context
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterInList
+from flask_admin.form import DateTimeField
+from flask_admin.model.widgets import XEditableWidget
+from flask_babel import get_timezone
+from wtforms.validators import InputRequired, StopValidation
+
+from app.services import dictionaries
+from app.services.tasks import to_utc
+from app.tenancy import current_tenant_id
+from app.views.base import record_id
+
+# --- times ----------------------------------------------------------------------------
+
+DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+def display_zone() -> ZoneInfo:
+    """The time zone times are shown and typed in (Babel's, from DEFAULT_TIMEZONE)."""
+    return ZoneInfo(str(get_timezone() or "UTC"))
+
+
+class LocalDateTimeField(DateTimeField):
+    """A date and time typed and shown in the display time zone, kept in UTC."""
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs) -> None:
+        super().__init__(label, validators, format=format or DATETIME_FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.tzinfo is None:
+            self.data = self.data.replace(tzinfo=display_zone()).astimezone(UTC)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data is None:
+            return ""
+        return to_utc(self.data).astimezone(display_zone()).strftime(self.format[0])
+
+
+class EditableListWidget(XEditableWidget):
+    """Flask-Admin's in-place list editor, which also edits LocalDateTimeFields (its own
+    knows only fields named DateTimeField, and would start from the shown text)."""
+
+    def get_kwargs(self, field, kwargs: dict[str, str]) -> dict[str, str]:
+        if not isinstance(field, LocalDateTimeField):
+            return super().get_kwargs(field, kwargs)
+        kwargs.update({"data-type": "combodate", "data-format": "YYYY-MM-DD HH:mm:ss",
+                       "data-template": "YYYY-MM-DD  HH:mm", "data-role": "x-editable-combodate",
+                       "data-value": field._value()})
+        return kwargs
+
+
+class InputRequiredWith(InputRequired):
+    """InputRequired with our own (lazily translated) message, handed on as text:
+    Flask-Admin shows only field errors that are strings."""
+
+    def __call__(self, form, field) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation as exc:
+            raise StopValidation(str(exc.args[0])) from None
+
+
+# --- choices per request --------------------------------------------------------------
+
+def per_request(build: Callable[[], list]) -> list:
+    """What ``build`` returns, computed once per request (a list page asks per row)."""
+    if not has_request_context():
+        return build()
+    cache = g.setdefault("work_choices", {})
+    if build not in cache:
+        cache[build] = build()
+    return cache[build]
+
+
+def limit_choices(form, record, sources: dict[str, Callable[[], list]]) -> None:
+    """Give the form's relation fields the current tenant's choices: ``sources`` names
+    the field and the function of its active choices. A record keeps the choice it
+    holds even when that is no longer active."""
+    for name, source in sources.items():
+        if name not in form:
+            continue
+        choices = per_request(source)
+        held = getattr(record, name, None) if record is not None else None
+        if held is not None and held not in choices:
+            choices = [*choices, held]
+        form[name].query = None
+        form[name].query_factory = lambda choices=choices: choices
+
+
+def dictionary_entries(dictionary: str) -> Callable[[], list]:
+    """The source of a dictionary's active entries (for limit_choices)."""
+    def active_entries() -> list:
+        return dictionaries.entries(dictionary)
+
+    return active_entries
+
+
+def dictionary_options(dictionary: str) -> Callable[[], list[tuple[str, str]]]:
+    """Filter options of a dictionary: every entry, inactive ones too, since records
+    still hold them."""
+    def options() -> list[tuple[str, str]]:
+        if current_tenant_id() is None:  # Flask-Admin asks once at start-up, for nothing
+            return []
+        return [(str(entry.id), str(entry))
+                for entry in dictionaries.entries(dictionary, active_only=False)]
+
+    return options
+
+
+# --- filters --------------------------------------------------------------------------
+
+class IdEqualFilter(FilterEqual):
+    """Equality with a record id; a value that cannot be an id is refused (not sent to
+    the database, where PostgreSQL would fail on it)."""
+
+    def validate(self, value) -> bool:
+        return record_id(value) is not None
+
+    def clean(self, value) -> int | None:
+        return record_id(value)
+
+
+class IdInListFilter(FilterInList):
+    """Any of several record ids (Flask-Admin's tag input, options per request)."""
+
+    def validate(self, value) -> bool:
+        ids = super().clean(value)
+        return bool(ids) and all(record_id(item) is not None for item in ids)
+
+    def clean(self, value) -> list[int]:
+        return [record_id(item) for item in super().clean(value)]
+
+
+class ConditionFilter(BaseSQLAFilter):
+    """A filter whose SQL condition a service builds from the value: ``parse`` turns
+    the typed text into the value (None refuses it), ``condition`` makes the SQL."""
+
+    def __init__(self, column, name, operation, condition: Callable[[Any], Any],
+                 parse: Callable[[str], Any] = str.strip, options=None) -> None:
+        super().__init__(column, name, options=options)
+        self._operation, self.condition, self.parse = operation, condition, parse
+
+    def validate(self, value) -> bool:
+        return self.parse(value) not in (None, "")
+
+    def clean(self, value):
+        return self.parse(value)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.condition(value))
+
+    def operation(self):
+        return self._operation
