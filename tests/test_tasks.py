@@ -370,3 +370,29 @@ def test_demo_filler_makes_cases_and_tasks_some_overdue(tenant_a):
             assert db.session.scalar(mine.limit(1)) is not None
         done = list(db.session.scalars(select(Task).where(Task.completed_at.is_not(None))))
         assert all(task.status.is_done for task in done)
+
+
+def test_my_tasks_shows_my_planned_activities(admin_client, tenant_a):
+    from datetime import UTC, datetime
+
+    from app.models import Activity, Contact, Employment, User
+    from tests.test_contacts import make_organisation
+
+    org = make_organisation(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        me = db.session.scalar(select(User).where(User.email == "admin@alpha.example"))
+        other = db.session.scalar(select(User).where(User.email == "user@alpha.example"))
+        person = Contact(first_name="Per", last_name="Planlagt", email="per@x.dk",
+                         employments=[Employment(organisation_id=org)])
+        db.session.add(person)
+        for subject, employee, completed in (("Ring tilbage til Per", me, False),
+                                             ("Andens møde", other, False),
+                                             ("Gammelt opkald", me, True)):
+            db.session.add(Activity(kind="call", subject=subject, organisation_id=org,
+                                    contacts=[person], employee=employee, planned=True,
+                                    completed=completed,
+                                    starts_at=datetime(2030, 1, 1, 9, tzinfo=UTC)))
+        db.session.commit()
+    page = admin_client.get("/admin/my_tasks/").get_data(as_text=True)
+    assert "Ring tilbage til Per" in page
+    assert "Andens møde" not in page and "Gammelt opkald" not in page

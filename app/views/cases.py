@@ -4,6 +4,8 @@ never from a drop-down of every record."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import flash, redirect, request, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
@@ -21,7 +23,7 @@ from app.extensions import db
 from app.models import Case, Contact, Task, User
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_STATUSES
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import cases, contacts, dictionaries, tasks
+from app.services import activities, cases, contacts, dictionaries, tasks
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.views.base import SecureModelView, record_id
@@ -394,7 +396,19 @@ class TaskView(WorkView):
 
 
 class MyTasksView(TaskView):
-    """The logged-in user's open tasks, overdue ones first; edited as in the task list."""
+    """The logged-in user's open tasks, overdue ones first; edited as in the task list.
+    Above them, the user's planned activities (E4's follow-ups)."""
+
+    list_template = "kontakt/cases/my_tasks.html"
+    planned_shown = 50
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            planned = activities.planned_for(current_user.id, limit=self.planned_shown)
+            now = datetime.now(UTC)
+            kwargs.update(planned_activities=planned, activity_kinds=activities.kind_labels(),
+                          late_ids={a.id for a in planned if tasks.to_utc(a.starts_at) < now})
+        return super().render(template, **kwargs)
 
     def get_query(self):
         return super().get_query().filter(tasks.open_tasks_of(current_user.id))
