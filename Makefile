@@ -34,8 +34,14 @@ demo: upgrade
 run: compile-translations demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: compile-translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Browser tests drive Debian's Chromium (not a downloaded one); installed when missing.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: compile-translations $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Figures of the contact list on many contacts (PostgreSQL; see bench/list_performance.py).
 bench: compile-translations

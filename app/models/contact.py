@@ -75,6 +75,9 @@ class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestam
     )
     address_book_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_private: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # F1: only administrators may read the e-mails linked to this contact.
+    email_access_restricted: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0")
 
     responsible_user: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case as sql_case
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -21,6 +22,9 @@ REFERENCE_SEQUENCE = "case_reference"
 STATUS_LABELS = {CASE_OPEN: _l("Open"), CASE_CLOSED: _l("Closed"),
                  CASE_REJECTED: _l("Rejected")}
 PRIMARY_CONTACT_REQUIRED = _l("A case must have a primary contact.")
+# Statuses sort in their own order (open, closed, rejected), not alphabetically.
+STATUS_ORDER = sql_case({status: rank for rank, status in enumerate(CASE_STATUSES)},
+                        value=Case.status)
 
 
 def status_label(status: str) -> str:

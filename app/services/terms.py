@@ -19,6 +19,11 @@ PHRASES = {
         _l("Another contact already has this e-mail address."),
         _l("Another customer already has this e-mail address."),
     ),
+    "notes_private": (
+        _l("Only administrators and the responsible user can read the notes of this contact."),
+        _l("Only administrators and the responsible user can read the notes of this "
+           "customer."),
+    ),
     "likely_duplicates": (
         _l("This contact may already exist. Check the list below, or save anyway."),
         _l("This customer may already exist. Check the list below, or save anyway."),

@@ -20,3 +20,15 @@ def lowered(expression) -> ColumnElement:
     if db.engine.dialect.name == "sqlite":
         return func.unicode_lower(expression)
     return func.lower(expression)
+
+
+LARGEST_ID = 2**31 - 1  # ids are INTEGER columns: a bigger number names no record
+
+
+def record_id(value) -> int | None:
+    """An id from a URL as a number, or None when it cannot name a record (so the
+    database is never asked with a value it would refuse with an error)."""
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) <= LARGEST_ID:
+        return None
+    return int(text)

@@ -31,7 +31,7 @@ from app.models import Activity, Case, Contact, Organisation, User
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import activities, contacts
+from app.services import activities, contacts, privacy
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
@@ -335,6 +335,20 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     list_load_options = activities.list_load_options()
     details_load_options = (*list_load_options, joinedload(Activity.priority),
                             joinedload(Activity.category), joinedload(Activity.follow_up))
+
+    # F1/F2: what the user may not read is left out of lists and exports, and its pages
+    # say "not found", wherever they are reached from.
+    def get_query(self):
+        return super().get_query().filter(privacy.readable_condition(current_user))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(privacy.readable_condition(current_user))
+
+    def get_one(self, id):
+        activity = super().get_one(id)
+        if activity is not None and not privacy.may_read(activity, current_user):
+            return None
+        return activity
 
     def search_condition(self, search: str):
         return activities.search_condition(search)

@@ -20,7 +20,7 @@ from app.auth.safe_urls import safe_redirect_target
 from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.models import Attachment
-from app.services import attachments
+from app.services import attachments, privacy
 from app.services.errors import ServiceError
 from app.views.base import SecureBaseView, record_id
 from app.views.screens import get_or_404
@@ -78,12 +78,15 @@ class AttachmentPanel:
         return attachments.may_delete(attachment, current_user)
 
 
-def attachment_panel(model) -> AttachmentPanel | None:
-    """The file section of a details page; None for records that have no files."""
+def attachment_panel(model, files: list[Attachment] | None = None) -> AttachmentPanel | None:
+    """The file section of a details page; None for records that have no files.
+    ``files``: the files to show when the page has chosen them (the profile's tab)."""
     kind = attachments.kind_of(model)
     if kind is None or model.id is None:
         return None
-    return AttachmentPanel(kind, model.id, attachments.files_of(**{f"{kind}_id": model.id}))
+    if files is None:
+        files = attachments.files_of(**{f"{kind}_id": model.id})
+    return AttachmentPanel(kind, model.id, files)
 
 
 class AttachmentsView(SecureBaseView):
@@ -124,6 +127,9 @@ class AttachmentsView(SecureBaseView):
     @expose("/<attachment_id>/download/")
     def download(self, attachment_id: str) -> Response:
         attachment = get_or_404(Attachment, attachment_id)
+        if attachment.activity is not None and not privacy.may_read(attachment.activity,
+                                                                     current_user):
+            abort(404)  # F1/F2: a file of an e-mail or note the user may not read
         try:
             stream = attachments.open_file(attachment)
         except FileNotFoundError:

@@ -21,6 +21,7 @@ from app.forms import TranslatedAdminForm
 from app.services import references
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
+from app.services.text import record_id
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -28,18 +29,6 @@ LOCALE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value, "short"),
     bool: typefmt.bool_formatter,
 }
-
-LARGEST_ID = 2**31 - 1  # ids are INTEGER columns: a bigger number names no record
-
-
-def record_id(value) -> int | None:
-    """An id from a URL as a number, or None when it cannot name a record (so the
-    database is never asked with a value it would refuse with an error)."""
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= LARGEST_ID:
-        return None
-    return int(text)
-
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 

@@ -14,14 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import Optional
 
 from app.extensions import db
 from app.models import Case, Contact, Task, User
-from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_STATUSES
+from app.models.case import CASE_CLOSED, CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
 from app.services import activities, cases, contacts, dictionaries, tasks
 from app.services.errors import ServiceError
@@ -69,9 +68,6 @@ WORK_LABELS = {
     "completed_at": _l("Completed"),
 }
 STATUS_BADGES = {CASE_OPEN: "primary", CASE_CLOSED: "secondary"}  # rejected: dark
-# Statuses sort in their own order (open, closed, rejected), not alphabetically.
-CASE_STATUS_ORDER = sql_case({status: rank for rank, status in enumerate(CASE_STATUSES)},
-                             value=Case.status)
 TASK_STATUSES = dictionary_entries(TASK_STATUS)
 PRIORITIES = dictionary_entries(PRIORITY)
 CASE_CATEGORIES = dictionary_entries(CASE_CATEGORY)
@@ -217,7 +213,7 @@ class CaseView(WorkView):
     column_list = ("reference", "title", "status", "primary_contact", "organisation",
                    "responsible_user", "category", "opened_on", "closed_on")
     column_sortable_list = (
-        "reference", "title", ("status", CASE_STATUS_ORDER),
+        "reference", "title", ("status", cases.STATUS_ORDER),
         ("primary_contact", ("primary_contact.last_name", "primary_contact.first_name")),
         ("organisation", "organisation.name"),
         ("responsible_user", "responsible_user.full_name"),
@@ -272,6 +268,12 @@ class CaseView(WorkView):
 
     def search_condition(self, search: str):
         return cases.search_condition(search)
+
+    def create_blueprint(self, admin):
+        """The status colours serve the contact profile's cases tab too."""
+        blueprint = super().create_blueprint(admin)
+        blueprint.add_app_template_global(STATUS_BADGES, "case_status_badges")
+        return blueprint
 
     def build_new_instance(self) -> Case:
         return cases.new_case()

@@ -34,6 +34,7 @@ from app.views.fields import (
     tags_formatter,
     user_options,
 )
+from app.views.profile import ProfileMixin, profile_link
 from app.views.sales import related_sections
 
 KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
@@ -48,7 +49,7 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = FIELD_LABELS
 
 
-class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
+class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"
@@ -77,6 +78,8 @@ class ContactView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     )
     column_labels = FIELD_LABELS
     column_formatters = {
+        "last_name": profile_link,
+        "first_name": profile_link,
         "kind": lambda v, c, m, n: dict(KIND_CHOICES).get(m.kind, m.kind),
         "phone": phone_formatter,
         "mobile": phone_formatter,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from app.models import AuditEntry
 from app.services import custom_fields
+from app.services.terms import lazy_term
 from app.views.activities import ACTIVITY_LABELS
 from app.views.base import ADMIN, SecureModelView
 from app.views.cases import WORK_LABELS
@@ -43,15 +44,23 @@ class AuditView(SecureModelView):
         "record_id": _l("Record"), "action": _l("Action"), "changes": _l("Changes"),
     }
     column_formatters = {
-        "entity": lambda v, c, m, n: str(ENTITY_NAMES.get(m.entity, m.entity)),
-        "action": lambda v, c, m, n: str(ACTION_NAMES.get(m.action, m.action)),
+        "entity": lambda v, c, m, n: entity_name(m.entity),
+        "action": lambda v, c, m, n: action_name(m.action),
         "changes": lambda v, c, m, n: format_changes(m.changes, m.entity),
     }
 
     list_load_options = details_load_options = (joinedload(AuditEntry.user),)
 
+    def create_blueprint(self, admin):
+        """The history's texts are also shown on the contact profile's history tab."""
+        blueprint = super().create_blueprint(admin)
+        blueprint.add_app_template_global(format_changes, "format_changes")
+        blueprint.add_app_template_global(entity_name, "audit_entity_name")
+        blueprint.add_app_template_global(action_name, "audit_action_name")
+        return blueprint
 
-ENTITY_NAMES = {"contact": _l("Contact"), "organisation": _l("Organisation"),
+
+ENTITY_NAMES = {"contact": lazy_term("singular"), "organisation": _l("Organisation"),
                 "employment": _l("Employment"), "field_section": _l("Field section"),
                 "field_definition": _l("Field"), "field_choice": _l("Field choice"),
                 "crm_case": _l("Case"), "task": _l("Task"), "lead": _l("Lead"),
@@ -59,6 +68,14 @@ ENTITY_NAMES = {"contact": _l("Contact"), "organisation": _l("Organisation"),
                 "project": _l("Project"), "dictionary_entry": _l("Dictionary entry"),
                 "activity": _l("Activity"), "attachment": _l("Attachment")}
 ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+
+
+def entity_name(entity: str) -> str:
+    return str(ENTITY_NAMES.get(entity, entity))
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))
 
 
 def field_label(entity: str, name: str) -> str:

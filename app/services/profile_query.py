@@ -1,0 +1,195 @@
+"""What the profile tabs (services.profile_tabs) share: their query-string parameters,
+paging in the database, and the SQL conditions naming a contact's records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import DateTime, Select, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.models import Activity, Case, Contact, Task
+from app.services import cases
+from app.services.activities import contact_condition, display_zone
+from app.services.text import record_id
+
+PAGE_SIZE = 20
+
+
+# --- the query string -----------------------------------------------------------------
+
+class Args:
+    """The profile's query string. Each tab reads its own prefixed parameters
+    (``cases_status``, ``timeline_page`` …); its links and GET forms keep the others,
+    so a filter in one tab survives a visit to another."""
+
+    def __init__(self, args: Mapping[str, str]) -> None:
+        items = args.items(multi=True) if isinstance(args, MultiDict) else args.items()
+        self.pairs = [(key, str(value)) for key, value in items]
+
+    def values(self, name: str) -> list[str]:
+        return [value.strip() for key, value in self.pairs if key == name and value.strip()]
+
+    def text(self, name: str) -> str:
+        found = self.values(name)
+        return found[0] if found else ""
+
+    def number(self, name: str) -> int | None:
+        return record_id(self.text(name))
+
+    def numbers(self, name: str) -> list[int]:
+        return [n for n in map(record_id, self.values(name)) if n is not None]
+
+    def day(self, name: str) -> date | None:
+        try:
+            return date.fromisoformat(self.text(name))
+        except ValueError:
+            return None
+
+    def page(self, name: str) -> int:
+        return self.number(name) or 1
+
+    def link(self, **changes: str | int | Iterable | None) -> str:
+        """This page's query string with the named parameters replaced (None drops
+        one, a list gives it several values)."""
+        pairs = [(key, value) for key, value in self.pairs if key not in changes]
+        for key, value in changes.items():
+            if value is None or value == "":
+                continue
+            values = value if isinstance(value, list | tuple | set) else [value]
+            pairs += [(key, str(item)) for item in values]
+        return "?" + urlencode(pairs)
+
+    def page_link(self, param: str, number: int) -> str:
+        return self.link(**{param: number})
+
+    def cleared(self, prefix: str) -> str:
+        """This page's query string without the parameters of one tab (its filters)."""
+        return self.link(**{key: None for key, _value in self.pairs if key.startswith(prefix)})
+
+    def kept(self, *prefixes: str) -> list[tuple[str, str]]:
+        """The parameters a GET form must carry as hidden fields: all but its own."""
+        return [(key, value) for key, value in self.pairs if not key.startswith(prefixes)]
+
+
+# --- paging in the database ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a tab's records; ``param`` is the query parameter of its number."""
+
+    items: list
+    number: int
+    total: int
+    param: str
+    size: int = PAGE_SIZE
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    def numbers(self) -> list[int | None]:
+        """Page numbers to link: the first, the last and two either side of this one;
+        None where numbers are left out."""
+        shown = sorted(n for n in {1, self.last, *range(self.number - 2, self.number + 3)}
+                       if 1 <= n <= self.last)
+        result: list[int | None] = []
+        for n in shown:
+            if result and n > (result[-1] or 0) + 1:
+                result.append(None)
+            result.append(n)
+        return result
+
+
+def count_rows(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def page_of(total: int, number: int, param: str, size: int = PAGE_SIZE) -> Page:
+    """An empty page of that number (kept within the pages there are)."""
+    last = max(1, -(-total // size))
+    return Page([], min(max(number, 1), last), total, param, size)
+
+
+def paginate(query: Select, number: int, param: str, *options) -> Page:
+    """The page's records in two queries (count, rows), whatever the total."""
+    page = page_of(count_rows(query), number, param)
+    items = list(db.session.scalars(query.options(*options).limit(page.size)
+                                    .offset(page.offset)))
+    return Page(items, page.number, page.total, param, page.size)
+
+
+# --- periods ---------------------------------------------------------------------------
+
+def day_start(day: date) -> datetime:
+    """The UTC moment a day starts in the display time zone."""
+    return datetime.combine(day, time()).replace(tzinfo=display_zone()).astimezone(UTC)
+
+
+def period(column, start: date | None, end: date | None, *,
+           moments: bool = True) -> list[ColumnElement]:
+    """``column`` within the days from ``start`` to ``end`` (both included, either
+    may be open); ``moments`` for a time column, else a date column."""
+    conditions = []
+    if start is not None:
+        conditions.append(column >= (day_start(start) if moments else start))
+    if end is not None:
+        conditions.append(column < day_start(end + timedelta(days=1)) if moments
+                          else column <= end)
+    return conditions
+
+
+class day_moment(FunctionElement):  # noqa: N801 - used like a SQL function
+    """A date column as the moment its day starts (UTC), so that dates and times sort
+    together in one column (the timeline's UNION)."""
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+
+
+@compiles(day_moment)
+def _day_moment(element, compiler, **kw) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP) AT TIME ZONE 'UTC')"
+
+
+@compiles(day_moment, "sqlite")
+def _day_moment_sqlite(element, compiler, **kw) -> str:
+    # SQLite keeps times as text ("2024-05-02 10:00:00.000000"); datetime() gives a
+    # date the same shape, so text order is time order. CAST would make it a number.
+    return f"datetime({compiler.process(element.clauses, **kw)})"
+
+
+# --- a contact's records -----------------------------------------------------------------
+
+def case_of_contact(contact_id: int) -> ColumnElement:
+    """Cases the contact is the primary or a secondary party of."""
+    return cases.party_condition(Contact.id == contact_id)
+
+
+def contact_cases(contact_id: int) -> Select:
+    """The ids of the contact's cases (case_of_contact)."""
+    return select(Case.id).where(case_of_contact(contact_id))
+
+
+def tasks_about(contact_id: int) -> ColumnElement:
+    """Tasks about the contact: on the contact, or on one of the contact's cases."""
+    return or_(Task.contact_id == contact_id, Task.case_id.in_(contact_cases(contact_id)))
+
+
+def activities_of(contact_id: int, kind: str | None = None) -> Select:
+    """The contact's activities (of one kind), newest first."""
+    query = select(Activity).where(contact_condition(contact_id))
+    if kind is not None:
+        query = query.where(Activity.kind == kind)
+    return query.order_by(Activity.starts_at.desc(), Activity.id.desc())

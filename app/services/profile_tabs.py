@@ -1,0 +1,351 @@
+"""The right column of the contact profile (D1, D2, D4–D10): cases, tasks, planned and
+history timeline, notes, files, e-mail, meetings, change history, related records.
+
+build() gathers what the tabs show for one request, each tab with its own filters from
+the query string, in a number of queries that does not grow with the contact's records.
+Which tab is open comes from ``?tab=…``; only that tab's records are loaded, so every
+tab and filter is a plain link or GET form and works without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.models import (
+    Activity,
+    Attachment,
+    Case,
+    Contact,
+    DictionaryEntry,
+    Employment,
+    Organisation,
+    Task,
+    User,
+)
+from app.models.activity import (
+    EMAIL,
+    MAIL_DRAFT,
+    MAIL_NOT_SENT,
+    MAIL_RECEIVED,
+    MAIL_SENT,
+    MEETING,
+    NOTE,
+)
+from app.models.case import CASE_STATUSES
+from app.models.dictionary import PRIORITY, TASK_STATUS
+from app.services import activities, attachments, cases, dictionaries, privacy, tasks
+from app.services.profile_query import (
+    Args,
+    Page,
+    activities_of,
+    case_of_contact,
+    contact_cases,
+    paginate,
+    period,
+    tasks_about,
+)
+from app.services.profile_timeline import history, timeline
+from app.services.text import lowered
+
+TASKS_SHOWN = 10
+MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),
+                      MAIL_NOT_SENT: _l("Not sent"), MAIL_RECEIVED: _l("Received")}
+
+
+@dataclass(frozen=True)
+class TabLink:
+    key: str
+    label: str
+    count: int | None  # shown beside the label; None: not counted
+    url: str
+
+
+# --- D1 cases -----------------------------------------------------------------------------
+
+CASE_COLUMNS = {"reference": _l("Reference"), "title": _l("Title"), "status": _l("Status"),
+                "organisation": _l("Organisation"), "responsible_user": _l("Responsible user"),
+                "category": _l("Category"), "opened_on": _l("Opened"),
+                "closed_on": _l("Closed")}
+CASE_SELECT_FILTERS = {"cases_organisation": Case.organisation_id,
+                       "cases_user": Case.responsible_user_id, "cases_category": Case.category_id}
+
+
+@dataclass(frozen=True)
+class CasesTab:
+    page: Page  # of Cases
+    status: str  # "" for all
+    statuses: list[tuple[str, str]]
+    search: str
+    sort: str
+    descending: bool
+    columns: dict
+    organisations: list[Organisation]  # the choices of each column filter: what the
+    users: list[User]  # contact's cases hold
+    categories: list[DictionaryEntry]
+
+
+def _case_sorts() -> dict[str, ColumnElement]:
+    def value_of(column, key) -> ColumnElement:
+        return select(column).where(column.table.c.id == key).scalar_subquery()
+
+    return {"reference": Case.reference, "title": lowered(Case.title),
+            "status": cases.STATUS_ORDER,
+            "organisation": value_of(Organisation.name, Case.organisation_id),
+            "responsible_user": value_of(User.full_name, Case.responsible_user_id),
+            "category": value_of(DictionaryEntry.position, Case.category_id),
+            "opened_on": Case.opened_on, "closed_on": Case.closed_on}
+
+
+def _case_conditions(args: Args) -> list:
+    conditions = []
+    status = args.text("cases_status")
+    if status in CASE_STATUSES:
+        conditions.append(Case.status == status)
+    search = cases.search_condition(args.text("cases_q"))
+    if search is not None:
+        conditions.append(search)
+    for name, column in CASE_SELECT_FILTERS.items():
+        if (number := args.number(name)) is not None:
+            conditions.append(column == number)
+    for name, column in (("cases_opened", Case.opened_on), ("cases_closed", Case.closed_on)):
+        conditions += period(column, args.day(f"{name}_from"), args.day(f"{name}_to"),
+                             moments=False)
+    return conditions
+
+
+def cases_tab(contact: Contact, args: Args, viewer: User) -> CasesTab:
+    theirs = case_of_contact(contact.id)
+    sorts = _case_sorts()
+    chosen = args.text("cases_sort")
+    sort = chosen if chosen in sorts else "opened_on"
+    descending = args.text("cases_desc") == "1" or chosen not in sorts  # newest first
+    order = sorts[sort].desc() if descending else sorts[sort].asc()
+    query = (select(Case).where(theirs, *_case_conditions(args))
+             .order_by(order.nulls_last(), Case.id.desc()))
+    page = paginate(query, args.page("cases_page"), "cases_page",
+                    joinedload(Case.organisation), joinedload(Case.responsible_user),
+                    joinedload(Case.category))
+
+    def used(model, column, *order_by) -> list:
+        return list(db.session.scalars(select(model).where(
+            model.id.in_(select(column).where(theirs))).order_by(*order_by)))
+
+    return CasesTab(
+        page, args.text("cases_status"), cases.status_choices(), args.text("cases_q"), sort,
+        descending, CASE_COLUMNS,
+        used(Organisation, Case.organisation_id, Organisation.name),
+        used(User, Case.responsible_user_id, User.full_name),
+        used(DictionaryEntry, Case.category_id, DictionaryEntry.position))
+
+
+# --- D2 tasks -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    overdue: bool
+    due_input: str  # the due time for a datetime-local input, in the display time zone
+
+
+@dataclass(frozen=True)
+class TasksTab:
+    rows: list[TaskRow]
+    total: int  # active tasks matching the filter, of which TASKS_SHOWN are shown
+    chosen: list[int]
+    filter_statuses: list[DictionaryEntry]  # the statuses of active tasks
+    statuses: list[DictionaryEntry]  # what a task's status may be set to
+    priorities: list[DictionaryEntry]
+    users: list[User]
+
+
+def tasks_tab(contact: Contact, args: Args, viewer: User) -> TasksTab:
+    """The ten newest active (not done) tasks about the contact, with the choices of
+    their in-place editing (the task list's: same endpoint, same rules)."""
+    chosen = args.numbers("tasks_status")
+    query = select(Task).where(tasks_about(contact.id), tasks.open_condition())
+    if chosen:
+        query = query.where(Task.status_id.in_(chosen))
+    total = db.session.scalar(query.with_only_columns(func.count(Task.id)))
+    shown = db.session.scalars(query.options(
+        joinedload(Task.status), joinedload(Task.priority), joinedload(Task.assignee),
+        joinedload(Task.case)).order_by(Task.created_at.desc(), Task.id.desc())
+        .limit(TASKS_SHOWN))
+    rows = [TaskRow(task, tasks.is_overdue(task), _input_value(task.due_at)) for task in shown]
+    statuses = dictionaries.entries(TASK_STATUS, active_only=False)
+    return TasksTab(rows, total, chosen, [s for s in statuses if not s.is_done],
+                    [s for s in statuses if s.active], dictionaries.entries(PRIORITY),
+                    tasks.assignable_users())
+
+
+def _input_value(moment: datetime | None) -> str:
+    """A time as a datetime-local input shows it: on the display time zone's clock."""
+    if moment is None:
+        return ""
+    return tasks.to_utc(moment).astimezone(activities.display_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+# --- D5 notes -------------------------------------------------------------------------------
+
+NOTE_SCOPES = {"": _l("All notes"), "case": _l("Case notes"), "other": _l("Other notes")}
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    note: Activity
+    readable: bool
+    on_case: bool  # a note on one of the contact's cases
+    on_organisation: bool  # a note on the contact's organisation, without the contact
+
+
+@dataclass(frozen=True)
+class NotesTab:
+    private: bool  # F2: the viewer may not read this contact's notes at all
+    page: Page | None  # of NoteItems
+    scope: str
+    scopes: dict
+    search: str
+
+
+def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
+    """The contact's notes, the notes on its cases and those on its current
+    organisations (without the contact). Projects have no notes in the schema."""
+    scope = args.text("notes_scope") if args.text("notes_scope") in NOTE_SCOPES else ""
+    search = args.text("notes_q")
+    if not privacy.may_read_notes_of(contact, viewer):
+        return NotesTab(True, None, scope, NOTE_SCOPES, search)
+    own = activities.contact_condition(contact.id)
+    on_cases = Activity.case_id.in_(contact_cases(contact.id))
+    on_organisations = and_(Activity.organisation_id.in_(_current_organisations(contact.id)),
+                            not_(own))
+    query = select(Activity).where(Activity.kind == NOTE, or_(own, on_cases, on_organisations))
+    if scope:
+        query = query.where(on_cases if scope == "case"
+                            else or_(Activity.case_id.is_(None), not_(on_cases)))
+    if (condition := activities.search_condition(search)) is not None:
+        query = query.where(condition)
+    page = paginate(query.order_by(Activity.starts_at.desc(), Activity.id.desc()),
+                    args.page("notes_page"), "notes_page", *activities.list_load_options())
+    case_ids = set(db.session.scalars(contact_cases(contact.id))) if page.items else set()
+    items = [NoteItem(note, privacy.may_read(note, viewer), note.case_id in case_ids,
+                      contact.id not in {c.id for c in note.contacts}) for note in page.items]
+    return NotesTab(False, Page(items, page.number, page.total, page.param, page.size),
+                    scope, NOTE_SCOPES, search)
+
+
+def _current_organisations(contact_id: int):
+    """The contact's current organisations, but not the private-customers one: its
+    notes are about other private customers."""
+    return (select(Employment.organisation_id)
+            .join(Organisation, Organisation.id == Employment.organisation_id)
+            .where(Employment.contact_id == contact_id,
+                   Organisation.is_private_customers.is_(False),
+                   or_(Employment.end_date.is_(None), Employment.end_date >= date.today())))
+
+
+# --- D7 e-mail and D8 meetings -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ActivityRow:
+    activity: Activity
+    readable: bool
+
+
+@dataclass(frozen=True)
+class ActivitiesTab:
+    page: Page  # of ActivityRows
+    employees: list[User]  # meetings: who they can be given to
+
+
+def _activities_tab(contact: Contact, args: Args, viewer: User, kind: str,
+                    param: str) -> ActivitiesTab:
+    page = paginate(activities_of(contact.id, kind), args.page(param), param,
+                    *activities.list_load_options())
+    rows = [ActivityRow(a, privacy.may_read(a, viewer)) for a in page.items]
+    employees = activities.employees() if kind == MEETING else []
+    return ActivitiesTab(Page(rows, page.number, page.total, param, page.size), employees)
+
+
+def email_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:
+    """D7; F1: a restricted contact's e-mails are listed, their contents only to admins."""
+    return _activities_tab(contact, args, viewer, EMAIL, "email_page")
+
+
+def meetings_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:
+    """D8: every meeting of the contact; open ones may be given to another employee."""
+    return _activities_tab(contact, args, viewer, MEETING, "meetings_page")
+
+
+# --- D6 files, D10 related --------------------------------------------------------------
+
+def files_tab(contact: Contact, args: Args, viewer: User) -> list[Attachment]:
+    """The contact's files and its e-mails' files; F1: not the e-mails' files when the
+    viewer may not read the contact's e-mails."""
+    found = attachments.files_of(contact_id=contact.id)
+    if privacy.may_read_emails_of(contact, viewer):
+        return found
+    return [f for f in found if f.activity is None or f.activity.kind != EMAIL]
+
+
+def related_tab(contact: Contact, args: Args, viewer: User) -> None:
+    """D10: the template shows views.sales.related_sections (sales.related_to_contact)."""
+    return None
+
+
+# --- the tabs -------------------------------------------------------------------------------
+
+TABS: dict[str, tuple[Any, Callable[[Contact, Args, User], Any]]] = {
+    "timeline": (_l("Planned and history"), timeline),
+    "cases": (_l("Cases"), cases_tab),
+    "tasks": (_l("Tasks"), tasks_tab),
+    "notes": (_l("Notes"), notes_tab),
+    "email": (_l("E-mail"), email_tab),
+    "meetings": (_l("Meetings"), meetings_tab),
+    "files": (_l("Files"), files_tab),
+    "history": (_l("Change history"), history),
+    "related": (_l("Related"), related_tab),
+}
+DEFAULT_TAB = "timeline"
+
+
+def tab_counts(contact_id: int) -> dict[str, int]:
+    """How many cases, active tasks, e-mails and meetings the contact has: one query."""
+    def counted(query) -> ColumnElement:
+        return (query.order_by(None)
+                .with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery())
+
+    row = db.session.execute(select(
+        counted(select(Case).where(case_of_contact(contact_id))).label("cases"),
+        counted(select(Task).where(tasks_about(contact_id), tasks.open_condition()))
+        .label("tasks"),
+        counted(activities_of(contact_id, EMAIL)).label("email"),
+        counted(activities_of(contact_id, MEETING)).label("meetings"))).one()
+    return dict(row._mapping)
+
+
+def build(contact: Contact, args: Mapping[str, str], viewer: User) -> dict[str, Any]:
+    """Everything the tabs template (kontakt/profile/_tabs.html) needs: the open tab
+    (``active``), the tab links (``nav``), the open tab's records (``panel``), the
+    query string (``args``: links and forms that keep the other tabs' filters), and
+    labels. Only the open tab's records are loaded."""
+    query = Args(args)
+    active = query.text("tab") if query.text("tab") in TABS else DEFAULT_TAB
+    counts = tab_counts(contact.id)
+    nav = [TabLink(key, str(label), counts.get(key), query.link(tab=key))
+           for key, (label, _build) in TABS.items()]
+    return {
+        "active": active,
+        "nav": nav,
+        "panel": TABS[active][1](contact, query, viewer),
+        "args": query,
+        "case_status_labels": dict(cases.status_choices()),
+        "mail_status_labels": MAIL_STATUS_LABELS,
+        "tasks_shown": TASKS_SHOWN,
+    }

@@ -1,0 +1,228 @@
+"""Two tabs of the contact profile that merge several kinds of records:
+
+- Planned and history (D4): the contact's activities of every kind, the opening and
+  closing of its cases and its tasks done, in one list: planned activities first
+  (soonest first), then everything else newest first. The sources are merged, sorted
+  and paged in the database (UNION ALL of (type, id, moment, planned), LIMIT/OFFSET);
+  the page's records are then loaded with one query per type.
+- Change history (D9): the audit entries of the contact, its employments, files,
+  cases, tasks and the activities it takes part in, newest first.
+
+Either takes the same number of queries whatever the number of records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, literal_column, or_, select, union_all
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employment, Task, User
+from app.models.activity import KINDS
+from app.services import activities, privacy
+from app.services.profile_query import (
+    Args,
+    Page,
+    activities_of,
+    case_of_contact,
+    contact_cases,
+    count_rows,
+    day_moment,
+    page_of,
+    paginate,
+    period,
+    tasks_about,
+)
+
+# What a timeline row is; "case" and "task" are the kind filter's own choices.
+ACTIVITY, CASE_OPENED, CASE_CLOSED, TASK_DONE = "activity", "case_opened", "case_closed", "task"
+KIND_CASE, KIND_TASK = "case", "task"
+EXTRA_KIND_LABELS = {KIND_CASE: _l("Cases opened and closed"), KIND_TASK: _l("Tasks done")}
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    type: str  # ACTIVITY, CASE_OPENED, CASE_CLOSED or TASK_DONE
+    record: Activity | Case | Task
+    planned: bool
+    readable: bool  # False: an e-mail or note the viewer may not read (F1, F2)
+
+
+@dataclass(frozen=True)
+class TimelineTab:
+    page: Page  # of TimelineItems
+    kinds: list[tuple[str, str]]  # (key, label) of the kind filter
+    kind_labels: dict[str, str]  # of activities
+    chosen_kinds: list[str]
+    cases: list[Case]  # the contact's cases, for the case filter
+    chosen_case: int | None
+    start: date | None
+    end: date | None
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    kinds: frozenset[str]  # empty: every kind
+    case_id: int | None
+    start: date | None
+    end: date | None
+
+    def wants(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+def timeline(contact: Contact, args: Args, viewer: User) -> TimelineTab:
+    kind_labels = activities.kind_labels()
+    known = {*KINDS, KIND_CASE, KIND_TASK}
+    chosen = [kind for kind in args.values("timeline_kind") if kind in known]
+    their_cases = list(db.session.scalars(
+        select(Case).where(case_of_contact(contact.id)).order_by(Case.reference.desc())))
+    case_id = args.number("timeline_case")
+    wanted = TimelineFilter(frozenset(chosen), case_id, args.day("timeline_from"),
+                            args.day("timeline_to"))
+    page = _timeline_page(contact.id, wanted, args.page("timeline_page"), viewer)
+    kinds = [*kind_labels.items(), *((k, str(v)) for k, v in EXTRA_KIND_LABELS.items())]
+    return TimelineTab(page, kinds, kind_labels, chosen, their_cases, case_id, wanted.start,
+                       wanted.end)
+
+
+def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
+                   viewer: User) -> Page:
+    merged = union_all(*_sources(contact_id, wanted)).subquery("timeline")
+    total = count_rows(select(merged.c.id))
+    page = page_of(total, number, "timeline_page")
+    soonest = sql_case((merged.c.planned == 1, merged.c.moment))
+    rows = db.session.execute(
+        select(merged.c.type, merged.c.id, merged.c.planned)
+        .order_by(merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
+                  merged.c.type, merged.c.id.desc())
+        .limit(page.size).offset(page.offset)).all()
+    records = _load(rows)
+    items = [TimelineItem(row.type, record, bool(row.planned),
+                          not isinstance(record, Activity) or privacy.may_read(record, viewer))
+             for row in rows if (record := records.get((row.type, row.id))) is not None]
+    return Page(items, page.number, page.total, page.param, page.size)
+
+
+def _sources(contact_id: int, wanted: TimelineFilter) -> list[Select]:
+    """One SELECT (type, id, moment, planned) per kind of timeline row."""
+    sources = []
+    kinds = [kind for kind in KINDS if wanted.wants(kind)]
+    if kinds:
+        planned = sql_case((activities.planned_condition(), 1), else_=0)
+        query = (activities_of(contact_id).order_by(None)
+                 .with_only_columns(_type(ACTIVITY), Activity.id.label("id"),
+                                    Activity.starts_at.label("moment"), planned.label("planned"))
+                 .where(*period(Activity.starts_at, wanted.start, wanted.end)))
+        if len(kinds) < len(KINDS):
+            query = query.where(Activity.kind.in_(kinds))
+        if wanted.case_id is not None:
+            query = query.where(Activity.case_id == wanted.case_id)
+        sources.append(query)
+    if wanted.wants(KIND_CASE):
+        of_case = [Case.id == wanted.case_id] if wanted.case_id is not None else []
+        for type_, column in ((CASE_OPENED, Case.opened_on), (CASE_CLOSED, Case.closed_on)):
+            sources.append(select(_type(type_), Case.id.label("id"),
+                                  day_moment(column).label("moment"), _not_planned())
+                           .where(case_of_contact(contact_id), column.is_not(None),
+                                  *of_case, *period(column, wanted.start, wanted.end,
+                                                    moments=False)))
+    if wanted.wants(KIND_TASK):
+        of_case = [Task.case_id == wanted.case_id] if wanted.case_id is not None else []
+        sources.append(select(_type(TASK_DONE), Task.id.label("id"),
+                              Task.completed_at.label("moment"), _not_planned())
+                       .where(tasks_about(contact_id), Task.completed_at.is_not(None), *of_case,
+                              *period(Task.completed_at, wanted.start, wanted.end)))
+    return sources
+
+
+def _type(name: str):
+    return literal_column(f"'{name}'").label("type")  # one of this module's constants
+
+
+def _not_planned():
+    return literal_column("0").label("planned")
+
+
+def _load(rows) -> dict[tuple[str, int], Activity | Case | Task]:
+    """The page's records, one query per type (none for a type the page lacks)."""
+    wanted: dict[str, list[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.type, []).append(row.id)
+    found: dict[tuple[str, int], Activity | Case | Task] = {}
+    activity_ids = wanted.get(ACTIVITY, [])
+    if activity_ids:
+        for activity in db.session.scalars(select(Activity).where(Activity.id.in_(activity_ids))
+                                           .options(*activities.list_load_options())):
+            found[ACTIVITY, activity.id] = activity
+    case_ids = [*wanted.get(CASE_OPENED, []), *wanted.get(CASE_CLOSED, [])]
+    if case_ids:
+        for case in db.session.scalars(select(Case).where(Case.id.in_(case_ids))
+                                       .options(joinedload(Case.responsible_user))):
+            found[CASE_OPENED, case.id] = found[CASE_CLOSED, case.id] = case
+    task_ids = wanted.get(TASK_DONE, [])
+    if task_ids:
+        for task in db.session.scalars(select(Task).where(Task.id.in_(task_ids)).options(
+                joinedload(Task.assignee), joinedload(Task.case), joinedload(Task.status))):
+            found[TASK_DONE, task.id] = task
+    return found
+
+
+# --- the change history (D9) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: AuditEntry
+    readable: bool  # False: the changes of an e-mail or note the viewer may not read
+
+
+@dataclass(frozen=True)
+class HistoryTab:
+    page: Page  # of HistoryRows
+    start: date | None
+    end: date | None
+
+
+def history(contact: Contact, args: Args, viewer: User) -> HistoryTab:
+    start, end = args.day("history_from"), args.day("history_to")
+    query = (select(AuditEntry)
+             .where(history_condition(contact.id), *period(AuditEntry.created_at, start, end))
+             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    page = paginate(query, args.page("history_page"), "history_page",
+                    joinedload(AuditEntry.user))
+    hidden = _unreadable_activities(
+        [e.record_id for e in page.items if e.entity == Activity.__tablename__], viewer)
+    rows = [HistoryRow(entry, not (entry.entity == Activity.__tablename__
+                                   and entry.record_id in hidden)) for entry in page.items]
+    return HistoryTab(Page(rows, page.number, page.total, page.param, page.size), start, end)
+
+
+def history_condition(contact_id: int):
+    """Audit entries of the contact and of its records (those that still exist: a
+    deleted record no longer names the contact; the administrators' change history
+    keeps it)."""
+    def of(model: type, ids) -> object:
+        return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
+
+    return or_(
+        and_(AuditEntry.entity == Contact.__tablename__, AuditEntry.record_id == contact_id),
+        of(Employment, select(Employment.id).where(Employment.contact_id == contact_id)),
+        of(Attachment, select(Attachment.id).where(Attachment.contact_id == contact_id)),
+        of(Case, contact_cases(contact_id)),
+        of(Task, select(Task.id).where(tasks_about(contact_id))),
+        of(Activity, activities_of(contact_id).order_by(None).with_only_columns(Activity.id)),
+    )
+
+
+def _unreadable_activities(ids: list[int], viewer: User) -> set[int]:
+    """Which of these activities' changes the viewer may not read (F1, F2)."""
+    if not ids:
+        return set()
+    return {activity.id for activity in db.session.scalars(
+        select(Activity).where(Activity.id.in_(ids)).options(selectinload(Activity.contacts)))
+        if not privacy.may_read(activity, viewer)}

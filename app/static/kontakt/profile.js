@@ -1,0 +1,105 @@
+/* The contact profile (D1): master-data panels edited in place. A pen fetches the
+   panel's form, the form is posted with fetch, and the answer (the read-only panel,
+   or the form with its errors) takes the panel's place: no page reload. Without this
+   script the pens are plain links to a page with the same form.
+   Texts come from the page (data attributes), so they are translated there. */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('kontakt-profile');
+  if (!root || !window.fetch || !window.FormData || !Element.prototype.closest) { return; }
+  var HEADERS = { 'X-Requested-With': 'XMLHttpRequest' };  // the server answers a fragment
+  var originals = {};  // panel id -> its read-only HTML, put back on "Cancel"
+
+  /* Put the HTML of a panel in place of `panel`; returns the new panel element. */
+  function replacePanel(panel, html) {
+    var holder = document.createElement('div');
+    holder.innerHTML = html;
+    var fresh = holder.querySelector('[data-panel]');
+    if (!fresh) { return null; }
+    panel.parentNode.replaceChild(fresh, panel);
+    if (window.faForm) { window.faForm.applyGlobalStyles(fresh); }  // select2, date pickers
+    return fresh;
+  }
+
+  function showFailure(panel) {
+    var body = panel.querySelector('.card-body') || panel;
+    var old = body.querySelector('[data-panel-failure]');
+    if (old) { old.remove(); }
+    var alert = document.createElement('div');
+    alert.className = 'alert alert-danger py-2';
+    alert.setAttribute('role', 'alert');
+    alert.setAttribute('data-panel-failure', '');
+    alert.textContent = root.dataset.failedText;
+    body.insertBefore(alert, body.firstChild);
+  }
+
+  function focusFirstInput(panel) {
+    var input = panel.querySelector('input:not([type=hidden]), select, textarea');
+    if (input) { input.focus(); }
+  }
+
+  /* Answers 200 (a panel) and 422 (the form with errors) take the panel's place. */
+  function load(panel, url, options) {
+    return fetch(url, options).then(function (response) {
+      if (response.status !== 200 && response.status !== 422) { throw new Error(response.status); }
+      return response.text();
+    }).then(function (html) {
+      var fresh = replacePanel(panel, html);
+      if (!fresh) { throw new Error('no panel'); }
+      return fresh;
+    });
+  }
+
+  function openEditor(panel, url) {
+    originals[panel.id] = panel.outerHTML;
+    load(panel, url, { headers: HEADERS, credentials: 'same-origin' })
+      .then(focusFirstInput)
+      .catch(function () { window.location.href = url; });  // the page with the form
+  }
+
+  function submit(form) {
+    var panel = form.closest('[data-panel]');
+    var button = form.querySelector('[type=submit]');
+    if (button) { button.disabled = true; }
+    var token = form.querySelector('[name=csrf_token]');
+    var headers = { 'X-Requested-With': HEADERS['X-Requested-With'] };
+    if (token) { headers['X-CSRFToken'] = token.value; }
+    load(panel, form.action, {
+      method: 'POST', body: new FormData(form), headers: headers, credentials: 'same-origin'
+    }).then(function (fresh) {
+      if (fresh.querySelector('[data-panel-form]')) {
+        focusFirstInput(fresh);  // refused: the errors are in the form
+      } else {
+        var pen = fresh.querySelector('[data-panel-edit]');
+        if (pen) { pen.focus(); }  // saved: keep the keyboard where it was
+      }
+    }).catch(function () {
+      if (button) { button.disabled = false; }
+      showFailure(panel);
+    });
+  }
+
+  root.addEventListener('click', function (event) {
+    var pen = event.target.closest('[data-panel-edit]');
+    if (pen) {
+      event.preventDefault();
+      openEditor(pen.closest('[data-panel]'), pen.href);
+      return;
+    }
+    var cancel = event.target.closest('[data-panel-cancel]');
+    var panel = cancel && cancel.closest('[data-panel]');
+    if (panel && originals[panel.id]) {
+      event.preventDefault();
+      replacePanel(panel, originals[panel.id]);
+    }
+  });
+
+  root.addEventListener('submit', function (event) {
+    var form = event.target.closest('[data-panel-form]');
+    if (form) {
+      event.preventDefault();
+      submit(form);
+    }
+  });
+}());

@@ -1,0 +1,58 @@
+/* The profile's tasks tab (D2): status, due time, assignee and priority edited in place.
+   Each change is posted to the task list's own in-place endpoint (Flask-Admin's
+   ajax/update, the same form and rules as the list); the page works without this
+   script (the edit link opens the task). Texts come from the page, translated there. */
+(function () {
+  'use strict';
+
+  function show(row, text, failed) {
+    var message = row.querySelector('.kontakt-inplace-message');
+    if (!message) { return; }
+    message.textContent = text;
+    message.className = 'kontakt-inplace-message d-block ' + (failed ? 'text-danger' : 'text-success');
+  }
+
+  /* datetime-local gives "2026-03-01T10:00"; the form field reads "2026-03-01 10:00". */
+  function valueOf(control) {
+    return control.type === 'datetime-local' ? control.value.replace('T', ' ') : control.value;
+  }
+
+  function save(table, row, control) {
+    var data = new FormData();
+    data.append('list_form_pk', row.dataset.taskId);
+    data.append(control.name, valueOf(control));
+    data.append('csrf_token', table.dataset.csrfToken);
+    control.disabled = true;
+    fetch(table.dataset.updateUrl, {
+      method: 'POST', body: data, credentials: 'same-origin',
+      headers: { 'X-CSRFToken': table.dataset.csrfToken, 'X-Requested-With': 'XMLHttpRequest' }
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        if (!response.ok) { throw new Error(text); }
+        control.dataset.saved = control.value;
+        control.classList.remove('is-invalid');
+        show(row, table.dataset.savedText, false);
+      });
+    }).catch(function (error) {
+      control.value = control.dataset.saved;  // back to what is stored
+      control.classList.add('is-invalid');
+      show(row, (error && error.message) || table.dataset.failedText, true);
+    }).finally(function () {
+      control.disabled = false;
+    });
+  }
+
+  function enable(table) {
+    table.querySelectorAll('tr[data-task-id]').forEach(function (row) {
+      row.querySelectorAll('.kontakt-inplace-text').forEach(function (text) { text.hidden = true; });
+      row.querySelectorAll('.kontakt-inplace').forEach(function (control) {
+        control.hidden = false;
+        control.dataset.saved = control.value;
+        control.addEventListener('change', function () { save(table, row, control); });
+      });
+    });
+  }
+
+  var table = document.getElementById('profile-tasks');
+  if (table && window.fetch && window.FormData) { enable(table); }
+}());

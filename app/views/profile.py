@@ -1,0 +1,192 @@
+"""The contact profile (D1–D3): /admin/contact/<id>/profile — the contact's master data
+in panels on the left, each edited in place, the tabs of services.profile_tabs on the
+right, and an action bar for notes, meetings, e-mails, calls, letters, cases and tasks.
+
+ProfileMixin goes on ContactView, so a panel is edited with that view's own edit form
+(only the panel's fields kept) and saved with the same rules as the full form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+from wtforms import Form
+
+from app.extensions import db
+from app.models import Contact
+from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
+from app.services import activities, contacts, profile, profile_tabs
+from app.services.custom_fields import FieldErrors
+from app.services.errors import ServiceError
+from app.services.settings import setting, user_may_edit
+from app.services.terms import term
+from app.views.fields import FIELD_LABELS
+
+FRAGMENT_HEADER = ("X-Requested-With", "XMLHttpRequest")  # sent by profile.js
+
+
+class ProfileMixin:
+    """Routes of the profile; put before the ModelView base of ContactView."""
+
+    profile_template = "kontakt/profile/page.html"
+
+    @expose("/<contact_id>/profile")
+    def profile_view(self, contact_id: str) -> str:
+        contact = self._profile_contact(contact_id)
+        return self.render(self.profile_template, tabs=self.right_column(contact),
+                           actions=action_links(contact), **self._profile_context(contact))
+
+    def right_column(self, contact: Contact) -> dict[str, Any] | None:
+        """What the tabs show (the other half of the page, services.profile_tabs)."""
+        return profile_tabs.build(contact, request.args, current_user._get_current_object())
+
+    @expose("/<contact_id>/profile/panel/<key>/edit", methods=("GET", "POST"))
+    def panel_edit_view(self, contact_id: str, key: str) -> Response:
+        """A panel's form: a fragment for profile.js, else a page of its own; saved, the
+        panel's read-only fragment (or, without script, back to the profile)."""
+        contact = self._profile_contact(contact_id)
+        panel = profile.editable_panel(contact, key) or abort(404)
+        if not user_may_edit("contacts"):
+            abort(403)
+        form = self.panel_form(contact, panel)
+        if request.method == "POST" and self._save_panel(form, contact, panel):
+            if is_fragment_request():
+                return self._panel_response(contact, panel, saved=True)
+            flash(term("created", name=contact.full_name), "success")
+            return redirect(profile_url(contact, panel.key))
+        return self._panel_response(contact, panel, form=form,
+                                    status=422 if request.method == "POST" else 200)
+
+    @expose("/<contact_id>/profile/email-access", methods=("POST",))
+    def email_access_view(self, contact_id: str) -> Response:
+        """F1: an administrator restricts the contact's e-mails to administrators, or
+        gives everyone access again."""
+        contact = self._profile_contact(contact_id)
+        if not current_user.is_admin:
+            abort(403)
+        restricted = request.form.get("restricted") == "1"
+        profile.restrict_email_access(contact, restricted)
+        db.session.commit()
+        flash(_("Only administrators can now read the e-mails of %(name)s.",
+                name=contact.full_name) if restricted
+              else _("Every user can now read the e-mails of %(name)s.", name=contact.full_name),
+              "success")
+        return redirect(profile_url(contact, "email-access"))
+
+    # --- panels ------------------------------------------------------------------------
+
+    def panel_form(self, contact: Contact, panel: profile.Panel) -> Form:
+        """The view's own edit form (validators, choices, configurable fields) with only
+        the panel's fields, so a panel is checked exactly like the full form."""
+        form = self.edit_form(contact)
+        for name in [field.name for field in form if field.name not in panel.fields]:
+            del form[name]
+        form.custom_sections = ()  # the panel template lists its fields itself
+        form.panel_errors = []  # refusals that name no field of the panel
+        return form
+
+    def _save_panel(self, form: Form, contact: Contact, panel: profile.Panel) -> bool:
+        if not form.validate():
+            return False
+        form.populate_obj(contact)
+        try:
+            profile.save_panel(contact, panel, {field.name: field.data for field in form})
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()  # nothing of the refused change is kept
+            show_errors(form, exc)
+            return False
+        except IntegrityError:
+            db.session.rollback()
+            form.panel_errors.append(_("This record conflicts with an existing one."))
+            return False
+        return True
+
+    def _panel_response(self, contact: Contact, panel: profile.Panel, form: Form | None = None,
+                        saved: bool = False, status: int = 200) -> Response:
+        """The panel alone for profile.js, else a page with the panel."""
+        template = ("kontakt/profile/_master_panel.html" if is_fragment_request()
+                    else "kontakt/profile/panel_edit.html")
+        html = self.render(template, panel=panel, form=form, saved=saved,
+                           **self._profile_context(contact))
+        response = Response(html, status=status, mimetype="text/html")
+        response.vary.add(FRAGMENT_HEADER[0])
+        return response
+
+    # --- loading -----------------------------------------------------------------------
+
+    def _profile_contact(self, contact_id: str) -> Contact:
+        """The contact with what the left column shows loaded at once (details_load_options);
+        404 for a malformed id, a missing one or another tenant's."""
+        return self.get_one(contact_id) or abort(404)
+
+    def _profile_context(self, contact: Contact) -> dict[str, Any]:
+        return {
+            "contact": contact,
+            "panels": profile.panels(contact),
+            "may_edit": user_may_edit("contacts"),
+            "may_edit_organisations": user_may_edit("organisations"),
+            "customer_numbers": setting("unique_contact_id"),
+            "labels": FIELD_LABELS,
+            "get_value": self.get_detail_value,
+            "address_holder": contacts.address_holder,
+            "consent_rows": profile.consent_rows,
+            "section_values": profile.section_values,
+            "profile_url": profile_url(contact),
+        }
+
+
+def is_fragment_request() -> bool:
+    name, value = FRAGMENT_HEADER
+    return request.headers.get(name) == value
+
+
+def show_errors(form: Form, exc: ServiceError) -> None:
+    """Each refusal next to its field; one naming no field of the panel above it."""
+    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: str(exc)}
+    for name, message in errors.items():
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.panel_errors.append(message)
+
+
+def profile_url(contact: Contact, anchor: str | None = None) -> str:
+    url = url_for("contact.profile_view", contact_id=contact.id)
+    return f"{url}#panel-{anchor}" if anchor else url
+
+
+def profile_link(view, context, model: Contact, name: str) -> Markup:
+    """A list column (last or first name) linking to the contact's profile."""
+    return Markup('<a href="{}">{}</a>').format(
+        view.get_url(".profile_view", contact_id=model.id), getattr(model, name) or "")
+
+
+def action_links(contact: Contact) -> list[tuple[str, str, str]]:
+    """(label, URL, icon) of the action bar (D3). Activities, cases and tasks open
+    pre-filled for the contact (its organisation from the primary employment) and
+    return to the profile once saved; so does the e-mail."""
+    back = profile_url(contact)
+    kinds = activities.kind_labels()
+
+    def activity(kind: str) -> str:
+        return url_for("activity.create_view", contact_id=contact.id, kind=kind, url=back)
+
+    return [
+        (kinds[NOTE], activity(NOTE), "fa-sticky-note-o"),
+        (kinds[MEETING], activity(MEETING), "fa-users"),
+        (kinds[EMAIL], url_for("mail.compose", contact_id=contact.id, next=back),
+         "fa-envelope-o"),
+        (kinds[CALL], activity(CALL), "fa-phone"),
+        (kinds[LETTER], url_for("letter.create", contact_id=contact.id), "fa-file-text-o"),
+        (_("New case"), url_for("case.create_view", contact_id=contact.id, url=back),
+         "fa-briefcase"),
+        (_("New task"), url_for("task.create_view", contact_id=contact.id, url=back),
+         "fa-check-square-o"),
+    ]

@@ -1,0 +1,61 @@
+"""F1 and F2 outside the profile: the activity screens and file downloads leave out
+what the user may not read."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attachment, Contact
+from app.models.activity import EMAIL, NOTE
+from app.tenancy import tenant_context
+from tests.test_activities import add_activity, make_person
+from tests.test_attachments import upload
+from tests.test_contacts import make_organisation
+from tests.test_profile_tabs import switch_user
+
+
+def restricted_world(tenant_id: int) -> dict:
+    org = make_organisation(tenant_id, "Nordlys ApS")
+    secret = make_person(tenant_id, org, "Sigrid", "Lukket", email="s@x.dk",
+                         email_access_restricted=True)
+    private = make_person(tenant_id, org, "Palle", "Privat", email="p@x.dk", is_private=True)
+    return {
+        "mail": add_activity(tenant_id, org, [secret], kind=EMAIL, subject="Hemmelig mail"),
+        "note": add_activity(tenant_id, org, [private], kind=NOTE, subject="Privat note",
+                             body="Privat note"),
+        "open": add_activity(tenant_id, org, [secret], kind=NOTE, subject="Åben note",
+                             body="Åben note"),
+    }
+
+
+def test_user_does_not_read_restricted_mail_or_private_notes(admin_client, tenant_a):
+    ids = restricted_world(tenant_a.id)
+    listing = admin_client.get("/admin/activity/").get_data(as_text=True)
+    assert "Hemmelig mail" in listing and "Privat note" in listing  # an admin reads all
+    switch_user(admin_client, "user@alpha.example")
+    listing = admin_client.get("/admin/activity/").get_data(as_text=True)
+    assert "Åben note" in listing
+    assert "Hemmelig mail" not in listing and "Privat note" not in listing
+    export = admin_client.get("/admin/activity/export/csv/").get_data(as_text=True)
+    assert "Hemmelig mail" not in export and "Åben note" in export
+    for activity_id in (ids["mail"], ids["note"]):
+        page = admin_client.get(f"/admin/activity/details/?id={activity_id}",
+                                follow_redirects=True).get_data(as_text=True)
+        assert "Hemmelig mail" not in page and "Privat note" not in page
+
+
+def test_files_of_a_restricted_mail_are_not_downloaded(admin_client, tenant_a):
+    ids = restricted_world(tenant_a.id)
+    assert upload(admin_client, ids["mail"], (b"fortroligt", "kontrakt.pdf"),
+                  kind="activity").status_code in (302, 303)
+    with tenant_context(tenant_a.id):
+        file_id = db.session.scalar(select(Attachment.id))
+    assert admin_client.get(f"/admin/attachments/{file_id}/download/").status_code == 200
+    switch_user(admin_client, "user@alpha.example")
+    assert admin_client.get(f"/admin/attachments/{file_id}/download/").status_code == 404
+    with tenant_context(tenant_a.id):
+        db.session.scalar(select(Contact).where(Contact.last_name == "Lukket")
+                          ).email_access_restricted = False
+        db.session.commit()
+    assert admin_client.get(f"/admin/attachments/{file_id}/download/").status_code == 200
