@@ -51,8 +51,10 @@ def _fillers() -> list[Callable[[Tenant, str, int], None]]:
     from app.services.demo_fields import fill_fields
     from app.services.demo_leads import fill_leads
     from app.services.demo_sales import fill_sales
+    from app.services.demo_showcase import fill_showcase
 
-    return [fill_contacts, fill_fields, fill_cases, fill_leads, fill_sales, fill_activities]
+    return [fill_contacts, fill_fields, fill_cases, fill_leads, fill_sales, fill_activities,
+            fill_showcase]
 
 
 def database_is_empty() -> bool:

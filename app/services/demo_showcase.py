@@ -1,0 +1,79 @@
+"""One demo person with something in every part of the profile: a case with a task,
+notes, an e-mail with a file, a meeting, a planned call, a file of its own, an
+opportunity and a campaign — so the profile can be shown (and tested) in full."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app.extensions import db
+from app.models import Activity, Campaign, Contact, Opportunity, Task, User
+from app.models.activity import EMAIL, MAIL_SENT, MEETING, NOTE
+from app.models.base import utcnow
+from app.models.contact import KIND_COMPANY
+from app.models.dictionary import TASK_STATUS
+from app.services import attachments, cases, custom_fields, dictionaries
+
+SHOWCASE_TEXTS = {
+    "da_DK": ("Opfølgning på tilbud", "Kunden ønsker et nyt tilbud inden fredag.",
+              "Tilbud og betingelser", "Møde om aftalen", "Ring om levering"),
+    "sv_SE": ("Uppföljning av offert", "Kunden vill ha en ny offert före fredag.",
+              "Offert och villkor", "Möte om avtalet", "Ring om leveransen"),
+    "pl_PL": ("Kontynuacja oferty", "Klient chce nowej oferty do piątku.",
+              "Oferta i warunki", "Spotkanie w sprawie umowy", "Zadzwonić w sprawie dostawy"),
+}
+
+
+def showcase_contact() -> Contact | None:
+    """The first company contact with a current employer: the demo's "show me" person."""
+    return db.session.scalar(select(Contact).where(
+        Contact.kind == KIND_COMPANY, Contact.organisation_id.is_not(None)).order_by(Contact.id))
+
+
+def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
+    contact = showcase_contact()
+    if contact is None:
+        return
+    title, note, mail_subject, meeting, call = SHOWCASE_TEXTS.get(
+        faker_locale, SHOWCASE_TEXTS["da_DK"])
+    custom_fields.set_values(contact, {"cf_attention": note, "cf_satisfaction": "high",
+                                       "cf_interests": ["price", "quality"]})
+    admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+    case = cases.new_case()
+    case.title, case.primary_contact, case.responsible_user = title, contact, admin
+    cases.prepare(case, is_new=True, creator_id=admin.id)
+    db.session.add(case)
+    db.session.add(Task(title=call, contact=contact, case=case, assignee=admin,
+                        status=dictionaries.default_entry(TASK_STATUS),
+                        due_at=utcnow() + timedelta(days=2)))
+    now = utcnow()
+    common = {"organisation_id": contact.organisation_id, "contacts": [contact],
+              "employee": admin}
+    mail = Activity(kind=EMAIL, subject=mail_subject, body=note, mail_to=contact.email,
+                    mail_status=MAIL_SENT, starts_at=now - timedelta(days=3), completed=True,
+                    **common)
+    db.session.add_all([
+        Activity(kind=NOTE, subject=note, body=note, case=case,
+                 starts_at=now - timedelta(days=1), **common),
+        mail,
+        Activity(kind=MEETING, subject=meeting, location=contact.organisation.city,
+                 starts_at=now - timedelta(days=7), duration_minutes=60, **common),
+        Activity(kind="call", subject=call, planned=True, starts_at=now + timedelta(days=2),
+                 **common),
+    ])
+    db.session.flush()
+    for owner, name in ((mail, "tilbud.txt"), (contact, "visitkort.txt")):
+        attachments.add(owner, FileStorage(io.BytesIO(f"{title}\n{note}\n".encode()),
+                                           filename=name), admin)
+    db.session.add(Opportunity(title=title, contact=contact, owner=admin,
+                               organisation_id=contact.organisation_id,
+                               amount=Decimal("125000"), stage="proposal"))
+    campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
+    if campaign is not None and contact not in campaign.participants:
+        campaign.participants.append(contact)
+    db.session.flush()
