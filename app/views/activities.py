@@ -329,6 +329,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
                       "priority": dictionary_entries(PRIORITY),
                       "category": dictionary_entries(ACTIVITY_CATEGORY)}
     new_is_planned = False  # whether a new activity starts planned on this screen
+    fragment_template = "kontakt/activities/form_fragment.html"
 
     # --- loading ---------------------------------------------------------------------
 
@@ -441,6 +442,8 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         return super().handle_view_exception(exc)
 
     def render(self, template, **kwargs):
+        if template == self.create_template and request.args.get("fragment"):
+            template = self.fragment_template  # opened inside another page
         kwargs.setdefault("kind_fields", KIND_FIELDS)
         kwargs.setdefault("follow_up_fields", FOLLOW_UP_FIELDS)
         kwargs.setdefault("activity_editable", activities.is_editable)

@@ -168,10 +168,11 @@ def profile_link(view, context, model: Contact, name: str) -> Markup:
         view.get_url(".profile_view", contact_id=model.id), getattr(model, name) or "")
 
 
-def action_links(contact: Contact) -> list[tuple[str, str, str]]:
-    """(label, URL, icon) of the action bar (D3). Activities, cases and tasks open
-    pre-filled for the contact (its organisation from the primary employment) and
-    return to the profile once saved; so does the e-mail."""
+def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:
+    """(label, URL, icon, in page) of the action bar (D3). Activities, cases and tasks
+    open pre-filled for the contact (its organisation from the primary employment) and
+    return to the profile once saved; so does the e-mail. Notes, meetings and calls
+    open inside the profile when scripts run (``in page``), else on their own page."""
     back = profile_url(contact)
     kinds = activities.kind_labels()
 
@@ -179,14 +180,15 @@ def action_links(contact: Contact) -> list[tuple[str, str, str]]:
         return url_for("activity.create_view", contact_id=contact.id, kind=kind, url=back)
 
     return [
-        (kinds[NOTE], activity(NOTE), "fa-sticky-note-o"),
-        (kinds[MEETING], activity(MEETING), "fa-users"),
+        (kinds[NOTE], activity(NOTE), "fa-sticky-note-o", True),
+        (kinds[MEETING], activity(MEETING), "fa-users", True),
         (kinds[EMAIL], url_for("mail.compose", contact_id=contact.id, next=back),
-         "fa-envelope-o"),
-        (kinds[CALL], activity(CALL), "fa-phone"),
-        (kinds[LETTER], url_for("letter.create", contact_id=contact.id), "fa-file-text-o"),
+         "fa-envelope-o", False),
+        (kinds[CALL], activity(CALL), "fa-phone", True),
+        (kinds[LETTER], url_for("letter.create", contact_id=contact.id), "fa-file-text-o",
+         False),
         (_("New case"), url_for("case.create_view", contact_id=contact.id, url=back),
-         "fa-briefcase"),
+         "fa-briefcase", False),
         (_("New task"), url_for("task.create_view", contact_id=contact.id, url=back),
-         "fa-check-square-o"),
+         "fa-check-square-o", False),
     ]

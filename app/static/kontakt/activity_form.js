@@ -97,9 +97,13 @@
     run(box.dataset.running === '1');
   }
 
-  $(function () {
-    document.querySelectorAll('.kontakt-activity-form').forEach(followKind);
-    document.querySelectorAll('[data-role="kontakt-persons"]').forEach(personsChoice);
-    document.querySelectorAll('.kontakt-timer').forEach(timer);
-  });
+  /* Set up the activity forms inside `root` (the page, or a form fetched into it). */
+  function init(root) {
+    root.querySelectorAll('.kontakt-activity-form').forEach(followKind);
+    root.querySelectorAll('[data-role="kontakt-persons"]').forEach(personsChoice);
+    root.querySelectorAll('.kontakt-timer').forEach(timer);
+  }
+
+  window.kontaktActivityForm = { init: init };
+  $(function () { init(document); });
 }(window.jQuery));

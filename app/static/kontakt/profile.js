@@ -102,4 +102,56 @@
       submit(form);
     }
   });
+
+  /* Action bar: a note, meeting or call form opens inside the profile. Saved, the
+     server sends us back to the profile, which is shown again with the new activity;
+     refused, the form comes back with its errors. */
+  var modal = document.getElementById('profile-activity-modal');
+  var modalBody = modal && modal.querySelector('[data-activity-body]');
+
+  function showActivityForm(html) {
+    modalBody.innerHTML = html;
+    if (window.faForm) { window.faForm.applyGlobalStyles(modalBody); }
+    if (window.kontaktActivityForm) { window.kontaktActivityForm.init(modalBody); }
+    var form = modalBody.querySelector('form');
+    if (form) { form.addEventListener('submit', sendActivityForm); }
+  }
+
+  function sendActivityForm(event) {
+    event.preventDefault();
+    var form = event.target;
+    var headers = { 'X-Requested-With': HEADERS['X-Requested-With'] };
+    var token = form.querySelector('[name=csrf_token]');
+    if (token) { headers['X-CSRFToken'] = token.value; }
+    fetch(form.action, { method: 'POST', body: new FormData(form), headers: headers,
+                         credentials: 'same-origin' })
+      .then(function (response) {
+        if (response.redirected && response.url.indexOf('fragment=1') < 0) {
+          window.location.href = response.url;  // saved: the profile, with the activity
+          return null;
+        }
+        return response.text();
+      })
+      .then(function (html) { if (html !== null) { showActivityForm(html); } })
+      .catch(function () { form.submit(); });
+  }
+
+  if (modal && window.jQuery) {
+    document.addEventListener('click', function (event) {
+      var link = event.target.closest('[data-activity-form]');
+      if (!link) { return; }
+      event.preventDefault();
+      fetch(link.dataset.activityForm, { headers: HEADERS, credentials: 'same-origin' })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(response.status); }
+          return response.text();
+        })
+        .then(function (html) {
+          modal.querySelector('.modal-title').textContent = link.dataset.title;
+          showActivityForm(html);
+          window.jQuery(modal).modal('show');
+        })
+        .catch(function () { window.location.href = link.href; });  // its own page
+    });
+  }
 }());
