@@ -163,6 +163,17 @@ def count_queries():
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+def user_id(tenant_id: int, email: str) -> int:
+    """The id of a tenant's user, by e-mail."""
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.tenancy import tenant_context
+
+    with tenant_context(tenant_id):
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
 def login(client, email: str, password: str = "secret-pass", **extra):
     return client.post("/login", data={"email": email, "password": password, **extra})
 

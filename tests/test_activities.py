@@ -19,7 +19,6 @@ from app.models import (
     Employment,
     Organisation,
     Tenant,
-    User,
 )
 from app.models.activity import CALL, EMAIL, KINDS, LETTER, MEETING, NOTE
 from app.models.dictionary import ACTIVITY_KIND, PRIORITY
@@ -27,7 +26,7 @@ from app.services import activities, dictionaries
 from app.services import organisations as organisation_service
 from app.services.tasks import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries
+from tests.conftest import count_queries, user_id
 from tests.test_contacts import filter_index, make_organisation
 from tests.test_sales import feedback, translated
 
@@ -51,11 +50,6 @@ def make_person(tenant_id: int, organisation_id: int | None, first: str = "Jens"
         db.session.add(contact)
         db.session.commit()
         return contact.id
-
-
-def user_id(tenant_id: int, email: str) -> int:
-    with tenant_context(tenant_id):
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def activity_form(organisation_id, contact_ids=(), **values) -> dict:

@@ -8,21 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import vobject
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, Contact, User
+from app.models import Activity, Contact
 from app.models.activity import CALL, MEETING, NOTE
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, user_id
 from tests.test_contacts import make_organisation
 
 START = datetime(2030, 3, 5, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen (winter time)
-
-
-def user_id(tenant_id: int, email: str) -> int:
-    with tenant_context(tenant_id):
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def add_activity(tenant_id: int, organisation_id: int, employee_id: int | None,

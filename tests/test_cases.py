@@ -17,7 +17,7 @@ from app.models.dictionary import CASE_CATEGORY, TASK_STATUS
 from app.services import dictionaries
 from app.services.cases import new_case
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, user_id
 from tests.test_contacts import make_organisation
 from tests.test_custom_fields import FIELDS, define_fields
 from tests.test_sales import (
@@ -26,7 +26,6 @@ from tests.test_sales import (
     records,
     selected_option,
     translated,
-    user_id,
 )
 
 # --- helpers --------------------------------------------------------------------------

@@ -22,12 +22,12 @@ from app.services import dictionaries
 from app.services.profile_query import Args
 from app.services.tasks import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, user_id
 from tests.test_activities import add_activity, load, make_person
 from tests.test_attachments import upload
 from tests.test_cases import add_party, make_case, make_task
 from tests.test_contacts import make_organisation, set_settings
-from tests.test_sales import make_opportunity, translated, user_id
+from tests.test_sales import make_opportunity, translated
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -15,11 +15,11 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Campaign, Contact, Employment, Opportunity, Project, User
+from app.models import AuditEntry, Campaign, Contact, Employment, Opportunity, Project
 from app.services import sales, settings
 from app.tenancy import tenant_context
 from app.views.sales import parse_amount
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, user_id
 from tests.test_contacts import filter_index, make_organisation, set_settings
 
 # --- helpers --------------------------------------------------------------------------
@@ -36,11 +36,6 @@ def make_contact(tenant_id: int, last_name: str = "Hansen", organisation_id: int
         db.session.add(contact)
         db.session.commit()
         return contact.id
-
-
-def user_id(tenant_id: int, email: str) -> int:
-    with tenant_context(tenant_id):
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def records(model, tenant_id: int) -> list:

@@ -27,6 +27,7 @@ from app.models.custom_field import (
 from app.services import custom_field_queries as queries
 from app.services import custom_fields
 from app.services.errors import ServiceError
+from app.services.ordering import move_in
 
 LANGUAGES = ("da", "sv", "pl", "en")
 BATCH = 500
@@ -121,12 +122,7 @@ def move(item: FieldSection | FieldDefinition, step: int) -> None:
             .order_by(FieldSection.position, FieldSection.id)))
     else:
         siblings = sorted(item.section.fields, key=lambda f: (f.position, f.id))
-    index = siblings.index(item)
-    target = index + step
-    if 0 <= target < len(siblings):
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, sibling in enumerate(siblings, start=1):
-        sibling.position = position
+    move_in(siblings, item, step)
     custom_fields.forget_definitions()
 
 

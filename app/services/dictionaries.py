@@ -24,6 +24,7 @@ from app.services import references
 from app.services.custom_field_admin import clean_labels, slug, source_label, unique_key
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
+from app.services.ordering import move_in
 
 
 def _entry(key: str, en: str, da: str, sv: str, pl: str, done: bool = False) -> dict:
@@ -145,13 +146,7 @@ def update_entry(entry: DictionaryEntry, labels: dict[str, str],
 
 def move(entry: DictionaryEntry, step: int) -> None:
     """One place up (-1) or down (+1); positions are renumbered 1, 2, 3 …"""
-    siblings = entries(entry.dictionary, active_only=False)
-    index = siblings.index(entry)
-    target = index + step
-    if 0 <= target < len(siblings):
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, sibling in enumerate(siblings, start=1):
-        sibling.position = position
+    move_in(entries(entry.dictionary, active_only=False), entry, step)
 
 
 def set_active(entry: DictionaryEntry, active: bool) -> None:
