@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, tenancy
+from app import audit, fragments, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -77,6 +77,8 @@ def _init_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def end_request(_exc: BaseException | None) -> None:
         tenancy.set_current_tenant(None)
+
+    app.after_request(fragments.hand_redirect_to_script)
 
     @app.after_request
     def security_headers(response):

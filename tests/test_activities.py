@@ -18,6 +18,7 @@ from app.models import (
     Contact,
     Employment,
     Organisation,
+    Project,
     Tenant,
 )
 from app.models.activity import CALL, EMAIL, KINDS, LETTER, MEETING, NOTE
@@ -28,7 +29,7 @@ from app.services.tasks import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, user_id
 from tests.test_contacts import filter_index, make_organisation
-from tests.test_sales import feedback, translated
+from tests.test_sales import feedback, make_with_participants, translated
 
 PERSONS_REFUSED = ("Only persons currently linked to the chosen organisation can take "
                    "part in the activity.")
@@ -562,6 +563,19 @@ def test_list_filters(app, admin_client, tenant_a):
         html = page.get_data(as_text=True)
         assert page.status_code == 200, query
         assert (shown is None or shown in html) and hidden not in html, query
+
+
+def test_list_filters_on_the_project(app, admin_client, tenant_a):
+    org, person, _other = setup_people(tenant_a.id)
+    project = make_with_participants(Project, tenant_a.id, "Ny lagerhal", [person])
+    add_activity(tenant_a.id, org, [person], subject="Om hallen", project_id=project)
+    add_activity(tenant_a.id, org, [person], subject="Uden projekt")
+    index = [i for i, flt in enumerate(view_of(app)._filters)
+             if type(flt).__name__ == "ConditionFilter"][-1]  # the last: the project's
+    html = admin_client.get(f"/admin/activity/?flt0_{index}=LAGERHAL").get_data(as_text=True)
+    assert "Om hallen" in html and "Uden projekt" not in html
+    html = admin_client.get(f"/admin/activity/?flt0_{index}=nothing").get_data(as_text=True)
+    assert "Om hallen" not in html
 
 
 def view_of(app, endpoint: str = "activity"):

@@ -226,6 +226,17 @@ def test_bad_addresses_are_refused_beside_their_field_and_nothing_is_kept(
         == []
 
 
+def test_refused_next_contact_sends_nothing(app, admin_client, tenant_a, smtp_server):
+    contact_id = make_contact(tenant_a.id)
+    response = compose(admin_client, contact_id, files=[(PDF, "a.pdf")], follow_up_in="0",
+                       follow_up_unit="days")
+    assert danish("Give a number from 1 to %(most)s.", most=1000) in \
+        response.get_data(as_text=True)
+    assert emails_of(tenant_a.id) == [] and smtp_server.envelopes == []
+    assert not folder_of(app, tenant_a.id).exists() or os.listdir(folder_of(app, tenant_a.id)) \
+        == []
+
+
 def test_too_large_attachment_is_refused(app, admin_client, tenant_a, smtp_server,
                                          monkeypatch):
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 100)

@@ -37,3 +37,5 @@ def test_seeded_profile_has_every_panel_and_tab_filled(app, client):
         html = client.get(f"/admin/contact/{contact_id}/profile?tab={tab}")
         assert html.status_code == 200, tab
         assert "kontakt-tab-empty" not in html.get_data(as_text=True), tab
+    notes = client.get(f"/admin/contact/{contact_id}/profile?tab=notes").get_data(as_text=True)
+    assert "Projektgruppen mødes hver tirsdag." in notes and "på projekt" in notes

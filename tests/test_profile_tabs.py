@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, AuditEntry, Case, Contact, Task
+from app.models import Activity, AuditEntry, Case, Contact, Project, Task
 from app.models.activity import CALL, EMAIL, MEETING, NOTE
 from app.models.case import CASE_CLOSED, CASE_REJECTED
 from app.models.dictionary import PRIORITY, TASK_STATUS
@@ -27,7 +27,7 @@ from tests.test_activities import add_activity, load, make_person
 from tests.test_attachments import upload
 from tests.test_cases import add_party, make_case, make_task
 from tests.test_contacts import make_organisation, set_settings
-from tests.test_sales import make_opportunity, translated
+from tests.test_sales import make_opportunity, make_with_participants, translated
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -401,6 +401,43 @@ def test_notes_of_the_contact_its_cases_and_its_organisation(admin_client, world
                   "profile-note-") == [own_case, on_case]
     assert ids_in(tab(admin_client, w.jens, "notes", notes_scope="other", notes_q="tilbud"),
                   "profile-note-") == [own]
+
+
+def test_notes_on_the_contacts_projects_are_shown_and_marked(admin_client, world):
+    w = world
+    other_org = make_organisation(w.a, "Sydvind ApS")
+    ole = make_person(w.a, other_org, "Ole", "Sund")
+    project = make_with_participants(Project, w.a, "Ny lagerhal", [w.jens, ole])
+    elsewhere = make_with_participants(Project, w.a, "Andet projekt", [ole])
+    on_project = add_activity(w.a, other_org, [ole], kind=NOTE, body="Byggeriet er forsinket",
+                              project_id=project, starts_at=days(-1))
+    add_activity(w.a, other_org, [ole], kind=NOTE, body="Ikke Jens' projekt",
+                 project_id=elsewhere, starts_at=days(-2))
+    own_on_project = activity(w, [w.jens], kind=NOTE, body="Jens om lagerhallen",
+                              project_id=project, starts_at=days(-3))
+
+    html = tab(admin_client, w.jens, "notes")
+    assert ids_in(html, "profile-note-") == [on_project, own_on_project]
+    marked = translated("on project %(name)s", name="Ny lagerhal")
+    note = html[html.index(f'id="profile-note-{on_project}"'):]
+    assert marked in note[:note.index("</li>")]
+    own = html[html.index(f'id="profile-note-{own_on_project}"'):]
+    assert marked not in own[:own.index("</li>")]  # the contact's own note needs no mark
+    assert ids_in(tab(admin_client, w.jens, "notes", notes_scope="other", notes_q="forsinket"),
+                  "profile-note-") == [on_project]
+
+
+def test_a_project_with_notes_is_not_deleted_and_opens_a_note(admin_client, world):
+    w = world
+    project = make_with_participants(Project, w.a, "Ny lagerhal", [w.jens],
+                                     organisation_id=w.org)
+    details = admin_client.get(f"/admin/project/details/?id={project}").get_data(as_text=True)
+    new_note = unescape(re.search(r'id="project-new-note"\s+href="([^"]+)"', details).group(1))
+    form = admin_client.get(new_note).get_data(as_text=True)
+    assert "Ny lagerhal" in form and "Nordlys ApS" in form  # project and its organisation
+    activity(w, [w.jens], kind=NOTE, body="Om lagerhallen", project_id=project)
+    admin_client.post("/admin/project/delete/", data={"id": str(project)})
+    assert get(Project, w.a, project) is not None
 
 
 def test_private_customers_notes_are_for_admins_and_the_responsible_user(client, world):

@@ -25,6 +25,7 @@ from app.models.contact import Contact
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.dictionary import DictionaryEntry
 from app.models.organisation import Organisation
+from app.models.sales import Project
 from app.models.user import User
 from app.tenancy import TenantScoped
 
@@ -62,6 +63,8 @@ class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True, nullable=False)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_case.id", ondelete="RESTRICT"), index=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="RESTRICT"), index=True)
     employee_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     priority_id: Mapped[int | None] = mapped_column(
@@ -89,6 +92,7 @@ class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     case: Mapped[Case | None] = relationship()
+    project: Mapped[Project | None] = relationship()
     employee: Mapped[User | None] = relationship()
     priority: Mapped[DictionaryEntry | None] = relationship(foreign_keys=[priority_id])
     category: Mapped[DictionaryEntry | None] = relationship(foreign_keys=[category_id])

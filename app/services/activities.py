@@ -34,6 +34,7 @@ from app.models import (
     DictionaryEntry,
     Employment,
     Organisation,
+    Project,
     User,
 )
 from app.models.activity import (
@@ -51,7 +52,7 @@ from app.models.base import utcnow
 from app.models.contact import KIND_PRIVATE
 from app.models.dictionary import ACTIVITY_CATEGORY, ACTIVITY_KIND, PRIORITY
 from app.services import contacts as contact_service
-from app.services import dictionaries, identifiers, references
+from app.services import dictionaries, identifiers, references, sales
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
 from app.services.tasks import to_utc
@@ -281,12 +282,25 @@ def display_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone() or "UTC"))
 
 
-def follow_up_start(start: datetime, *, every: int | None = None, unit: str | None = None,
-                    on: date | datetime | None = None) -> datetime:
-    """When the next contact is due: ``every`` hours, days or weeks after ``start``, or
-    ``on`` a day (at the hour of ``start``) or at a time. Days and weeks count on the
-    display time zone's wall clock; hours are elapsed time."""
+@dataclass(frozen=True)
+class FollowUp:
+    """When the next contact after an activity is due: ``every`` hours, days or weeks
+    (``unit``) after its start, or ``on`` a day or at a time."""
+
+    every: int | None = None
+    unit: str | None = None
+    on: date | datetime | None = None
+
+    @property
+    def asked(self) -> bool:
+        return self.every is not None or self.on is not None
+
+
+def follow_up_start(start: datetime, follow_up: FollowUp) -> datetime:
+    """When the next contact is due. Days and weeks count on the display time zone's
+    wall clock (at the hour of ``start`` for a day); hours are elapsed time."""
     start = to_utc(start)
+    every, unit, on = follow_up.every, follow_up.unit, follow_up.on
     if (every is None) == (on is None):
         raise ServiceError(_l("Give either a number of hours, days or weeks, or a date."),
                            field="follow_up_in")
@@ -318,25 +332,32 @@ def _local_to_utc(wall_clock: datetime) -> datetime:
     return to_utc(wall_clock.replace(tzinfo=display_zone()))
 
 
-def schedule_follow_up(activity: Activity, *, every: int | None = None,
-                       unit: str | None = None, on: date | datetime | None = None) -> Activity:
+def schedule_follow_up(activity: Activity, follow_up: FollowUp) -> Activity:
     """Create the planned next contact: the same kind, organisation, persons, case and
     employee (and subject, priority, category, place or number), starting at the time
     :func:`follow_up_start` gives; this activity links to it. It is added to the
     session and saved with it."""
-    starts_at = follow_up_start(activity.starts_at, every=every, unit=unit, on=on)
-    follow_up = Activity(
+    starts_at = follow_up_start(activity.starts_at, follow_up)
+    planned = Activity(
         kind=activity.kind, subject=activity.subject, starts_at=starts_at,
         organisation=activity.organisation, contacts=list(activity.contacts),
-        case=activity.case, employee=activity.employee, priority=activity.priority,
+        case=activity.case, project=activity.project, employee=activity.employee,
+        priority=activity.priority,
         category=activity.category, planned=True, completed=False,
         location=activity.location, direction=activity.direction,
         phone_number=activity.phone_number)
     if activity.kind == MEETING and activity.ends_at is not None:
-        follow_up.ends_at = starts_at + (to_utc(activity.ends_at) - to_utc(activity.starts_at))
-    db.session.add(follow_up)
-    activity.follow_up = follow_up
-    return follow_up
+        planned.ends_at = starts_at + (to_utc(activity.ends_at) - to_utc(activity.starts_at))
+    db.session.add(planned)
+    activity.follow_up = planned
+    return planned
+
+
+def plan_next_contact(activity: Activity, follow_up: FollowUp | None) -> Activity | None:
+    """The planned next contact when one is asked for (see :func:`schedule_follow_up`)."""
+    if follow_up is None or not follow_up.asked:
+        return None
+    return schedule_follow_up(activity, follow_up)
 
 
 # --- completion, ownership, lists -----------------------------------------------------
@@ -387,7 +408,15 @@ def planned_for(user_id: int, limit: int | None = None) -> list[Activity]:
 def list_load_options() -> tuple:
     """Eager loading of what an activity list shows, in a fixed number of queries."""
     return (joinedload(Activity.organisation), joinedload(Activity.employee),
-            joinedload(Activity.case), selectinload(Activity.contacts))
+            joinedload(Activity.case), joinedload(Activity.project),
+            selectinload(Activity.contacts))
+
+
+def project_condition(search: str) -> ColumnElement:
+    """Activities about a project whose name has every word of the search."""
+    condition = sales.search_condition(Project.name, search)
+    return Activity.project_id.in_(select(Project.id).where(
+        condition if condition is not None else Project.id.is_(None)))
 
 
 def contact_condition(contact_id: int) -> ColumnElement:
@@ -415,27 +444,32 @@ class Prefill:
     contacts: tuple[Contact, ...] = ()
     case: Case | None = None
     kind: str | None = None
+    project: Project | None = None
 
 
 def prefill(*, organisation_id: int | None = None, contact_id: int | None = None,
-            case_id: int | None = None, kind: str | None = None) -> Prefill:
-    """What a new activity opened from an organisation, a contact or a case starts with:
-    the organisation (a contact's primary one, a case's), and the person when they may
-    take part. Ids of another tenant or of nothing give nothing."""
+            case_id: int | None = None, project_id: int | None = None,
+            kind: str | None = None) -> Prefill:
+    """What a new activity opened from an organisation, a contact, a case or a project
+    starts with: the organisation (a contact's primary one, a case's, a project's), and
+    the person when they may take part. Ids of another tenant or of nothing give
+    nothing."""
     with db.session.no_autoflush:
+        project = db.session.get(Project, project_id) if project_id else None
         case = db.session.get(Case, case_id) if case_id else None
         contact = db.session.get(Contact, contact_id) if contact_id else None
         if contact is None and case is not None:
             contact = case.primary_contact
         organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
         organisation = (organisation or (case.organisation if case else None)
-                        or (contact.organisation if contact else None))
+                        or (contact.organisation if contact else None)
+                        or (project.organisation if project else None))
         people: tuple[Contact, ...] = ()
         if organisation is not None and contact is not None and db.session.scalar(
                 select(Contact.id).where(Contact.id == contact.id,
                                          eligible_condition(organisation))):
             people = (contact,)
-    return Prefill(organisation, people, case, kind if kind in KINDS else None)
+    return Prefill(organisation, people, case, kind if kind in KINDS else None, project)
 
 
 # --- what refers to contacts, organisations, cases and dictionary entries -------------
@@ -448,5 +482,6 @@ references.register(Organisation, references.activities,
                     lambda i: _count(Activity.organisation_id == i))
 references.register(Contact, references.activities, lambda i: _count(contact_condition(i)))
 references.register(Case, references.activities, lambda i: _count(Activity.case_id == i))
+references.register(Project, references.activities, lambda i: _count(Activity.project_id == i))
 references.register(DictionaryEntry, references.activities, lambda i: _count(
     or_(Activity.priority_id == i, Activity.category_id == i)))

@@ -120,9 +120,9 @@ def fill_activities(tenant, faker_locale: str, contacts: int) -> None:
         activities.prepare(activity, is_new=True)
         db.session.add(activity)
         if not activity.planned and demo.rng.random() < FOLLOW_UP_SHARE:
-            activities.schedule_follow_up(activity, every=demo.rng.randint(1, 4),
-                                          unit=demo.rng.choice((activities.DAYS,
-                                                                activities.WEEKS)))
+            activities.schedule_follow_up(activity, activities.FollowUp(
+                every=demo.rng.randint(1, 4),
+                unit=demo.rng.choice((activities.DAYS, activities.WEEKS))))
     db.session.flush()
 
 

@@ -1,6 +1,7 @@
 """One demo person with something in every part of the profile: a case with a task,
-notes, an e-mail with a file, a meeting, a planned call, a file of its own, an
-opportunity and a campaign — so the profile can be shown (and tested) in full."""
+notes (also on a project it takes part in), an e-mail with a file, a meeting, a
+planned call, a file of its own, an opportunity, a campaign and a project — so the
+profile can be shown (and tested) in full."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.models import Activity, Campaign, Contact, Opportunity, Task, User
+from app.models import Activity, Campaign, Contact, Opportunity, Project, Task, User
 from app.models.activity import EMAIL, MAIL_SENT, MEETING, NOTE
 from app.models.base import utcnow
 from app.models.contact import KIND_COMPANY
@@ -21,11 +22,14 @@ from app.services import attachments, cases, custom_fields, dictionaries
 
 SHOWCASE_TEXTS = {
     "da_DK": ("Opfølgning på tilbud", "Kunden ønsker et nyt tilbud inden fredag.",
-              "Tilbud og betingelser", "Møde om aftalen", "Ring om levering"),
+              "Tilbud og betingelser", "Møde om aftalen", "Ring om levering",
+              "Projektgruppen mødes hver tirsdag."),
     "sv_SE": ("Uppföljning av offert", "Kunden vill ha en ny offert före fredag.",
-              "Offert och villkor", "Möte om avtalet", "Ring om leveransen"),
+              "Offert och villkor", "Möte om avtalet", "Ring om leveransen",
+              "Projektgruppen träffas varje tisdag."),
     "pl_PL": ("Kontynuacja oferty", "Klient chce nowej oferty do piątku.",
-              "Oferta i warunki", "Spotkanie w sprawie umowy", "Zadzwonić w sprawie dostawy"),
+              "Oferta i warunki", "Spotkanie w sprawie umowy", "Zadzwonić w sprawie dostawy",
+              "Zespół projektowy spotyka się w każdy wtorek."),
 }
 
 
@@ -39,7 +43,7 @@ def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
     contact = showcase_contact()
     if contact is None:
         return
-    title, note, mail_subject, meeting, call = SHOWCASE_TEXTS.get(
+    title, note, mail_subject, meeting, call, project_note = SHOWCASE_TEXTS.get(
         faker_locale, SHOWCASE_TEXTS["da_DK"])
     custom_fields.set_values(contact, {"cf_attention": note, "cf_satisfaction": "high",
                                        "cf_interests": ["price", "quality"]})
@@ -76,4 +80,21 @@ def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
     campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
     if campaign is not None and contact not in campaign.participants:
         campaign.participants.append(contact)
+    _project_note(contact, project_note, admin)
     db.session.flush()
+
+
+def _project_note(contact: Contact, text: str, admin: User) -> None:
+    """The person joins the first project, where a colleague has written a note."""
+    project = db.session.scalar(select(Project).order_by(Project.id))
+    if project is None:
+        return
+    if contact not in project.participants:
+        project.participants.append(contact)
+    colleague = next((p for p in project.participants
+                      if p is not contact and p.organisation_id is not None), None)
+    if colleague is not None:
+        db.session.add(Activity(kind=NOTE, subject=text, body=text, project=project,
+                                organisation_id=colleague.organisation_id,
+                                contacts=[colleague], employee=admin,
+                                starts_at=utcnow() - timedelta(days=2)))

@@ -91,10 +91,12 @@ def counterparty(contact: Contact) -> Organisation:
     return contact.organisation
 
 
-def write_letter(contact: Contact, subject: str, body: str, employee: User) -> Activity:
-    """A letter to the contact, written now by the employee. Like any activity recorded
-    on the activity screen it is history (not planned) and stays editable there until
-    someone marks it completed."""
+def write_letter(contact: Contact, subject: str, body: str, employee: User,
+                 follow_up: activities.FollowUp | None = None) -> Activity:
+    """A letter to the contact, written now by the employee; with ``follow_up`` asked,
+    the next contact is planned too. Like any activity recorded on the activity screen
+    it is history (not planned) and stays editable there until someone marks it
+    completed."""
     letter = Activity(
         kind=LETTER, subject=subject, body=normalise_lines(body),
         organisation=counterparty(contact), contacts=[contact], employee=employee,
@@ -102,6 +104,7 @@ def write_letter(contact: Contact, subject: str, body: str, employee: User) -> A
     )
     activities.prepare(letter, is_new=True, creator_id=employee.id)
     db.session.add(letter)
+    activities.plan_next_contact(letter, follow_up)
     return letter
 
 

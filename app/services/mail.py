@@ -85,9 +85,11 @@ def organisation_of(contact: Contact):
                           name=contact.full_name))
 
 
-def write(contact: Contact, outgoing: Outgoing, user: User) -> Activity:
+def write(contact: Contact, outgoing: Outgoing, user: User,
+          follow_up: activities.FollowUp | None = None) -> Activity:
     """Save the e-mail to the contact as an activity and send it when a mail server is
-    configured. The caller commits; a ServiceError means nothing was sent."""
+    configured; with ``follow_up`` asked, plan the next contact too. The caller
+    commits; a ServiceError means nothing was sent."""
     to = parse_addresses(outgoing.to, "to", required=True)
     cc = parse_addresses(outgoing.cc, "cc")
     activity = Activity(
@@ -99,6 +101,7 @@ def write(contact: Contact, outgoing: Outgoing, user: User) -> Activity:
     # after prepare: people from other organisations join by their address (E10)
     link_contacts(activity)
     db.session.add(activity)
+    activities.plan_next_contact(activity, follow_up)  # refused before anything leaves
     files = [attachments.add(activity, upload, user, field="attachments")
              for upload in outgoing.files if upload and upload.filename]
     db.session.flush()  # the record is sound before anything leaves

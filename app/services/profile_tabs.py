@@ -41,6 +41,7 @@ from app.models.activity import (
 )
 from app.models.case import CASE_STATUSES
 from app.models.dictionary import PRIORITY, TASK_STATUS
+from app.models.sales import project_contact
 from app.services import activities, attachments, cases, dictionaries, privacy, tasks
 from app.services.profile_query import (
     Args,
@@ -203,6 +204,7 @@ class NoteItem:
     readable: bool
     on_case: bool  # a note on one of the contact's cases
     on_organisation: bool  # a note on the contact's organisation, without the contact
+    on_project: bool  # a note on a project the contact takes part in, without the contact
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,8 @@ class NotesTab:
 
 
 def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
-    """The contact's notes, the notes on its cases and those on its current
-    organisations (without the contact). Projects have no notes in the schema."""
+    """The contact's notes, the notes on its cases, and those without the contact on
+    its current organisations and on the projects it takes part in."""
     scope = args.text("notes_scope") if args.text("notes_scope") in NOTE_SCOPES else ""
     search = args.text("notes_q")
     if not privacy.may_read_notes_of(contact, viewer):
@@ -225,7 +227,9 @@ def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
     on_cases = Activity.case_id.in_(contact_cases(contact.id))
     on_organisations = and_(Activity.organisation_id.in_(_current_organisations(contact.id)),
                             not_(own))
-    query = select(Activity).where(Activity.kind == NOTE, or_(own, on_cases, on_organisations))
+    on_projects = and_(Activity.project_id.in_(_projects(contact.id)), not_(own))
+    query = select(Activity).where(Activity.kind == NOTE,
+                                   or_(own, on_cases, on_organisations, on_projects))
     if scope:
         query = query.where(on_cases if scope == "case"
                             else or_(Activity.case_id.is_(None), not_(on_cases)))
@@ -234,10 +238,22 @@ def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
     page = paginate(query.order_by(Activity.starts_at.desc(), Activity.id.desc()),
                     args.page("notes_page"), "notes_page", *activities.list_load_options())
     case_ids = set(db.session.scalars(contact_cases(contact.id))) if page.items else set()
-    items = [NoteItem(note, privacy.may_read(note, viewer), note.case_id in case_ids,
-                      contact.id not in {c.id for c in note.contacts}) for note in page.items]
+    project_ids = set(db.session.scalars(_projects(contact.id))) if page.items else set()
+    items = [_note_item(note, contact.id, viewer, case_ids, project_ids) for note in page.items]
     return NotesTab(False, Page(items, page.number, page.total, page.param, page.size),
                     scope, NOTE_SCOPES, search)
+
+
+def _note_item(note: Activity, contact_id: int, viewer: User, case_ids: set[int],
+               project_ids: set[int]) -> NoteItem:
+    without_contact = contact_id not in {c.id for c in note.contacts}
+    on_project = without_contact and note.project_id in project_ids
+    return NoteItem(note, privacy.may_read(note, viewer), note.case_id in case_ids,
+                    without_contact and not on_project, on_project)
+
+
+def _projects(contact_id: int):
+    return select(project_contact.c.project_id).where(project_contact.c.contact_id == contact_id)
 
 
 def _current_organisations(contact_id: int):

@@ -15,17 +15,18 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import DateField, Field, IntegerField, SelectField, TextAreaField
+from wtforms import Field, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import html_params
 
+from app import fragments
 from app.extensions import db
 from app.models import Activity, Case, Contact, Organisation, User
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
@@ -35,11 +36,13 @@ from app.services import activities, contacts, privacy
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
+from app.views import follow_up
 from app.views.base import SecureModelView, record_id
 from app.views.cases import case_lookup, export_time, local_time
 from app.views.custom_fields import CustomFieldsMixin
-from app.views.fields import FIELD_LABELS, organisation_options, user_options
-from app.views.lookups import organisation_lookup, refuse_unknown_choices
+from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_options
+from app.views.follow_up import FOLLOW_UP_FIELDS
+from app.views.lookups import organisation_lookup, project_lookup, refuse_unknown_choices
 from app.views.sales import link, link_formatter, plain
 from app.views.work_fields import (
     ConditionFilter,
@@ -62,6 +65,7 @@ ACTIVITY_LABELS = {
     "organisation": _l("Organisation"),
     "contacts": _l("Contact persons"),
     "case": _l("Case"),
+    "project": _l("Project"),
     "employee": _l("Employee"),
     "employee.full_name": _l("Employee"),
     "priority": _l("Priority"),
@@ -79,9 +83,6 @@ ACTIVITY_LABELS = {
     "mail_cc": _l("Cc"),
     "mail_status": _l("E-mail status"),
     "mail_note": _l("E-mail note"),
-    "follow_up_in": _l("Schedule the next contact in"),
-    "follow_up_unit": _l("Hours, days or weeks"),
-    "follow_up_on": _l("Or on this date"),
 }
 # Fields that belong to some kinds only: the form shows them for those kinds (the page
 # script follows the kind chosen), details pages and the service drop the others.
@@ -98,31 +99,11 @@ KIND_FIELDS = {
     "mail_status": (EMAIL,),
     "mail_note": (EMAIL,),
 }
-FOLLOW_UP_FIELDS = ("follow_up_in", "follow_up_unit", "follow_up_on")
 PERSONS_PAGE = 30  # persons per answer of the persons endpoint (it pages on scrolling)
 NOTE_SHOWN_IN_LIST = 160  # characters of a note a list row shows
 
 
 # --- form fields ----------------------------------------------------------------------
-
-class FormOnly:
-    """A form field the view handles itself: never copied onto the record as it is."""
-
-    def populate_obj(self, obj, name) -> None:
-        pass
-
-
-class FollowUpStepsField(FormOnly, IntegerField):
-    pass
-
-
-class FollowUpUnitField(FormOnly, SelectField):
-    pass
-
-
-class FollowUpDateField(FormOnly, DateField):
-    pass
-
 
 class PersonsWidget:
     """A hidden input holding the chosen ids ("3,7"), which the page script turns into
@@ -271,22 +252,25 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         IdEqualFilter(Activity.priority_id, _l("Priority"), options=dictionary_options(PRIORITY)),
         IdEqualFilter(Activity.category_id, _l("Category"),
                       options=dictionary_options(ACTIVITY_CATEGORY)),
+        ConditionFilter(Activity.project_id, _l("Project"), _l("matches"),
+                        condition=activities.project_condition),
     )
     column_details_list = (
         "kind", "subject", "starts_at", "ends_at", "duration_minutes", "organisation",
-        "contacts", "case", "employee", "priority", "category", "planned", "completed",
-        "follow_up", "location", "direction", "phone_number", "outcome", "mail_from",
+        "contacts", "case", "project", "employee", "priority", "category", "planned",
+        "completed", "follow_up", "location", "direction", "phone_number", "outcome", "mail_from",
         "mail_to", "mail_cc", "mail_status", "mail_note", "body", "created_at")
     column_export_list = (
         "kind", "subject", "starts_at", "ends_at", "duration_minutes", "organisation",
-        "contacts", "case", "employee", "priority", "category", "planned", "completed",
-        "location", "direction", "phone_number", "outcome", "body")
+        "contacts", "case", "project", "employee", "priority", "category", "planned",
+        "completed", "location", "direction", "phone_number", "outcome", "body")
     column_formatters = {
         "kind": kind_formatter,
         "starts_at": time_formatter,
         "ends_at": time_formatter,
         "organisation": link_formatter("organisation"),
         "case": link_formatter("case"),
+        "project": link_formatter("project"),
         "contacts": persons_formatter,
         "body": note_formatter,
         "direction": direction_formatter,
@@ -296,18 +280,19 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     column_formatters_export = {
         "kind": kind_formatter, "direction": direction_formatter,
         "starts_at": export_time, "ends_at": export_time,
-        "organisation": plain, "case": plain, "employee": plain, "priority": plain,
+        "organisation": plain, "case": plain, "project": plain, "employee": plain,
+        "priority": plain,
         "category": plain, "duration_minutes": duration_formatter,
         "contacts": lambda v, c, m, n: ", ".join(map(str, m.contacts)),
         "body": lambda v, c, m, n: m.body or "",
     }
 
     form_columns = ("kind", "subject", "starts_at", "duration_minutes", "organisation",
-                    "contacts", "case", "employee", "priority", "category", "location",
+                    "contacts", "case", "project", "employee", "priority", "category", "location",
                     "ends_at", "direction", "phone_number", "outcome", "body", "planned",
                     "completed", *FOLLOW_UP_FIELDS)
     form_ajax_refs = {"organisation": organisation_lookup("organisation"),
-                      "case": case_lookup("case")}
+                      "case": case_lookup("case"), "project": project_lookup("project")}
     form_overrides = {"starts_at": LocalDateTimeField, "ends_at": LocalDateTimeField,
                       "kind": SelectField, "body": TextAreaField}
     form_choices = {"direction": list(activities.DIRECTION_LABELS.items())}
@@ -317,13 +302,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     form_widget_args = {"body": {"rows": 6}, "duration_minutes": {"min": 0}}
     form_extra_fields = {
         "contacts": PersonsField(ACTIVITY_LABELS["contacts"], validators=[InputRequired()]),
-        "follow_up_in": FollowUpStepsField(ACTIVITY_LABELS["follow_up_in"],
-                                           validators=[Optional()]),
-        "follow_up_unit": FollowUpUnitField(ACTIVITY_LABELS["follow_up_unit"],
-                                            choices=list(activities.FOLLOW_UP_UNITS.items()),
-                                            default=activities.DAYS),
-        "follow_up_on": FollowUpDateField(ACTIVITY_LABELS["follow_up_on"],
-                                          validators=[Optional()]),
+        **follow_up.extra_fields(),
     }
     choice_sources = {"employee": activities.employees,
                       "priority": dictionary_entries(PRIORITY),
@@ -381,12 +360,13 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
 
     def _prefill(self, form) -> None:
         """A new activity: now, by the logged-in user, and, opened from an organisation,
-        a contact or a case (``?organisation_id=``, ``?contact_id=``, ``?case_id=``,
-        ``?kind=``), with what they give."""
+        a contact, a case or a project (``?organisation_id=``, ``?contact_id=``,
+        ``?case_id=``, ``?project_id=``, ``?kind=``), with what they give."""
         start = activities.prefill(
             organisation_id=record_id(request.args.get("organisation_id", "")),
             contact_id=record_id(request.args.get("contact_id", "")),
             case_id=record_id(request.args.get("case_id", "")),
+            project_id=record_id(request.args.get("project_id", "")),
             kind=request.args.get("kind"))
         form.kind.data = start.kind or NOTE
         form.starts_at.data = utcnow().replace(second=0, microsecond=0)
@@ -394,6 +374,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         form.planned.data = self.new_is_planned
         form.organisation.data = start.organisation
         form.case.data = start.case
+        form.project.data = start.project
         form.contacts.data = [contact.id for contact in start.contacts]
 
     def check_form(self, form) -> None:
@@ -417,19 +398,13 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         if not full_form:
             return
         super().on_model_change(form, model, is_created)
-        steps, on = form.follow_up_in.data, form.follow_up_on.data
-        if steps is not None or on is not None:
-            form.scheduled = activities.schedule_follow_up(
-                model, every=steps, unit=form.follow_up_unit.data, on=on)
+        form.scheduled = activities.plan_next_contact(model, follow_up.requested(form))
 
     def after_model_change(self, form, model: Activity, is_created: bool) -> None:
         if not hasattr(form, "custom_sections"):
             return
         self.flash_saved(_("The activity %(name)s was saved.", name=str(model)))
-        scheduled = getattr(form, "scheduled", None)
-        if scheduled is not None:
-            flash(_("The next contact is planned for %(when)s.",
-                    when=format_datetime(scheduled.starts_at, "short")), "success")
+        follow_up.announce(getattr(form, "scheduled", None))
 
     def on_model_delete(self, model: Activity) -> None:
         activities.ensure_editable(model)
@@ -442,7 +417,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         return super().handle_view_exception(exc)
 
     def render(self, template, **kwargs):
-        if template == self.create_template and request.args.get("fragment"):
+        if template == self.create_template and fragments.requested():
             template = self.fragment_template  # opened inside another page
         kwargs.setdefault("kind_fields", KIND_FIELDS)
         kwargs.setdefault("follow_up_fields", FOLLOW_UP_FIELDS)

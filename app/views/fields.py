@@ -74,16 +74,19 @@ COUNTRY_CHOICES = [("", "—"), ("DK", _l("Denmark")), ("SE", _l("Sweden")),
                    ("GB", _l("United Kingdom"))]
 
 
-class FormOnlyFileField(FileField):
-    """An upload the view handles itself: never copied onto the model as it is."""
+class FormOnly:
+    """A form field the view handles itself: never copied onto the record as it is."""
 
     def populate_obj(self, obj, name) -> None:
         pass
 
 
-class FormOnlyBooleanField(BooleanField):
-    def populate_obj(self, obj, name) -> None:
-        pass
+class FormOnlyFileField(FormOnly, FileField):
+    pass
+
+
+class FormOnlyBooleanField(FormOnly, BooleanField):
+    pass
 
 
 def phone_formatter(view, context, model, name) -> str:

@@ -11,14 +11,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from app import fragments
+from app.auth.safe_urls import safe_redirect_target
 from app.models import Activity, Contact
 from app.services import letters, photos
 from app.services.settings import current_tenant
+from app.views import follow_up
 from app.views.base import ADMIN, record_id
+from app.views.follow_up import FollowUpFields
 from app.views.screens import GroupedErrorsForm, ServiceScreenView, get_or_404
 
 
@@ -35,7 +40,7 @@ class LetterheadForm(GroupedErrorsForm):
     remove_logo = BooleanField(_l("Remove the logo"))
 
 
-class LetterForm(GroupedErrorsForm):
+class LetterForm(GroupedErrorsForm, FollowUpFields):
     subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=300)])
     body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=20000)],
                          render_kw={"rows": 14})
@@ -101,19 +106,33 @@ class LetterView(ServiceScreenView):
 
     @expose("/new/", methods=["GET", "POST"])
     def create(self) -> Response | str:
+        """Saved, the letter's page with its PDF; or, asked with ``next`` (the profile),
+        back there with a link to the PDF."""
         contact = get_or_404(Contact, request.args.get("contact_id"))
+        back = safe_redirect_target(request.args.get("next"), default="")
         form = LetterForm()
         written = []
 
         def write() -> None:
             written.append(letters.write_letter(contact, form.subject.data, form.body.data,
-                                                current_user._get_current_object()))
+                                                current_user._get_current_object(),
+                                                follow_up.requested(form)))
 
         if form.validate_on_submit() and self._attempt(form, write):
-            flash(_("The letter was saved."), "success")
-            return redirect(url_for(".details", activity_id=written[0].id))
+            return self._saved(written[0], back)
         return self.render("kontakt/letter_form.html", form=form, contact=contact,
-                           recipient=letters.address_block(contact))
+                           recipient=letters.address_block(contact), fragment=fragments.requested(),
+                           back=back or url_for("contact.details_view", id=contact.id))
+
+    def _saved(self, letter: Activity, back: str) -> Response:
+        follow_up.announce(letter.follow_up)
+        if not back:
+            flash(_("The letter was saved."), "success")
+            return redirect(url_for(".details", activity_id=letter.id))
+        flash(Markup('{} <a href="{}">{}</a>').format(
+            _("The letter was saved."), url_for(".pdf", activity_id=letter.id),
+            _("Download PDF")), "success")
+        return redirect(back)
 
     @expose("/<int:activity_id>/")
     def details(self, activity_id: int) -> Response | str:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Contact, Organisation
-from app.services import contacts, organisations
+from app.models import Contact, Organisation, Project
+from app.services import contacts, organisations, sales
 from app.services.errors import ServiceError
 from app.views.base import record_id
 
@@ -68,6 +68,12 @@ def contact_lookup(name: str) -> TenantLookup:
                         search=contacts.search_condition,
                         order_by=(Contact.last_name, Contact.first_name, Contact.id),
                         label=contact_label, load_options=(joinedload(Contact.organisation),))
+
+
+def project_lookup(name: str) -> TenantLookup:
+    return TenantLookup(name, Project, fields=("name",),
+                        search=lambda text: sales.search_condition(Project.name, text),
+                        order_by=(Project.name, Project.id))
 
 
 def organisation_lookup(name: str) -> TenantLookup:

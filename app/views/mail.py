@@ -1,5 +1,6 @@
 """Writing an e-mail to a contact (E10): /admin/mail/contact/<id>/, reached from the
-contact's details page. Saving and sending are services.mail's."""
+contact's details page and, inside the page (``?fragment=1``), from the profile's
+action bar. Saving, sending and planning the next contact are services.mail's."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from werkzeug.wrappers import Response
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from app import fragments
 from app.auth.safe_urls import safe_redirect_target
 from app.extensions import db
 from app.models import Activity, Contact
 from app.models.activity import MAIL_SENT
 from app.services import mail
 from app.services.errors import ServiceError
+from app.views import follow_up
 from app.views.base import SecureBaseView
+from app.views.follow_up import FollowUpFields
 from app.views.screens import GroupedErrorsForm, get_or_404, show_error
 
 
-class ComposeForm(GroupedErrorsForm):
+class ComposeForm(GroupedErrorsForm, FollowUpFields):
     """Required fields and addresses are checked by services.mail, beside each field."""
 
     groups = ()
@@ -52,15 +56,18 @@ class MailView(SecureBaseView):
         if form.validate_on_submit():
             try:
                 activity = mail.write(contact, self._outgoing(form),
-                                      current_user._get_current_object())
+                                      current_user._get_current_object(),
+                                      follow_up.requested(form))
             except ServiceError as exc:
                 db.session.rollback()  # files stored for it go too (services.attachments)
                 show_error(form, exc)
             else:
                 db.session.commit()
                 self._flash_outcome(activity)
+                follow_up.announce(activity.follow_up)
                 return redirect(back)
-        return self.render("kontakt/mail/compose.html", form=form, contact=contact, back=back)
+        return self.render("kontakt/mail/compose.html", form=form, contact=contact, back=back,
+                           fragment=fragments.requested())
 
     @staticmethod
     def _outgoing(form: ComposeForm) -> mail.Outgoing:

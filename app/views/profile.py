@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms import Form
 
+from app import fragments
 from app.extensions import db
 from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
@@ -27,8 +28,6 @@ from app.services.errors import ServiceError
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
 from app.views.fields import FIELD_LABELS
-
-FRAGMENT_HEADER = ("X-Requested-With", "XMLHttpRequest")  # sent by profile.js
 
 
 class ProfileMixin:
@@ -116,7 +115,7 @@ class ProfileMixin:
         html = self.render(template, panel=panel, form=form, saved=saved,
                            **self._profile_context(contact))
         response = Response(html, status=status, mimetype="text/html")
-        response.vary.add(FRAGMENT_HEADER[0])
+        response.vary.add(fragments.SCRIPT_HEADER[0])
         return response
 
     # --- loading -----------------------------------------------------------------------
@@ -143,7 +142,7 @@ class ProfileMixin:
 
 
 def is_fragment_request() -> bool:
-    name, value = FRAGMENT_HEADER
+    name, value = fragments.SCRIPT_HEADER  # sent by profile.js
     return request.headers.get(name) == value
 
 
@@ -169,10 +168,10 @@ def profile_link(view, context, model: Contact, name: str) -> Markup:
 
 
 def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:
-    """(label, URL, icon, in page) of the action bar (D3). Activities, cases and tasks
-    open pre-filled for the contact (its organisation from the primary employment) and
-    return to the profile once saved; so does the e-mail. Notes, meetings and calls
-    open inside the profile when scripts run (``in page``), else on their own page."""
+    """(label, URL, icon, in page) of the action bar (D3). Each form opens pre-filled
+    for the contact (its organisation from the primary employment) and returns to the
+    profile once saved. Activities of every kind open inside the profile when scripts
+    run (``in page``), else on their own page; cases and tasks on their own page."""
     back = profile_url(contact)
     kinds = activities.kind_labels()
 
@@ -183,10 +182,10 @@ def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:
         (kinds[NOTE], activity(NOTE), "fa-sticky-note-o", True),
         (kinds[MEETING], activity(MEETING), "fa-users", True),
         (kinds[EMAIL], url_for("mail.compose", contact_id=contact.id, next=back),
-         "fa-envelope-o", False),
+         "fa-envelope-o", True),
         (kinds[CALL], activity(CALL), "fa-phone", True),
-        (kinds[LETTER], url_for("letter.create", contact_id=contact.id), "fa-file-text-o",
-         False),
+        (kinds[LETTER], url_for("letter.create", contact_id=contact.id, next=back),
+         "fa-file-text-o", True),
         (_("New case"), url_for("case.create_view", contact_id=contact.id, url=back),
          "fa-briefcase", False),
         (_("New task"), url_for("task.create_view", contact_id=contact.id, url=back),

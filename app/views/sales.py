@@ -365,6 +365,7 @@ class CampaignView(ParticipantsMixin, SalesView):
 
 class ProjectView(ParticipantsMixin, SalesView):
     saved_message = _l("Project %(name)s was saved.")
+    details_template = "kontakt/project_details.html"
     column_list = ("name", "organisation", "owner", "starts_on", "ends_on", "participant_count")
     column_sortable_list = (
         "name", ("organisation", "organisation.name"), ("owner", "owner.full_name"),

@@ -8,9 +8,19 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity
+from app.services import attachments
 from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
 from tests.test_profile_page import make_contact
+
+
+def open_profile(page, tenant_id: int) -> tuple[int, str]:
+    """A contact's profile, opened by an administrator: (contact id, profile path)."""
+    contact_id = make_contact(tenant_id)
+    log_in(page, "admin@alpha.example")
+    profile = f"/admin/contact/{contact_id}/profile"
+    page.goto(profile)
+    return contact_id, profile
 
 
 def open_action(page, kind_label: str) -> None:
@@ -19,10 +29,7 @@ def open_action(page, kind_label: str) -> None:
 
 
 def test_note_is_written_inside_the_profile(page, tenant_a):
-    contact_id = make_contact(tenant_a.id)
-    log_in(page, "admin@alpha.example")
-    profile = f"/admin/contact/{contact_id}/profile"
-    page.goto(profile)
+    contact_id, profile = open_profile(page, tenant_a.id)
     open_action(page, "Notat")
     modal = "#profile-activity-modal"
     assert page.url.endswith(profile)  # the form is inside the profile
@@ -36,9 +43,7 @@ def test_note_is_written_inside_the_profile(page, tenant_a):
 
 
 def test_refused_meeting_keeps_the_form_inside_the_profile(page, tenant_a):
-    contact_id = make_contact(tenant_a.id)
-    log_in(page, "admin@alpha.example")
-    page.goto(f"/admin/contact/{contact_id}/profile")
+    open_profile(page, tenant_a.id)
     open_action(page, "Møde")
     modal = "#profile-activity-modal"
     page.fill(f"{modal} #location", "Havnegade 1")
@@ -47,3 +52,44 @@ def test_refused_meeting_keeps_the_form_inside_the_profile(page, tenant_a):
     assert page.input_value(f"{modal} #location") == "Havnegade 1"
     with tenant_context(tenant_a.id):
         assert db.session.scalar(select(Activity)) is None
+
+
+def test_email_with_a_file_and_next_contact_is_written_inside_the_profile(page, tenant_a):
+    contact_id, profile = open_profile(page, tenant_a.id)
+    open_action(page, "E-mail")
+    modal = "#profile-activity-modal"
+    assert page.input_value(f"{modal} #to") == "mette@nordlys.example"
+    page.fill(f"{modal} #subject", "Tilbud på æbler")
+    page.fill(f"{modal} #body", "Hej Mette")
+    page.set_input_files(f"{modal} #attachments", files=[
+        {"name": "tilbud.txt", "mimeType": "text/plain", "buffer": "æøå".encode()}])
+    page.fill(f"{modal} #follow_up_in", "3")
+    page.click(f"{modal} #mail-compose button[type=submit]")
+    page.wait_for_selector(".alert-success >> text=Næste kontakt er planlagt")
+    assert page.url.split("?")[0].endswith(profile)
+    with tenant_context(tenant_a.id):
+        mails = db.session.scalars(select(Activity).order_by(Activity.planned)).all()
+        assert [(m.kind, m.planned) for m in mails] == [("email", False), ("email", True)]
+        stored = attachments.files_of(activity_id=mails[0].id)
+        assert [a.filename for a in stored] == ["tilbud.txt"]
+
+
+def test_letter_is_written_inside_the_profile_and_cancel_closes_the_dialog(page, tenant_a):
+    contact_id, profile = open_profile(page, tenant_a.id)
+    modal = "#profile-activity-modal"
+    open_action(page, "Brev")
+    page.click(f"{modal} #letter-form a.btn-link")  # "Annuller"
+    page.wait_for_selector(modal, state="hidden")
+    open_action(page, "Brev")
+    page.fill(f"{modal} #body", "Kære Mette")
+    page.click(f"{modal} #letter-form button[type=submit]")  # no subject: refused
+    page.wait_for_selector(f"{modal} .invalid-feedback")
+    assert page.input_value(f"{modal} #body") == "Kære Mette"
+    page.fill(f"{modal} #subject", "Aftalen")
+    page.click(f"{modal} #letter-form button[type=submit]")
+    pdf_link = page.wait_for_selector(".alert-success a[href$='/pdf']")
+    assert page.url.split("?")[0].endswith(profile)
+    with tenant_context(tenant_a.id):
+        letter = db.session.scalar(select(Activity))
+        assert letter.kind == "letter" and pdf_link.get_attribute("href") == \
+            f"/admin/letter/{letter.id}/pdf"

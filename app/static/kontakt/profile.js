@@ -103,9 +103,10 @@
     }
   });
 
-  /* Action bar: a note, meeting or call form opens inside the profile. Saved, the
-     server sends us back to the profile, which is shown again with the new activity;
-     refused, the form comes back with its errors. */
+  /* Action bar: the form of a note, meeting, e-mail, call or letter opens inside the
+     profile. Saved, the server names the page to go to (the profile, shown again with
+     the new activity and the messages about it); refused, the form comes back with
+     its errors. A link inside the form back to this page just closes the dialog. */
   var modal = document.getElementById('profile-activity-modal');
   var modalBody = modal && modal.querySelector('[data-activity-body]');
 
@@ -126,17 +127,26 @@
     fetch(form.action, { method: 'POST', body: new FormData(form), headers: headers,
                          credentials: 'same-origin' })
       .then(function (response) {
-        if (response.redirected && response.url.indexOf('fragment=1') < 0) {
-          window.location.href = response.url;  // saved: the profile, with the activity
+        var location = response.headers.get('X-Kontakt-Location');
+        if (location) {
+          window.location.href = location;  // saved
           return null;
         }
+        if (!response.ok && response.status !== 422) { throw new Error(response.status); }
         return response.text();
       })
       .then(function (html) { if (html !== null) { showActivityForm(html); } })
-      .catch(function () { form.submit(); });
+      .catch(function () { showFailure(modalBody); });  // what was typed stays
   }
 
   if (modal && window.jQuery) {
+    modal.addEventListener('click', function (event) {
+      var link = event.target.closest('a[href]');
+      if (link && link.pathname === window.location.pathname && !link.hash) {
+        event.preventDefault();  // "Cancel": back to the profile, which is right here
+        window.jQuery(modal).modal('hide');
+      }
+    });
     document.addEventListener('click', function (event) {
       var link = event.target.closest('[data-activity-form]');
       if (!link) { return; }
