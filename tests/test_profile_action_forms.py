@@ -109,7 +109,9 @@ def test_letter_written_from_the_profile_returns_with_its_pdf(admin_client, tena
     shown = admin_client.get(profile).get_data(as_text=True)
     pdf = f"/admin/letter/{letter.id}/pdf"
     assert f'<a href="{pdf}">' in shown  # in the saved message
-    assert f'href="{pdf}"' in shown.split('id="timeline-activity-')[2]  # and on the timeline
+    planned_row, letter_row = (row.split("</li>")[0]
+                               for row in shown.split('id="timeline-activity-')[1:3])
+    assert f'href="{pdf}"' in letter_row and "/pdf" not in planned_row  # on the timeline
     assert admin_client.get(pdf).mimetype == "application/pdf"
     details = admin_client.get(f"/admin/activity/details/?id={letter.id}").get_data(as_text=True)
     assert f'id="letter-pdf" href="{pdf}"' in details

@@ -173,6 +173,7 @@ def test_private_contact_shows_and_edits_its_own_address(admin_client, tenant_a)
                              .get_data(as_text=True))
     address = panel_html(page, "address")
     assert "Havnegade 3" in address and "data-panel-edit" in address
+    assert "Danmark" in address  # the country by its name in the reader's language
     response = admin_client.post(panel_url(contact_id, "address"), data={
         "street": "Vestergade 9", "postcode": "8000", "city": "Aarhus", "country": "DK"})
     assert response.status_code == 302

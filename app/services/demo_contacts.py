@@ -21,7 +21,17 @@ TAGS = {
     "sv_SE": [("VIP", "#dc3545"), ("Nyhetsbrev", "#17a2b8"), ("Mässa 2026", "#28a745")],
     "pl_PL": [("VIP", "#dc3545"), ("Newsletter", "#17a2b8"), ("Targi 2026", "#28a745")],
 }
-INDUSTRIES = ("IT", "Retail", "Manufacturing", "Consulting", "Transport", "Finance")
+# Free-text values, written as the tenant's own users would write them.
+INDUSTRIES = {
+    "DK": ("IT", "Detailhandel", "Produktion", "Rådgivning", "Transport", "Finans"),
+    "SE": ("IT", "Detaljhandel", "Tillverkning", "Konsulttjänster", "Transport", "Finans"),
+    "PL": ("IT", "Handel detaliczny", "Produkcja", "Doradztwo", "Transport", "Finanse"),
+}
+CONSENT_SOURCES = {
+    "DK": ("Webformular", "Telefonsamtale", "Messe", "Underskrevet blanket"),
+    "SE": ("Webbformulär", "Telefonsamtal", "Mässa", "Underskriven blankett"),
+    "PL": ("Formularz WWW", "Rozmowa telefoniczna", "Targi", "Podpisany formularz"),
+}
 
 
 def phone_number(fake: Faker, country: str) -> str | None:
@@ -71,7 +81,7 @@ def _organisation(fake, rng, country, users, tags) -> Organisation:
         name=fake.unique.company(), street=fake.street_address(), postcode=fake.postcode(),
         city=fake.city(), country=country, phone=phone_number(fake, country),
         email=fake.company_email(), website=f"https://{fake.domain_name()}",
-        industry=rng.choice(INDUSTRIES), responsible_user=rng.choice(users),
+        industry=rng.choice(INDUSTRIES[country]), responsible_user=rng.choice(users),
         tags=rng.sample(tags, k=rng.randint(0, 2)),
     )
 
@@ -97,8 +107,7 @@ def _contact(fake, rng, country, users, tags, index) -> Contact:
         if rng.random() < 0.5:
             setattr(contact, f"consent_{channel}", True)
             setattr(contact, f"consent_{channel}_date", consent_day)
-            setattr(contact, f"consent_{channel}_source", rng.choice(
-                ("Web form", "Phone call", "Trade fair", "Signed paper form")))
+            setattr(contact, f"consent_{channel}_source", rng.choice(CONSENT_SOURCES[country]))
     return contact
 
 

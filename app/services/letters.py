@@ -145,7 +145,7 @@ def address_block(contact: Contact | None, organisation: Organisation | None = N
 
 def postal_lines(holder: Contact | Organisation) -> list[str]:
     """Street, postcode and city, and the country by its name in the current language
-    (``address_lines`` gives the code, which is for screens, not envelopes)."""
+    (``address_lines`` gives the code)."""
     locality = " ".join(part for part in (holder.postcode, holder.city) if part)
     country = holder.country and get_locale().territories.get(holder.country.upper())
     return [line for line in (holder.street, locality, country or holder.country) if line]

@@ -22,7 +22,7 @@ from app import fragments
 from app.extensions import db
 from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
-from app.services import activities, contacts, profile, profile_tabs
+from app.services import activities, contacts, letters, profile, profile_tabs
 from app.services.custom_fields import FieldErrors
 from app.services.errors import ServiceError
 from app.services.settings import setting, user_may_edit
@@ -135,6 +135,7 @@ class ProfileMixin:
             "labels": FIELD_LABELS,
             "get_value": self.get_detail_value,
             "address_holder": contacts.address_holder,
+            "postal_lines": letters.postal_lines,
             "consent_rows": profile.consent_rows,
             "section_values": profile.section_values,
             "profile_url": profile_url(contact),
