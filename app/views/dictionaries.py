@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -92,11 +92,9 @@ class DictionaryAdminView(ServiceScreenView):
     def new_entry(self) -> Response | str:
         dictionary = _dictionary(request.args.get("dictionary"))
         form = EntryForm()
-        if form.validate_on_submit() and self._attempt(form, lambda: dictionaries.create_entry(
-                dictionary, language_values(form, "label"), is_done=form.is_done.data)):
-            flash(_("The entry was created."), "success")
-            return self._back(dictionary)
-        return self._render_form(form, dictionary, None)
+        return self._submitted(form, lambda: dictionaries.create_entry(
+            dictionary, language_values(form, "label"), is_done=form.is_done.data),
+            _("The entry was created."), dictionary) or self._render_form(form, dictionary, None)
 
     @expose("/<int:entry_id>/edit/", methods=("GET", "POST"))
     def edit_entry(self, entry_id: int) -> Response | str:
@@ -104,11 +102,9 @@ class DictionaryAdminView(ServiceScreenView):
         dictionary = entry.dictionary
         form = EntryForm(data={**language_data("label", entry.labels),
                                "is_done": entry.is_done})
-        if form.validate_on_submit() and self._attempt(form, lambda: dictionaries.update_entry(
-                entry, language_values(form, "label"), is_done=form.is_done.data)):
-            flash(_("The entry was saved."), "success")
-            return self._back(dictionary)
-        return self._render_form(form, dictionary, entry)
+        return self._submitted(form, lambda: dictionaries.update_entry(
+            entry, language_values(form, "label"), is_done=form.is_done.data),
+            _("The entry was saved."), dictionary) or self._render_form(form, dictionary, entry)
 
     @expose("/<int:entry_id>/move/<any(up, down):direction>/", methods=("POST",))
     def move_entry(self, entry_id: int, direction: str) -> Response:

@@ -268,22 +268,22 @@ class FieldAdminView(ServiceScreenView):
     def new_section(self) -> Response | str:
         entity = _entity(request.args.get("entity", "contact"))
         form = SectionForm()
-        if form.validate_on_submit() and self._attempt(
-                form, lambda: field_admin.create_section(entity, language_values(form, "label"))):
-            flash(_("The section was created."), "success")
-            return self._back(entity)
-        return self.render("kontakt/fields/section_form.html", form=form, entity=entity,
-                           section=None)
+        return self._submitted(
+            form, lambda: field_admin.create_section(entity, language_values(form, "label")),
+            _("The section was created."), entity) or self._render_section_form(form, entity)
 
     @expose("/section/<int:section_id>/edit/", methods=("GET", "POST"))
     def edit_section(self, section_id: int) -> Response | str:
         section = _section(section_id)
         entity = section.entity
         form = SectionForm(data=language_data("label", section.labels))
-        if form.validate_on_submit() and self._attempt(
-                form, lambda: field_admin.rename_section(section, language_values(form, "label"))):
-            flash(_("The section was renamed."), "success")
-            return self._back(entity)
+        return self._submitted(
+            form, lambda: field_admin.rename_section(section, language_values(form, "label")),
+            _("The section was renamed."), entity) or self._render_section_form(
+                form, entity, section)
+
+    def _render_section_form(self, form: SectionForm, entity: str,
+                             section: FieldSection | None = None) -> str:
         return self.render("kontakt/fields/section_form.html", form=form, entity=entity,
                            section=section)
 
@@ -319,10 +319,8 @@ class FieldAdminView(ServiceScreenView):
             target = _section(form.section.data)
             field_admin.create_field(target, _field_input(form))
 
-        if form.validate_on_submit() and self._attempt(form, create):
-            flash(_("The field was created."), "success")
-            return self._back(entity)
-        return self._render_field_form(form, entity, None)
+        return (self._submitted(form, create, _("The field was created."), entity)
+                or self._render_field_form(form, entity, None))
 
     @expose("/field/<int:field_id>/edit/", methods=("GET", "POST"))
     def edit_field(self, field_id: int) -> Response | str:

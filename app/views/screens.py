@@ -113,6 +113,15 @@ class ServiceScreenView(SecureBaseView):
 
         return commit_or_refuse(action, refused)
 
+    def _submitted(self, form: GroupedErrorsForm, action: Callable[[], Any], message: str,
+                   place: str) -> Response | None:
+        """A posted form's service call: once committed, ``message`` and back to
+        ``place``; None while the form is not posted, or refused (it then says why)."""
+        if form.validate_on_submit() and self._attempt(form, action):
+            flash(message, "success")
+            return self._back(place)
+        return None
+
     def _button(self, place: str, action: Callable[[], Any], message: str) -> Response:
         """A POST button: the change, a flashed result, back to the list."""
         if not TranslatedFlaskForm().validate_on_submit():
