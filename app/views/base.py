@@ -10,7 +10,9 @@ from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
+from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_babel import format_date, format_datetime, gettext
 from flask_login import current_user
 from sqlalchemy import or_
@@ -21,7 +23,7 @@ from app.forms import TranslatedAdminForm
 from app.services import references
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
-from app.services.text import record_id
+from app.services.text import LARGEST_ID, record_id
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -88,10 +90,32 @@ class EditRightsMixin:
     can_delete = can_create
 
 
+def _in_integer_range(filter_class: type) -> type:
+    """The number filter refusing (as an invalid value) what an INTEGER column cannot
+    hold, instead of sending it to PostgreSQL, which fails on it."""
+    def clean(self, value):
+        cleaned = filter_class.clean(self, value)
+        for number in cleaned if isinstance(cleaned, list) else [cleaned]:
+            if abs(number) > LARGEST_ID:
+                raise ValueError(number)
+        return cleaned
+
+    return type(filter_class.__name__, (filter_class,), {"clean": clean})
+
+
+class FilterConverter(sqla_filters.FilterConverter):
+    """Flask-Admin's filters for model columns, with integers kept in range."""
+
+    int_filters = tuple(
+        _in_integer_range(f) if issubclass(f, BaseIntFilter | BaseIntListFilter) else f
+        for f in sqla_filters.FilterConverter.int_filters)
+
+
 class SecureModelView(AccessMixin, ModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it."""
 
     form_base_class = TranslatedAdminForm
+    filter_converter = FilterConverter()
     page_size = 20
     can_view_details = True
     can_set_page_size = True

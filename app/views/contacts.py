@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, g, request, send_file, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -36,6 +35,7 @@ from app.views.fields import (
 )
 from app.views.profile import ProfileMixin, profile_link
 from app.views.sales import related_sections
+from app.views.work_fields import IdEqualFilter
 
 KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
                 (KIND_PRIVATE, _l("Private customer (B2C)"))]
@@ -105,7 +105,7 @@ class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelV
         "kind", "last_name", "first_name", "email", "phone", "city", "customer_number",
         TagFilter(Contact.id, _l("Tag"), options=tag_options),
         OrganisationFilter(Contact.id, _l("Organisation"), options=organisation_options),
-        IntEqualFilter(Contact.responsible_user_id, _l("Responsible user"), options=user_options),
+        IdEqualFilter(Contact.responsible_user_id, _l("Responsible user"), options=user_options),
         "consent_phone", "consent_email", "consent_letter", "address_book_sync", "is_private",
         "created_at",
     )

@@ -14,6 +14,7 @@ from wtforms import BooleanField, FileField
 from app.extensions import db
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
 from app.services import contacts, identifiers
+from app.services.text import record_id
 from app.tenancy import current_tenant_id
 
 FIELD_LABELS = {
@@ -153,8 +154,13 @@ def lead_source_options():
 
 
 class _IdFilter(BaseSQLAFilter):
+    """Records linked to the record of an id (a value that names none is refused)."""
+
     def validate(self, value) -> bool:
-        return str(value).isdigit()
+        return record_id(value) is not None
+
+    def clean(self, value) -> int | None:
+        return record_id(value)
 
     def operation(self):
         return _l("equals")
@@ -163,10 +169,10 @@ class _IdFilter(BaseSQLAFilter):
 class TagFilter(_IdFilter):
     def apply(self, query, value, alias=None):
         return query.filter(self.column.in_(
-            select(Contact.id).join(Contact.tags).where(Tag.id == int(value))))
+            select(Contact.id).join(Contact.tags).where(Tag.id == value)))
 
 
 class OrganisationFilter(_IdFilter):
     def apply(self, query, value, alias=None):
         return query.filter(self.column.in_(
-            select(Employment.contact_id).where(Employment.organisation_id == int(value))))
+            select(Employment.contact_id).where(Employment.organisation_id == value)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +14,7 @@ from app.views.cases import WORK_LABELS
 from app.views.fields import FIELD_LABELS, user_options
 from app.views.leads import LEAD_LABELS
 from app.views.sales import SALES_LABELS
+from app.views.work_fields import IdEqualFilter
 
 # Field names per audited table, for the history; the contact screens' labels serve the
 # rest (contacts, organisations, employments).
@@ -37,7 +37,7 @@ class AuditView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_filters = (
         "entity", "action", "record_id", "created_at",
-        IntEqualFilter(AuditEntry.user_id, _l("User"), options=user_options),
+        IdEqualFilter(AuditEntry.user_id, _l("User"), options=user_options),
     )
     column_labels = {
         "created_at": _l("Time"), "user": _l("User"), "entity": _l("Record type"),

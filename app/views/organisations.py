@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +17,7 @@ from app.views.fields import (
     tags_formatter,
     user_options,
 )
+from app.views.work_fields import IdEqualFilter
 
 
 class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
@@ -35,7 +35,7 @@ class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
     column_searchable_list = ("name", "registration_number", "email", "city")
     column_filters = (
         "name", "registration_number", "registration_country", "city", "country", "industry",
-        IntEqualFilter(Organisation.responsible_user_id, _l("Responsible user"),
+        IdEqualFilter(Organisation.responsible_user_id, _l("Responsible user"),
                     options=user_options),
         "is_private_customers", "created_at",
     )

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import g, request, url_for
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import format_currency, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,7 @@ from app.services.terms import lazy_term
 from app.views.base import SecureModelView
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
 from app.views.lookups import contact_lookup, organisation_lookup, refuse_unknown_choices
+from app.views.work_fields import IdEqualFilter
 
 SALES_LABELS = {
     **FIELD_LABELS,
@@ -171,12 +172,12 @@ def participant_count_export(view, context, model, name) -> str:
     return str(counted_participants(model))
 
 
-def owner_filter(model: type) -> IntEqualFilter:
-    return IntEqualFilter(model.owner_id, _l("Owner"), options=user_options)
+def owner_filter(model: type) -> IdEqualFilter:
+    return IdEqualFilter(model.owner_id, _l("Owner"), options=user_options)
 
 
-def organisation_filter(model: type) -> IntEqualFilter:
-    return IntEqualFilter(model.organisation_id, _l("Organisation"), options=organisation_options)
+def organisation_filter(model: type) -> IdEqualFilter:
+    return IdEqualFilter(model.organisation_id, _l("Organisation"), options=organisation_options)
 
 
 def participant_links(view, context, model, name) -> Markup:
