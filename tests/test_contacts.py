@@ -346,9 +346,9 @@ def test_filters_by_user_work_on_both_databases(app, admin_client, tenant_a):
     user_id = contact.responsible_user_id
     for endpoint, column in (("contact", "responsible_user_id"),
                              ("organisation", "responsible_user_id"), ("audit", "user_id")):
-        index = filter_index(app, endpoint, column, "IntEqualFilter")
+        index = filter_index(app, endpoint, column, "IdEqualFilter")
         response = admin_client.get(f"/admin/{endpoint}/?flt0_{index}={user_id}")
         assert response.status_code == 200, endpoint
-    index = filter_index(app, "contact", "responsible_user_id", "IntEqualFilter")
+    index = filter_index(app, "contact", "responsible_user_id", "IdEqualFilter")
     page = admin_client.get(f"/admin/contact/?flt0_{index}={user_id}").get_data(as_text=True)
     assert "Hansen" in page[page.index("model-list"):]

@@ -357,8 +357,8 @@ def test_opportunity_list_filters(app, admin_client, pipeline):
         return sorted(column_values(html))
 
     stage = filter_index(app, "opportunity", "stage", "FilterEqual")
-    owner = filter_index(app, "opportunity", "owner_id", "IntEqualFilter")
-    organisation = filter_index(app, "opportunity", "organisation_id", "IntEqualFilter")
+    owner = filter_index(app, "opportunity", "owner_id", "IdEqualFilter")
+    organisation = filter_index(app, "opportunity", "organisation_id", "IdEqualFilter")
     contact = filter_index(app, "opportunity", "contact_id", "ContactNameFilter")
     currency = filter_index(app, "opportunity", "currency", "FilterEqual")
     closing = filter_index(app, "opportunity", "expected_close_on", "DateBetweenFilter")
@@ -425,8 +425,8 @@ def test_project_list_filters_on_organisation_owner_and_dates(app, admin_client,
         html = admin_client.get(f"/admin/project/?{filter_arg}").get_data(as_text=True)
         return column_values(html, "name")
 
-    organisation = filter_index(app, "project", "organisation_id", "IntEqualFilter")
-    owner = filter_index(app, "project", "owner_id", "IntEqualFilter")
+    organisation = filter_index(app, "project", "organisation_id", "IdEqualFilter")
+    owner = filter_index(app, "project", "owner_id", "IdEqualFilter")
     starts = filter_index(app, "project", "starts_on", "DateSmallerFilter")
     assert shown(f"flt0_{organisation}={pipeline['nordlys']}") == ["Nord"]
     assert shown(f"flt0_{owner}={pipeline['colleague']}") == ["Aarhus"]
