@@ -461,6 +461,20 @@ def test_other_tenant_cannot_reach_cases(client, tenant_a, tenant_b):
     assert records(Case, tenant_b.id) == []
 
 
+def test_case_export_queries_do_not_grow_with_cases(admin_client, tenant_a):
+    def export_queries() -> int:
+        with count_queries() as statements:
+            assert admin_client.get("/admin/case/export/csv/").status_code == 200
+        return len(statements)
+
+    contact = make_contact(tenant_a.id)
+    add_party(tenant_a.id, make_case(tenant_a.id, contact, "Første"), contact)
+    few = export_queries()
+    for number in range(5):
+        add_party(tenant_a.id, make_case(tenant_a.id, contact, f"Sag {number}"), contact)
+    assert export_queries() == few
+
+
 def test_case_details_show_its_tasks_and_export_holds_cases(admin_client, tenant_a):
     case_id = make_case(tenant_a.id, make_contact(tenant_a.id), "Sag med opgave")
     make_task(tenant_a.id, "Send tilbud", case_id=case_id)

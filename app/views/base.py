@@ -203,9 +203,13 @@ class SecureModelView(AccessMixin, ModelView):
     # queries whatever the page size).
     list_load_options: tuple = ()
     details_load_options: tuple = ()
+    export_load_options: tuple = ()  # besides the list's, for columns only exports have
 
     def get_query(self):
-        return super().get_query().options(*self.list_load_options)
+        options = self.list_load_options
+        if request.endpoint == f"{self.endpoint}.export":
+            options = (*options, *self.export_load_options)
+        return super().get_query().options(*options)
 
     def get_one(self, id):
         """None (Flask-Admin then says the record does not exist) for a malformed id or

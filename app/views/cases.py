@@ -254,6 +254,7 @@ class CaseView(WorkView):
     list_load_options = (joinedload(Case.primary_contact), joinedload(Case.organisation),
                          joinedload(Case.responsible_user), joinedload(Case.category))
     details_load_options = (*list_load_options, selectinload(Case.secondary_contacts))
+    export_load_options = (selectinload(Case.secondary_contacts),)
 
     form_columns = ("title", "status", "primary_contact", "secondary_contacts",
                     "organisation", "responsible_user", "category", "opened_on",
