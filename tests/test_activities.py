@@ -551,7 +551,8 @@ def test_list_filters(app, admin_client, tenant_a):
     between = filter_index(app, "activity", "starts_at", "DateTimeBetweenFilter")
     planned = filter_index(app, "activity", "planned", "BooleanEqualFilter")
     person_matches = next(index for index, flt in enumerate(view_of(app)._filters)
-                          if type(flt).__name__ == "ConditionFilter")
+                          if type(flt).__name__ == "ConditionFilter"
+                          and str(flt.column) == "Activity.id")
     for query, shown, hidden in (
             (f"flt0_{kind}=call", "Opringning", "Årsmøde"),
             (f"flt0_{between}=2024-05-01+00:00:00+to+2024-05-03+00:00:00", "Årsmøde",
@@ -576,6 +577,19 @@ def test_list_filters_on_the_project(app, admin_client, tenant_a):
     assert "Om hallen" in html and "Uden projekt" not in html
     html = admin_client.get(f"/admin/activity/?flt0_{index}=nothing").get_data(as_text=True)
     assert "Om hallen" not in html
+
+
+def test_list_filters_on_the_case_by_reference_or_title(app, admin_client, tenant_a):
+    from tests.test_cases import make_case
+
+    org, person, _other = setup_people(tenant_a.id)
+    case = make_case(tenant_a.id, person, "Reklamation over levering")
+    add_activity(tenant_a.id, org, [person], subject="Om sagen", case_id=case)
+    add_activity(tenant_a.id, org, [person], subject="Uden sag")
+    index = next(i for i, flt in enumerate(view_of(app)._filters)
+                 if str(flt.column) == "Activity.case_id")
+    html = admin_client.get(f"/admin/activity/?flt0_{index}=levering").get_data(as_text=True)
+    assert "Om sagen" in html and "Uden sag" not in html
 
 
 def view_of(app, endpoint: str = "activity"):

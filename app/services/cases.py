@@ -101,6 +101,11 @@ def search_condition(search: str):
     return or_(*conditions)
 
 
+def matching_ids(search: str):
+    """The ids of the cases the search finds (see :func:`search_condition`)."""
+    return select(Case.id).where(search_condition(search))
+
+
 def party_condition(contact_condition):
     """Cases whose primary or one of whose secondary contacts meets the condition."""
     contacts = select(Contact.id).where(contact_condition)

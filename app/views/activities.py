@@ -28,11 +28,11 @@ from wtforms.widgets import html_params
 
 from app import fragments
 from app.extensions import db
-from app.models import Activity, Case, Contact, Organisation, User
+from app.models import Activity, Contact, Organisation, User
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import activities, contacts, privacy
+from app.services import activities, cases, contacts, privacy
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
@@ -172,13 +172,6 @@ def kind_options() -> list[tuple[str, str]]:
     return list(kind_labels().items())
 
 
-def case_options() -> list[tuple[str, str]]:
-    if current_tenant_id() is None:
-        return []
-    return [(str(case.id), str(case)) for case in db.session.scalars(
-        select(Case).order_by(Case.reference.desc()))]
-
-
 def person_condition(contact_condition):
     """Activities with a person matching the contact condition."""
     return Activity.id.in_(select(activity_contact.c.activity_id).join(
@@ -243,7 +236,8 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         FilterEqual(Activity.kind, _l("Kind"), options=kind_options),
         IdEqualFilter(Activity.employee_id, _l("Employee"), options=user_options),
         IdEqualFilter(Activity.organisation_id, _l("Organisation"), options=organisation_options),
-        IdEqualFilter(Activity.case_id, _l("Case"), options=case_options),
+        ConditionFilter(Activity.case_id, _l("Case"), _l("matches"), condition=lambda text:
+                        Activity.case_id.in_(cases.matching_ids(text))),
         ConditionFilter(Activity.id, lazy_term("singular"), _l("matches"), condition=lambda text:
                         person_condition(contacts.search_condition(text))),
         ConditionFilter(Activity.id, lazy_term("singular"), _l("has id"), parse=record_id,

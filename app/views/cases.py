@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import Optional
 
@@ -318,7 +317,7 @@ class TaskView(WorkView):
         ConditionFilter(Task.contact_id, lazy_term("singular"), _l("has id"), parse=record_id,
                         condition=lambda number: Task.contact_id == number),
         ConditionFilter(Task.case_id, _l("Case"), _l("matches"), condition=lambda text:
-                        Task.case_id.in_(select(Case.id).where(cases.search_condition(text)))),
+                        Task.case_id.in_(cases.matching_ids(text))),
     )
     column_details_list = ("title", "status", "priority", "due_at", "assignee", "contact",
                            "case", "description", "completed_at", "created_at")
