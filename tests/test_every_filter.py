@@ -16,7 +16,6 @@ from app.models import Tenant
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import login
 
-
 # Beyond PostgreSQL's integer range, and not a number at all: refused, never a 500.
 HOSTILE_VALUES = ("99999999999", "x%27%3B--")
 

@@ -3,10 +3,11 @@ and its printable PDF, whose text is read back with pypdf."""
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pypdf
@@ -14,12 +15,13 @@ from babel.dates import format_date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, User
+from app.models import Activity, Contact, User
 from app.models.activity import LETTER, NOTE
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import login
 from tests.test_contact_photos_and_feeds import picture
 from tests.test_contacts import contact_form, contacts_of, make_organisation
+from tests.test_sales import translated
 
 SPECIAL = "æøå ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ äö"
 BODY = f"Kære Jens\r\n\r\n{SPECIAL}\r\nLinje to"
@@ -143,6 +145,24 @@ def test_pdf_of_another_tenants_letter_or_of_no_letter_is_not_found(
         note_id = note.id
     assert client.get(f"/admin/letter/{note_id}/pdf").status_code == 404
     assert client.get("/admin/letter/99999999999/pdf").status_code == 404
+
+
+def test_letter_to_someone_without_a_current_employer_is_refused_with_the_reason(
+        admin_client, tenant_a):
+    contact_id = company_contact(admin_client, tenant_a.id)
+    with tenant_context(tenant_a.id):
+        contact = db.session.get(Contact, contact_id)
+        for employment in contact.employments:
+            employment.end_date = date(2020, 1, 1)
+        contact.organisation_id = None
+        db.session.commit()
+        name = contact.full_name
+    page = write(admin_client, contact_id).get_data(as_text=True)
+    assert html.unescape(translated(
+        "%(name)s works at no organisation now; add an employment first.", name=name)) in \
+        html.unescape(page)
+    with tenant_context(tenant_a.id):
+        assert db.session.scalar(select(Activity)) is None
 
 
 def test_subject_is_required(admin_client, tenant_a):

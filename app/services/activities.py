@@ -52,7 +52,7 @@ from app.models.base import utcnow
 from app.models.contact import KIND_PRIVATE
 from app.models.dictionary import ACTIVITY_CATEGORY, ACTIVITY_KIND, PRIORITY
 from app.services import contacts as contact_service
-from app.services import dictionaries, identifiers, references, sales
+from app.services import dictionaries, identifiers, organisations, references, sales
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
 from app.services.tasks import to_utc
@@ -94,6 +94,20 @@ def kind_choices(include: str | None = None) -> list[tuple[str, str]]:
 
 
 # --- who may take part ----------------------------------------------------------------
+
+def counterparty(contact: Contact) -> Organisation:
+    """The organisation an activity with this one contact (an e-mail, a letter) is
+    filed under: its current one; the private customers' for a private contact."""
+    if contact.kind == KIND_PRIVATE:
+        organisation = organisations.private_customers()
+        if organisation.id is None:
+            db.session.flush()  # made just now; prepare() checks it by id
+        return organisation
+    if contact.organisation is not None:
+        return contact.organisation
+    raise ServiceError(_l("%(name)s works at no organisation now; add an employment first.",
+                          name=contact.full_name))
+
 
 def eligible_condition(organisation: Organisation) -> ColumnElement:
     """Contacts who may be added to an activity with the organisation: its current

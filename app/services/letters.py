@@ -19,8 +19,7 @@ from app.extensions import db
 from app.models import Activity, Contact, Organisation, Tenant, User
 from app.models.activity import LETTER
 from app.models.base import utcnow
-from app.models.contact import KIND_PRIVATE
-from app.services import activities, contacts, organisations, storage
+from app.services import activities, contacts, storage
 from app.services.letter_pdf import LetterContent, render
 from app.services.settings import current_tenant, setting, update_settings
 
@@ -84,13 +83,6 @@ def remove_logo(name: str | None) -> None:
 
 # --- letters ---------------------------------------------------------------------------
 
-def counterparty(contact: Contact) -> Organisation:
-    """The organisation a letter to the contact is filed under."""
-    if contact.kind == KIND_PRIVATE or contact.organisation is None:
-        return organisations.private_customers()
-    return contact.organisation
-
-
 def write_letter(contact: Contact, subject: str, body: str, employee: User,
                  follow_up: activities.FollowUp | None = None) -> Activity:
     """A letter to the contact, written now by the employee; with ``follow_up`` asked,
@@ -99,7 +91,8 @@ def write_letter(contact: Contact, subject: str, body: str, employee: User,
     completed."""
     letter = Activity(
         kind=LETTER, subject=subject, body=normalise_lines(body),
-        organisation=counterparty(contact), contacts=[contact], employee=employee,
+        organisation=activities.counterparty(contact), contacts=[contact],
+        employee=employee,
         starts_at=utcnow(), planned=False, completed=False,
     )
     activities.prepare(letter, is_new=True, creator_id=employee.id)

@@ -28,8 +28,7 @@ from app.extensions import db
 from app.models import Activity, Attachment, Contact, User
 from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_SENT
 from app.models.base import utcnow
-from app.models.contact import KIND_PRIVATE
-from app.services import activities, attachments, organisations
+from app.services import activities, attachments
 from app.services.errors import ServiceError
 from app.services.text import lowered
 
@@ -72,19 +71,6 @@ def sender_of(user: User) -> str:
     return current_app.config.get("MAIL_DEFAULT_SENDER") or user.email
 
 
-def organisation_of(contact: Contact):
-    """The e-mail's counterparty: the contact's organisation; private customers'."""
-    if contact.organisation is not None:
-        return contact.organisation
-    if contact.kind == KIND_PRIVATE:
-        organisation = organisations.private_customers()
-        if organisation.id is None:
-            db.session.flush()  # made just now; activities.prepare checks it by id
-        return organisation
-    raise ServiceError(_l("%(name)s works at no organisation now; add an employment first.",
-                          name=contact.full_name))
-
-
 def write(contact: Contact, outgoing: Outgoing, user: User,
           follow_up: activities.FollowUp | None = None) -> Activity:
     """Save the e-mail to the contact as an activity and send it when a mail server is
@@ -94,7 +80,7 @@ def write(contact: Contact, outgoing: Outgoing, user: User,
     cc = parse_addresses(outgoing.cc, "cc")
     activity = Activity(
         kind=EMAIL, subject=outgoing.subject, body=outgoing.body, starts_at=utcnow(),
-        organisation=organisation_of(contact), contacts=[contact], employee=user,
+        organisation=activities.counterparty(contact), contacts=[contact], employee=user,
         planned=False, completed=False, mail_status=MAIL_DRAFT, mail_from=sender_of(user),
         mail_to=", ".join(to), mail_cc=", ".join(cc) or None)
     activities.prepare(activity, is_new=True, creator_id=user.id)
