@@ -8,7 +8,7 @@ import contextvars
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Tenant
+from app.models import Opportunity, Tenant
 from app.services.demo_showcase import showcase_contact
 from app.services.profile_tabs import TABS
 from app.tenancy import all_tenants, tenant_context
@@ -23,6 +23,10 @@ def test_seeded_profile_has_every_panel_and_tab_filled(app, client):
     assert result.exit_code == 0, result.output
     with all_tenants():
         tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "nordisk"))
+        polish_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "polska"))
+    with tenant_context(polish_id):  # made by the rules: the tenant's own currency
+        assert {o.currency for o in db.session.scalars(select(Opportunity).where(
+            Opportunity.contact_id == showcase_contact().id))} == {"PLN"}
     with tenant_context(tenant_id):
         contact = showcase_contact()
         contact_id, surname = contact.id, contact.last_name

@@ -14,11 +14,12 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Activity, Campaign, Contact, Opportunity, Project, Task, User
-from app.models.activity import EMAIL, MAIL_SENT, MEETING, NOTE
+from app.models.activity import CALL, EMAIL, MAIL_SENT, MEETING, NOTE
 from app.models.base import utcnow
 from app.models.contact import KIND_COMPANY
 from app.models.dictionary import TASK_STATUS
-from app.services import attachments, cases, custom_fields, dictionaries
+from app.models.user import ROLE_ADMIN
+from app.services import activities, attachments, cases, custom_fields, dictionaries, sales, tasks
 
 SHOWCASE_TEXTS = {
     "da_DK": ("Opfølgning på tilbud", "Kunden ønsker et nyt tilbud inden fredag.",
@@ -47,36 +48,39 @@ def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
         faker_locale, SHOWCASE_TEXTS["da_DK"])
     custom_fields.set_values(contact, {"cf_attention": note, "cf_satisfaction": "high",
                                        "cf_interests": ["price", "quality"]})
-    admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+    admin = db.session.scalar(select(User).where(User.role == ROLE_ADMIN).order_by(User.id))
     case = cases.new_case()
     case.title, case.primary_contact, case.responsible_user = title, contact, admin
     cases.prepare(case, is_new=True, creator_id=admin.id)
     db.session.add(case)
-    db.session.add(Task(title=call, contact=contact, case=case, assignee=admin,
-                        status=dictionaries.default_entry(TASK_STATUS),
-                        due_at=utcnow() + timedelta(days=2)))
+    task = Task(title=call, contact=contact, case=case, assignee=admin,
+                status=dictionaries.default_entry(TASK_STATUS), due_at=utcnow() + timedelta(days=2))
+    tasks.prepare(task, is_new=True, creator_id=admin.id)
+    db.session.add(task)
     now = utcnow()
-    common = {"organisation_id": contact.organisation_id, "contacts": [contact],
+    common = {"organisation": contact.organisation, "contacts": [contact],
               "employee": admin}
     mail = Activity(kind=EMAIL, subject=mail_subject, body=note, mail_to=contact.email,
                     mail_status=MAIL_SENT, starts_at=now - timedelta(days=3), completed=True,
                     **common)
-    db.session.add_all([
+    _add_activities(admin, [
         Activity(kind=NOTE, subject=note, body=note, case=case,
                  starts_at=now - timedelta(days=1), **common),
         mail,
         Activity(kind=MEETING, subject=meeting, location=contact.organisation.city,
                  starts_at=now - timedelta(days=7), duration_minutes=60, **common),
-        Activity(kind="call", subject=call, planned=True, starts_at=now + timedelta(days=2),
+        Activity(kind=CALL, subject=call, planned=True, starts_at=now + timedelta(days=2),
                  **common),
     ])
     db.session.flush()
     for owner, name in ((mail, "tilbud.txt"), (contact, "visitkort.txt")):
         attachments.add(owner, FileStorage(io.BytesIO(f"{title}\n{note}\n".encode()),
                                            filename=name), admin)
-    db.session.add(Opportunity(title=title, contact=contact, owner=admin,
-                               organisation_id=contact.organisation_id,
-                               amount=Decimal("125000"), stage="proposal"))
+    opportunity = Opportunity(title=title, contact=contact, owner=admin,
+                              organisation_id=contact.organisation_id,
+                              amount=Decimal("125000"), stage="proposal")
+    sales.prepare_opportunity(opportunity, is_new=True, creator_id=admin.id)
+    db.session.add(opportunity)
     campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
     if campaign is not None and contact not in campaign.participants:
         campaign.participants.append(contact)
@@ -94,7 +98,14 @@ def _project_note(contact: Contact, text: str, admin: User) -> None:
     colleague = next((p for p in project.participants
                       if p is not contact and p.organisation_id is not None), None)
     if colleague is not None:
-        db.session.add(Activity(kind=NOTE, subject=text, body=text, project=project,
-                                organisation_id=colleague.organisation_id,
-                                contacts=[colleague], employee=admin,
-                                starts_at=utcnow() - timedelta(days=2)))
+        _add_activities(admin, [Activity(
+            kind=NOTE, subject=text, body=text, project=project,
+            organisation=colleague.organisation, contacts=[colleague], employee=admin,
+            starts_at=utcnow() - timedelta(days=2))])
+
+
+def _add_activities(admin: User, records: list[Activity]) -> None:
+    """Saved as the activity screen saves them (its rules and defaults)."""
+    for activity in records:
+        activities.prepare(activity, is_new=True, creator_id=admin.id)
+        db.session.add(activity)
