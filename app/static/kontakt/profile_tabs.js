@@ -28,7 +28,8 @@
       headers: { 'X-CSRFToken': table.dataset.csrfToken, 'X-Requested-With': 'XMLHttpRequest' }
     }).then(function (response) {
       return response.text().then(function (text) {
-        if (!response.ok) { throw new Error(text); }
+        // a refusal is the server's one-line reason; an error page (HTML) is not shown
+        if (!response.ok) { throw new Error(/^\s*</.test(text) ? '' : text.trim()); }
         control.dataset.saved = control.value;
         control.classList.remove('is-invalid');
         show(row, table.dataset.savedText, false);
@@ -36,7 +37,8 @@
     }).catch(function (error) {
       control.value = control.dataset.saved;  // back to what is stored
       control.classList.add('is-invalid');
-      show(row, (error && error.message) || table.dataset.failedText, true);
+      var reason = !(error instanceof TypeError) && error.message;  // not the browser's own
+      show(row, reason || table.dataset.failedText, true);
     }).finally(function () {
       control.disabled = false;
     });
