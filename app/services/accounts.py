@@ -142,3 +142,10 @@ def ensure_admin_remains(user: User, *, deleting: bool = False) -> None:
     ).scalar_one()
     if other_admins == 0:
         raise AccountError(_l("A tenant must keep at least one active administrator."))
+
+
+def active_users() -> list[User]:
+    """The current tenant's active users, by name: who may be given a task, a case or
+    an activity."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.full_name, User.email)))

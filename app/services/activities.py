@@ -399,12 +399,6 @@ def change_employee(activity_ids: Iterable[int], employee_id: int) -> int:
     return len(meetings)
 
 
-def employees() -> list[User]:
-    """Who an activity can be given to: the tenant's active users."""
-    return list(db.session.scalars(select(User).where(User.active.is_(True))
-                                   .order_by(User.full_name, User.email)))
-
-
 def planned_condition() -> ColumnElement:
     return and_(Activity.planned.is_(True), Activity.completed.is_(False))
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Activity, Case, Contact, Employment, Organisation, User
+from app.models import Activity, Case, Contact, Employment, Organisation
 from app.models.activity import (
     CALL,
     CALL_IN,
@@ -29,7 +29,7 @@ from app.models.activity import (
 )
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import activities, dictionaries
+from app.services import accounts, activities, dictionaries
 
 # Subjects and notes in the tenant's language, so the demo reads like real work.
 SUBJECTS = {
@@ -102,8 +102,7 @@ class _Demo:
         self.locale = faker_locale if faker_locale in SUBJECTS else "da_DK"
         self.people = _people_by_organisation()
         self.organisations = sorted(self.people, key=lambda o: o.id)
-        self.users = list(db.session.scalars(select(User).where(User.active.is_(True))
-                                             .order_by(User.id)))
+        self.users = accounts.active_users()
         self.cases = _cases_by_organisation()
         self.priorities = dictionaries.entries(PRIORITY)
         self.categories = dictionaries.entries(ACTIVITY_CATEGORY)

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Case, Contact, DictionaryEntry, Task, User
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import cases, dictionaries, tasks
+from app.services import accounts, cases, dictionaries, tasks
 
 CASE_TITLES = {
     "da_DK": ["Reklamation over levering", "Spørgsmål til faktura", "Ny ordre på reservedele",
@@ -54,7 +54,7 @@ class Pool:
 def fill_cases(tenant, faker_locale: str, contacts: int) -> None:
     rng = random.Random(tenant.id)
     pool = Pool(faker_locale, list(db.session.scalars(select(Contact).order_by(Contact.id))),
-                tasks.assignable_users(), dictionaries.entries(CASE_CATEGORY),
+                accounts.active_users(), dictionaries.entries(CASE_CATEGORY),
                 dictionaries.entries(PRIORITY))
     if not pool.people or not pool.users:
         return

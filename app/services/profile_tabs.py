@@ -42,7 +42,7 @@ from app.models.activity import (
 from app.models.case import CASE_STATUSES
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.sales import project_contact
-from app.services import activities, attachments, cases, dictionaries, privacy, tasks
+from app.services import accounts, activities, attachments, cases, dictionaries, privacy, tasks
 from app.services.profile_query import (
     Args,
     Page,
@@ -183,7 +183,7 @@ def tasks_tab(contact: Contact, args: Args, viewer: User) -> TasksTab:
     statuses = dictionaries.entries(TASK_STATUS, active_only=False)
     return TasksTab(rows, total, chosen, [s for s in statuses if not s.is_done],
                     [s for s in statuses if s.active], dictionaries.entries(PRIORITY),
-                    tasks.assignable_users())
+                    accounts.active_users())
 
 
 def _input_value(moment: datetime | None) -> str:
@@ -285,7 +285,7 @@ def _activities_tab(contact: Contact, args: Args, viewer: User, kind: str,
     page = paginate(activities_of(contact.id, kind), args.page(param), param,
                     *activities.list_load_options())
     rows = [ActivityRow(a, privacy.may_read(a, viewer)) for a in page.items]
-    employees = activities.employees() if kind == MEETING else []
+    employees = accounts.active_users() if kind == MEETING else []
     return ActivitiesTab(Page(rows, page.number, page.total, param, page.size), employees)
 
 

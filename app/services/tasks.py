@@ -97,12 +97,6 @@ def overdue_first(now: datetime | None = None) -> list[ColumnElement]:
     return [overdue, Task.due_at.asc().nulls_last(), Task.id]
 
 
-def assignable_users() -> list[User]:
-    """The current tenant's active users, by name: who may be given a task or a case."""
-    return list(db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.full_name, User.email)))
-
-
 def of_case(case_id: int) -> list[Task]:
     """The case's tasks, open and overdue ones first, with what a listing shows."""
     return list(db.session.scalars(

@@ -32,7 +32,7 @@ from app.models import Activity, Contact, Organisation, User
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import activities, cases, contacts, privacy
+from app.services import accounts, activities, cases, contacts, privacy
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
@@ -298,7 +298,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         "contacts": PersonsField(ACTIVITY_LABELS["contacts"], validators=[InputRequired()]),
         **follow_up.extra_fields(),
     }
-    choice_sources = {"employee": activities.employees,
+    choice_sources = {"employee": accounts.active_users,
                       "priority": dictionary_entries(PRIORITY),
                       "category": dictionary_entries(ACTIVITY_CATEGORY)}
     new_is_planned = False  # whether a new activity starts planned on this screen
@@ -461,7 +461,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         employee_id = record_id(request.form.get("employee_id", ""))
         if employee_id is None:
             return self.render("kontakt/activities/change_employee.html", ids=numbers,
-                               employees=activities.employees(),
+                               employees=accounts.active_users(),
                                return_url=get_redirect_target() or url_for(".index_view"))
         try:
             changed = activities.change_employee(numbers, employee_id)

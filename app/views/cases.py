@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import Case, Contact, Task, User
 from app.models.case import CASE_CLOSED, CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import activities, cases, contacts, dictionaries, tasks
+from app.services import accounts, activities, cases, contacts, dictionaries, tasks
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.views.base import SecureModelView, record_id
@@ -264,7 +264,7 @@ class CaseView(WorkView):
                       "organisation": organisation_lookup("organisation")}
     form_args = {"primary_contact": {
         "validators": [InputRequiredWith(message=cases.PRIMARY_CONTACT_REQUIRED)]}}
-    choice_sources = {"responsible_user": tasks.assignable_users, "category": CASE_CATEGORIES}
+    choice_sources = {"responsible_user": accounts.active_users, "category": CASE_CATEGORIES}
 
     def search_condition(self, search: str):
         return cases.search_condition(search)
@@ -339,7 +339,7 @@ class TaskView(WorkView):
     # left empty, the status is the first active one (services.tasks)
     form_args = {"status": {"validators": [Optional()]}}
     choice_sources = {"status": TASK_STATUSES, "priority": PRIORITIES,
-                      "assignee": tasks.assignable_users}
+                      "assignee": accounts.active_users}
 
     def default_order(self) -> list:
         return [Task.due_at.asc().nulls_last(), Task.id]
@@ -368,7 +368,7 @@ class TaskView(WorkView):
                                                           status=str(entry)))
                         for entry in per_request(TASK_STATUSES)]
             actions += [(f"{ASSIGN_ACTION}-{user.id}", _("Assign to %(user)s", user=str(user)))
-                        for user in per_request(tasks.assignable_users)]
+                        for user in per_request(accounts.active_users)]
         return actions, confirmations
 
     def handle_action(self, return_view=None):
