@@ -209,8 +209,8 @@ def prepare(activity: Activity, *, is_new: bool, creator_id: int | None = None) 
         _check_texts(activity)
         _check_times(activity)
         _apply_kind_fields(activity)
-        _check_entry(activity.priority, PRIORITY, "priority")
-        _check_entry(activity.category, ACTIVITY_CATEGORY, "category")
+        dictionaries.check_entry(activity.priority, PRIORITY, "priority")
+        dictionaries.check_entry(activity.category, ACTIVITY_CATEGORY, "category")
         if is_new and activity.employee is None and creator_id is not None:
             activity.employee = db.session.get(User, creator_id)
 
@@ -283,11 +283,6 @@ def _apply_kind_fields(activity: Activity) -> None:
     activity.phone_number = identifiers.normalise_phone(
         activity.phone_number, country, field="phone_number")
     activity.outcome = (activity.outcome or "").strip()[:300] or None
-
-
-def _check_entry(entry: DictionaryEntry | None, dictionary: str, field: str) -> None:
-    if entry is not None and entry.dictionary != dictionary:
-        raise ServiceError(_l("Not a valid choice."), field=field)
 
 
 # --- next contact (E4) ----------------------------------------------------------------

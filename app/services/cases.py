@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Case, Contact, Organisation, User
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES, case_contact
 from app.models.dictionary import CASE_CATEGORY
-from app.services import counters
+from app.services import counters, dictionaries
 from app.services.errors import ServiceError
 from app.services.text import escape_like, lowered
 
@@ -66,8 +66,7 @@ def _check(case: Case) -> None:
         raise ServiceError(PRIMARY_CONTACT_REQUIRED, field="primary_contact")
     if case.status not in CASE_STATUSES:
         raise ServiceError(_l("Not a valid choice."), field="status")
-    if case.category is not None and case.category.dictionary != CASE_CATEGORY:
-        raise ServiceError(_l("Not a valid choice."), field="category")
+    dictionaries.check_entry(case.category, CASE_CATEGORY, "category")
 
 
 def apply_status_dates(case: Case) -> None:

@@ -107,6 +107,13 @@ def default_entry(dictionary: str) -> DictionaryEntry | None:
     return found[0] if found else None
 
 
+def check_entry(entry: DictionaryEntry | None, dictionary: str, field: str) -> None:
+    """A record's choice must come from the right dictionary (a posted id could name
+    an entry of another one)."""
+    if entry is not None and entry.dictionary != dictionary:
+        raise ServiceError(_l("Not a valid choice."), field=field)
+
+
 def next_position(dictionary: str) -> int:
     last = db.session.scalar(select(func.max(DictionaryEntry.position))
                              .where(DictionaryEntry.dictionary == dictionary))

@@ -42,17 +42,12 @@ def prepare(task: Task, *, is_new: bool, creator_id: int | None = None) -> None:
         if task.status is None:
             raise ServiceError(_l("There is no active task status. An administrator adds "
                                   "one under Administration."), field="status")
-        _check_entry(task.status, TASK_STATUS, "status")
-        _check_entry(task.priority, PRIORITY, "priority")
+        dictionaries.check_entry(task.status, TASK_STATUS, "status")
+        dictionaries.check_entry(task.priority, PRIORITY, "priority")
         if is_new and task.assignee is None and creator_id is not None:
             task.assignee = db.session.get(User, creator_id)
         task.due_at, task.completed_at = to_utc(task.due_at), to_utc(task.completed_at)
         apply_completion(task)
-
-
-def _check_entry(entry: DictionaryEntry | None, dictionary: str, field: str) -> None:
-    if entry is not None and entry.dictionary != dictionary:
-        raise ServiceError(_l("Not a valid choice."), field=field)
 
 
 def apply_completion(task: Task) -> None:
