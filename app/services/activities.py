@@ -52,11 +52,11 @@ from app.models.base import utcnow
 from app.models.contact import KIND_PRIVATE
 from app.models.dictionary import ACTIVITY_CATEGORY, ACTIVITY_KIND, PRIORITY
 from app.services import contacts as contact_service
-from app.services import dictionaries, identifiers, organisations, references, sales
+from app.services import dictionaries, identifiers, organisations, references
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
 from app.services.tasks import to_utc
-from app.services.text import escape_like, lowered
+from app.services.text import every_word_in
 
 # Shown when no dictionary entry names the kind (the dictionary is the tenant's data).
 KIND_LABELS = {NOTE: _l("Note"), MEETING: _l("Meeting"), EMAIL: _l("E-mail"),
@@ -417,7 +417,7 @@ def list_load_options() -> tuple:
 
 def project_condition(search: str) -> ColumnElement:
     """Activities about a project whose name has every word of the search."""
-    condition = sales.search_condition(Project.name, search)
+    condition = every_word_in(search, Project.name)
     return Activity.project_id.in_(select(Project.id).where(
         condition if condition is not None else Project.id.is_(None)))
 
@@ -430,13 +430,7 @@ def contact_condition(contact_id: int) -> ColumnElement:
 
 def search_condition(search: str) -> ColumnElement | None:
     """Every word must be in the subject or the note."""
-    words = (search or "").split()
-    if not words:
-        return None
-    return and_(*(
-        or_(*(lowered(column).like(f"%{escape_like(word.lower())}%", escape="\\")
-              for column in (Activity.subject, Activity.body)))
-        for word in words))
+    return every_word_in(search, Activity.subject, Activity.body)
 
 
 # --- opening the form from a record ---------------------------------------------------

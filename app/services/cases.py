@@ -16,7 +16,7 @@ from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES
 from app.models.dictionary import CASE_CATEGORY
 from app.services import counters, dictionaries
 from app.services.errors import ServiceError
-from app.services.text import escape_like, lowered
+from app.services.text import contains
 
 REFERENCE_SEQUENCE = "case_reference"
 STATUS_LABELS = {CASE_OPEN: _l("Open"), CASE_CLOSED: _l("Closed"),
@@ -94,7 +94,7 @@ def search_condition(search: str):
     if not text:
         return None
     number = text.removeprefix("#")
-    conditions = [lowered(Case.title).like(f"%{escape_like(text.lower())}%", escape="\\")]
+    conditions = [contains(Case.title, text)]
     if number.isdigit() and len(number) < 10:
         conditions.append(Case.reference == int(number))
     return or_(*conditions)

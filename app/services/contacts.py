@@ -18,7 +18,7 @@ from app.services import counters, identifiers, organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term
-from app.services.text import escape_like, lowered
+from app.services.text import contains, lowered
 
 CUSTOMER_NUMBER_SEQUENCE = "customer_number"
 
@@ -233,16 +233,9 @@ def search_condition(search: str):
         pattern = f"%{digits}%"
         return or_(Contact.phone.like(pattern), Contact.mobile.like(pattern),
                    *_customer_number_match(search))
-    words = []
-    for word in search.split():
-        pattern = f"%{escape_like(word.lower())}%"
-        words.append(or_(
-            lowered(Contact.last_name).like(pattern, escape="\\"),
-            lowered(Contact.first_name).like(pattern, escape="\\"),
-            lowered(Contact.email).like(pattern, escape="\\"),
-            *_customer_number_match(word),
-        ))
-    return and_(*words)
+    return and_(*(or_(contains(Contact.last_name, word), contains(Contact.first_name, word),
+                      contains(Contact.email, word), *_customer_number_match(word))
+                  for word in search.split()))
 
 
 def _customer_number_match(text: str) -> list:

@@ -4,14 +4,14 @@ organisation of each tenant (B4)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Organisation
 from app.services import identifiers, references
 from app.services.errors import ServiceError
 from app.services.terms import term
-from app.services.text import escape_like, lowered
+from app.services.text import every_word_in
 
 
 def private_customers() -> Organisation:
@@ -57,13 +57,5 @@ def ensure_deletable(organisation: Organisation) -> None:
 
 def search_condition(search: str):
     """Every word must match part of the name, registration number, e-mail or city."""
-    words = (search or "").split()
-    if not words:
-        return None
-    columns = (Organisation.name, Organisation.registration_number, Organisation.email,
-               Organisation.city)
-    return and_(*(
-        or_(*(lowered(column).like(f"%{escape_like(word.lower())}%", escape="\\")
-              for column in columns))
-        for word in words
-    ))
+    return every_word_in(search, Organisation.name, Organisation.registration_number,
+                         Organisation.email, Organisation.city)

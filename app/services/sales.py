@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -19,7 +19,6 @@ from app.models import Campaign, Opportunity, Project
 from app.models.sales import CURRENCIES, STAGES, campaign_contact, project_contact
 from app.services.errors import ServiceError
 from app.services.settings import current_tenant
-from app.services.text import escape_like, lowered
 
 STAGE_LABELS = {
     "prospect": _l("Prospect"),
@@ -114,15 +113,6 @@ def _default_owner(record: Opportunity | Project, is_new: bool, creator_id: int 
     """A new record without an owner belongs to whoever creates it."""
     if is_new and record.owner is None and record.owner_id is None:
         record.owner_id = creator_id
-
-
-def search_condition(column, search: str):
-    """Every word must match part of the title or name, whatever its case."""
-    words = (search or "").split()
-    if not words:
-        return None
-    return and_(*(lowered(column).like(f"%{escape_like(word.lower())}%", escape="\\")
-                  for word in words))
 
 
 # --- participants ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
@@ -20,6 +20,19 @@ def lowered(expression) -> ColumnElement:
     if db.engine.dialect.name == "sqlite":
         return func.unicode_lower(expression)
     return func.lower(expression)
+
+
+def contains(column, text: str) -> ColumnElement:
+    """The column holds the text, whatever the case of its letters."""
+    return lowered(column).like(f"%{escape_like(text.lower())}%", escape="\\")
+
+
+def every_word_in(search: str, *columns) -> ColumnElement | None:
+    """Each word of the search is in one of the columns; None for an empty search."""
+    words = (search or "").split()
+    if not words:
+        return None
+    return and_(*(or_(*(contains(column, word) for column in columns)) for word in words))
 
 
 LARGEST_ID = 2**31 - 1  # ids are INTEGER columns: a bigger number names no record

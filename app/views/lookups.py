@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Contact, Organisation, Project
-from app.services import contacts, organisations, sales
+from app.services import contacts, organisations
 from app.services.errors import ServiceError
+from app.services.text import every_word_in
 from app.views.base import record_id
 
 LOOKUP_PAGE_LIMIT = 50  # the most choices one lookup returns, whatever the URL asks
@@ -72,7 +73,7 @@ def contact_lookup(name: str) -> TenantLookup:
 
 def project_lookup(name: str) -> TenantLookup:
     return TenantLookup(name, Project, fields=("name",),
-                        search=lambda text: sales.search_condition(Project.name, text),
+                        search=lambda text: every_word_in(text, Project.name),
                         order_by=(Project.name, Project.id))
 
 

@@ -25,6 +25,7 @@ from app.models import Campaign, Contact, Opportunity, Project, User
 from app.models.sales import CURRENCIES, STAGES
 from app.services import contacts, sales
 from app.services.terms import lazy_term
+from app.services.text import every_word_in
 from app.views.base import SecureModelView
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
 from app.views.lookups import contact_lookup, organisation_lookup, refuse_unknown_choices
@@ -255,7 +256,7 @@ class SalesView(SecureModelView):
     saved_message: object  # a lazy text with %(name)s
 
     def search_condition(self, search: str):
-        return sales.search_condition(getattr(self.model, self.search_field), search)
+        return every_word_in(search, getattr(self.model, self.search_field))
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
