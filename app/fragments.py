@@ -17,10 +17,14 @@ def requested() -> bool:
     return bool(request.args.get(FRAGMENT_ARG))
 
 
-def hand_redirect_to_script(response: Response) -> Response:
+def from_script() -> bool:
+    """Sent by the page's script (fetch), which wants a fragment, not a page."""
     name, value = SCRIPT_HEADER
-    if (response.status_code in (301, 302, 303) and requested()
-            and request.headers.get(name) == value):
+    return request.headers.get(name) == value
+
+
+def hand_redirect_to_script(response: Response) -> Response:
+    if response.status_code in (301, 302, 303) and requested() and from_script():
         response.headers[LOCATION_HEADER] = response.headers.pop("Location")
         response.status_code = 204
         response.set_data(b"")

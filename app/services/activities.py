@@ -76,20 +76,21 @@ PERSONS_MESSAGE = _l("Only persons currently linked to the chosen organisation c
 
 # --- kinds ----------------------------------------------------------------------------
 
-def kind_labels() -> dict[str, str]:
+def kind_labels(entries: list[DictionaryEntry] | None = None) -> dict[str, str]:
     """Every kind's name in the current language, the tenant's own label first."""
     lang = language()
-    own = {entry.key: entry.label(lang)
-           for entry in dictionaries.entries(ACTIVITY_KIND, active_only=False)}
+    if entries is None:
+        entries = dictionaries.entries(ACTIVITY_KIND, active_only=False)
+    own = {entry.key: entry.label(lang) for entry in entries}
     return {kind: own.get(kind) or str(KIND_LABELS[kind]) for kind in KINDS}
 
 
 def kind_choices(include: str | None = None) -> list[tuple[str, str]]:
     """The kinds offered for a new choice: those the tenant has not deactivated in its
     dictionary, plus ``include`` (the kind a record already has)."""
-    inactive = {entry.key for entry in dictionaries.entries(ACTIVITY_KIND, active_only=False)
-                if not entry.active}
-    labels = kind_labels()
+    entries = dictionaries.entries(ACTIVITY_KIND, active_only=False)
+    inactive = {entry.key for entry in entries if not entry.active}
+    labels = kind_labels(entries)
     return [(kind, labels[kind]) for kind in KINDS if kind not in inactive or kind == include]
 
 

@@ -333,6 +333,3 @@ def install(session_class: type[Session] = Session) -> None:
         event.listen(session_class, "after_commit", _on_commit)
         event.listen(session_class, "after_transaction_end", _on_transaction_end)
         event.listen(session_class, "before_flush", _delete_with_owners)
-
-
-install()

@@ -55,7 +55,7 @@ class ProfileMixin:
             abort(403)
         form = self.panel_form(contact, panel)
         if request.method == "POST" and self._save_panel(form, contact, panel):
-            if is_fragment_request():
+            if fragments.from_script():
                 return self._panel_response(contact, panel, saved=True)
             flash(term("created", name=contact.full_name), "success")
             return redirect(profile_url(contact, panel.key))
@@ -110,7 +110,7 @@ class ProfileMixin:
     def _panel_response(self, contact: Contact, panel: profile.Panel, form: Form | None = None,
                         saved: bool = False, status: int = 200) -> Response:
         """The panel alone for profile.js, else a page with the panel."""
-        template = ("kontakt/profile/_master_panel.html" if is_fragment_request()
+        template = ("kontakt/profile/_master_panel.html" if fragments.from_script()
                     else "kontakt/profile/panel_edit.html")
         html = self.render(template, panel=panel, form=form, saved=saved,
                            **self._profile_context(contact))
@@ -140,11 +140,6 @@ class ProfileMixin:
             "section_values": profile.section_values,
             "profile_url": profile_url(contact),
         }
-
-
-def is_fragment_request() -> bool:
-    name, value = fragments.SCRIPT_HEADER  # sent by profile.js
-    return request.headers.get(name) == value
 
 
 def show_errors(form: Form, exc: ServiceError) -> None:
