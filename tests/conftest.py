@@ -194,3 +194,18 @@ def admin_client(client, tenant_a):
 def user_client(client, tenant_a):
     login(client, "user@alpha.example")
     return client
+
+
+def view_of(app, endpoint: str):
+    """The admin screen registered under ``endpoint``."""
+    [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint]
+    return view
+
+
+@pytest.fixture
+def no_mail_server(app, monkeypatch):
+    """E-mails are saved, not sent (as without MAIL_SERVER)."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+
+
+SCRIPT_HEADERS = {"X-Requested-With": "XMLHttpRequest"}  # what the page scripts send

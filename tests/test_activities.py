@@ -27,7 +27,7 @@ from app.services import activities, dictionaries
 from app.services import organisations as organisation_service
 from app.services.tasks import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, user_id
+from tests.conftest import count_queries, user_id, view_of
 from tests.test_contacts import filter_index, make_organisation
 from tests.test_sales import feedback, make_with_participants, translated
 
@@ -550,7 +550,7 @@ def test_list_filters(app, admin_client, tenant_a):
     kind = filter_index(app, "activity", "kind", "FilterEqual")
     between = filter_index(app, "activity", "starts_at", "DateTimeBetweenFilter")
     planned = filter_index(app, "activity", "planned", "BooleanEqualFilter")
-    person_matches = next(index for index, flt in enumerate(view_of(app)._filters)
+    person_matches = next(index for index, flt in enumerate(view_of(app, "activity")._filters)
                           if type(flt).__name__ == "ConditionFilter"
                           and str(flt.column) == "Activity.id")
     for query, shown, hidden in (
@@ -571,7 +571,7 @@ def test_list_filters_on_the_project(app, admin_client, tenant_a):
     project = make_with_participants(Project, tenant_a.id, "Ny lagerhal", [person])
     add_activity(tenant_a.id, org, [person], subject="Om hallen", project_id=project)
     add_activity(tenant_a.id, org, [person], subject="Uden projekt")
-    index = [i for i, flt in enumerate(view_of(app)._filters)
+    index = [i for i, flt in enumerate(view_of(app, "activity")._filters)
              if type(flt).__name__ == "ConditionFilter"][-1]  # the last: the project's
     html = admin_client.get(f"/admin/activity/?flt0_{index}=LAGERHAL").get_data(as_text=True)
     assert "Om hallen" in html and "Uden projekt" not in html
@@ -586,14 +586,10 @@ def test_list_filters_on_the_case_by_reference_or_title(app, admin_client, tenan
     case = make_case(tenant_a.id, person, "Reklamation over levering")
     add_activity(tenant_a.id, org, [person], subject="Om sagen", case_id=case)
     add_activity(tenant_a.id, org, [person], subject="Uden sag")
-    index = next(i for i, flt in enumerate(view_of(app)._filters)
+    index = next(i for i, flt in enumerate(view_of(app, "activity")._filters)
                  if str(flt.column) == "Activity.case_id")
     html = admin_client.get(f"/admin/activity/?flt0_{index}=levering").get_data(as_text=True)
     assert "Om sagen" in html and "Uden sag" not in html
-
-
-def view_of(app, endpoint: str = "activity"):
-    return next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
 
 
 def test_details_show_the_details_of_the_kind(admin_client, tenant_a):

@@ -17,7 +17,7 @@ from app.models.dictionary import CASE_CATEGORY, TASK_STATUS
 from app.services import dictionaries
 from app.services.cases import new_case
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login, user_id
+from tests.conftest import count_queries, login, user_id, view_of
 from tests.test_contacts import make_organisation
 from tests.test_custom_fields import FIELDS, define_fields
 from tests.test_sales import (
@@ -79,11 +79,6 @@ def get_case(tenant_id: int, case_id: int) -> Case | None:
     db.session.expire_all()
     with tenant_context(tenant_id):
         return db.session.get(Case, case_id)
-
-
-def view_of(app, endpoint: str):
-    [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint]
-    return view
 
 
 def filter_arg(app, endpoint: str, name: str, operation: str | None = None) -> str:

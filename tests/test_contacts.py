@@ -11,7 +11,7 @@ from app.models import AuditEntry, Contact, Employment, Organisation
 from app.services import organisations as organisation_service
 from app.services import settings as settings_service
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, view_of
 
 
 def make_organisation(tenant_id: int, name: str = "Nordlys ApS", **values) -> int:
@@ -293,8 +293,7 @@ def test_list_query_count_is_fixed(admin_client, tenant_a):
 
 
 def filter_index(app, endpoint: str, column: str, filter_class: str) -> int:
-    [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint]
-    return next(index for index, flt in enumerate(view._filters)
+    return next(index for index, flt in enumerate(view_of(app, endpoint)._filters)
                 if getattr(flt.column, "key", None) == column
                 and type(flt).__name__ == filter_class)
 

@@ -65,11 +65,6 @@ def smtp_server(app, monkeypatch):
     controller.stop()
 
 
-@pytest.fixture
-def no_mail_server(app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
-
-
 def compose(client, contact_id: int, files=(), **values):
     data = {"to": "jens@nordlys.example", "subject": SUBJECT, "body": BODY, **values}
     data["attachments"] = [(io.BytesIO(content), name) for content, name in files]

@@ -16,16 +16,11 @@ from app.extensions import db
 from app.models import Activity
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.tenancy import tenant_context
+from tests.conftest import SCRIPT_HEADERS
 from tests.test_activities import activities_of, activity_form
 from tests.test_profile_page import action_links, load, make_contact
 
-SCRIPT = {"X-Requested-With": "XMLHttpRequest"}
 LOCATION = "X-Kontakt-Location"
-
-
-@pytest.fixture
-def no_mail_server(app, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
 
 
 def fragment(url: str) -> str:
@@ -46,7 +41,7 @@ def in_page_links(client, contact_id: int) -> tuple[str, dict[str, str]]:
 def post_in_page(client, tenant_id: int, label: str, data: dict):
     """A new contact's in-page form of that label posted by script: (profile, answer)."""
     profile, in_page = in_page_links(client, make_contact(tenant_id))
-    return profile, client.post(in_page[label], headers=SCRIPT, data=data)
+    return profile, client.post(in_page[label], headers=SCRIPT_HEADERS, data=data)
 
 
 def done_and_planned(tenant_id: int) -> list[Activity]:
@@ -64,7 +59,7 @@ def test_every_activity_kind_opens_inside_the_profile(admin_client, tenant_a):
     links = action_links(admin_client.get(profile).get_data(as_text=True))
     for label, url in in_page.items():
         assert url == fragment(links[label])  # the same form, alone
-        page = admin_client.get(url, headers=SCRIPT).get_data(as_text=True)
+        page = admin_client.get(url, headers=SCRIPT_HEADERS).get_data(as_text=True)
         assert "<html" not in page and "navbar" not in page, label
         assert 'name="follow_up_in"' in page and 'name="follow_up_on"' in page, label
         assert re.search(r'<form[^>]*action="[^"]*fragment=1', page), label
@@ -147,7 +142,7 @@ def test_saved_activity_answers_the_script_with_the_profile(admin_client, tenant
     org = load(tenant_a.id, contact_id).organisation_id
     data = activity_form(org, [contact_id], kind=kind, follow_up_in="2",
                          follow_up_unit="hours", **values)
-    response = admin_client.post(in_page[label], headers=SCRIPT, data=data)
+    response = admin_client.post(in_page[label], headers=SCRIPT_HEADERS, data=data)
     assert response.status_code == 204 and response.headers[LOCATION] == profile
     done, planned = done_and_planned(tenant_a.id)
     assert (done.kind, planned.kind, planned.planned) == (kind, kind, True)
@@ -163,8 +158,8 @@ def test_another_tenants_contact_has_no_in_page_forms(admin_client, tenant_a, te
     other = make_contact(tenant_b.id, admin_email="admin@beta.example")
     for url in (f"/admin/mail/contact/{other}/?fragment=1",
                 f"/admin/letter/new/?contact_id={other}&fragment=1"):
-        assert admin_client.get(url, headers=SCRIPT).status_code == 404
-        assert admin_client.post(url, headers=SCRIPT, data={"subject": "x", "body": "y",
+        assert admin_client.get(url, headers=SCRIPT_HEADERS).status_code == 404
+        assert admin_client.post(url, headers=SCRIPT_HEADERS, data={"subject": "x", "body": "y",
                                                             "to": "a@b.example"}).status_code == 404
     with tenant_context(tenant_b.id):
         assert db.session.scalar(select(Activity)) is None

@@ -17,12 +17,11 @@ from app.models import AuditEntry, Contact, Employment, FieldSection, Tag, User
 from app.models.activity import NOTE
 from app.tenancy import tenant_context
 from app.views.profile import ProfileMixin
-from tests.conftest import count_queries, login
+from tests.conftest import SCRIPT_HEADERS, count_queries, login
 from tests.test_activities import activities_of, activity_form
 from tests.test_contacts import make_organisation, set_settings
 from tests.test_custom_fields import FIELDS, define_fields
 
-FRAGMENT = {"X-Requested-With": "XMLHttpRequest"}
 PHONE_ERROR = "Dette er ikke et gyldigt telefonnummer."
 EMAIL_ERROR = "Ugyldig e-mailadresse."
 
@@ -204,7 +203,7 @@ def test_reading_works_without_script_and_the_script_is_served(admin_client, ten
     contact_id = make_contact(tenant_a.id)
     page = admin_client.get(panel_url(contact_id, "about")).get_data(as_text=True)
     assert "<html" in page and 'data-panel-form' in page and 'name="csrf_token"' in page
-    fragment = admin_client.get(panel_url(contact_id, "about"), headers=FRAGMENT)
+    fragment = admin_client.get(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS)
     assert fragment.status_code == 200 and "X-Requested-With" in fragment.headers["Vary"]
     text = fragment.get_data(as_text=True)
     assert "<html" not in text and text.strip().startswith("<section")
@@ -264,7 +263,7 @@ def test_note_from_the_profile_is_prefilled_schedules_and_returns(admin_client, 
 
 def test_panel_saves_in_place_and_the_history_has_it(admin_client, tenant_a):
     contact_id = make_contact(tenant_a.id)
-    response = admin_client.post(panel_url(contact_id, "about"), headers=FRAGMENT, data=about_form(
+    response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS, data=about_form(
         job_title="Direktør", mobile="30 11 22 33",
         # fields of other panels and of no panel are not taken from an about form
         kind="private", email_access_restricted="y", consent_letter="y", customer_number="7"))
@@ -304,7 +303,7 @@ def test_panel_without_script_redirects_back_to_the_profile(admin_client, tenant
 def test_refused_panel_shows_the_error_keeps_the_input_saves_nothing(
         admin_client, tenant_a, values, field, message):
     contact_id = make_contact(tenant_a.id)
-    for headers in (FRAGMENT, {}):
+    for headers in (SCRIPT_HEADERS, {}):
         response = admin_client.post(panel_url(contact_id, "about"), headers=headers,
                                      data=about_form(job_title="Direktør", **values))
         assert response.status_code == 422
@@ -321,7 +320,7 @@ def test_email_of_another_contact_is_refused_next_to_the_field(admin_client, ten
     with tenant_context(tenant_a.id):
         db.session.add(Contact(first_name="A", last_name="B", email="taken@nordlys.example"))
         db.session.commit()
-    response = admin_client.post(panel_url(contact_id, "about"), headers=FRAGMENT,
+    response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS,
                                  data=about_form(email="TAKEN@nordlys.example"))
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True), "email")
@@ -335,7 +334,7 @@ def test_refusal_naming_no_field_of_the_panel_is_shown_above_it(admin_client, te
         for employment in contact.employments:
             employment.end_date = date(2021, 1, 1)
         db.session.commit()
-    response = admin_client.post(panel_url(contact_id, "about"), headers=FRAGMENT,
+    response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS,
                                  data=about_form(job_title="Direktør"))
     assert response.status_code == 422
     page = html_lib.unescape(response.get_data(as_text=True))
@@ -352,7 +351,7 @@ def test_responsible_user_and_tags_panel(admin_client, tenant_a):
         db.session.add(tag)
         db.session.commit()
         user_id, tag_id = user.id, tag.id
-    response = admin_client.post(panel_url(contact_id, "responsible"), headers=FRAGMENT,
+    response = admin_client.post(panel_url(contact_id, "responsible"), headers=SCRIPT_HEADERS,
                                  data={"responsible_user": str(user_id), "tags": [str(tag_id)]})
     assert response.status_code == 200
     contact = load(tenant_a.id, contact_id)
@@ -365,10 +364,10 @@ def test_configurable_field_section_saves_typed_values(admin_client, tenant_a):
                           met_on=FIELDS["met_on"])
     contact_id = make_contact(tenant_a.id)
     url = panel_url(contact_id, section_key(tenant_a.id))
-    page = admin_client.get(url, headers=FRAGMENT).get_data(as_text=True)
+    page = admin_client.get(url, headers=SCRIPT_HEADERS).get_data(as_text=True)
     assert all(f'name="{name}"' in page for name in names.values())
     for visits, message in (("mange", "Ikke et gyldigt heltal."), ("5000", None)):
-        response = admin_client.post(url, headers=FRAGMENT, data={
+        response = admin_client.post(url, headers=SCRIPT_HEADERS, data={
             names["note"]: "Ringer om fredagen", names["visits"]: visits,
             names["met_on"]: "2024-05-02"})
         assert response.status_code == 422
@@ -376,7 +375,7 @@ def test_configurable_field_section_saves_typed_values(admin_client, tenant_a):
         assert errors and (message is None or errors == [message])
         assert 'value="Ringer om fredagen"' in response.get_data(as_text=True)
     assert load(tenant_a.id, contact_id).custom in (None, {})
-    response = admin_client.post(url, headers=FRAGMENT, data={
+    response = admin_client.post(url, headers=SCRIPT_HEADERS, data={
         names["note"]: "Ringer om fredagen", names["visits"]: "7",
         names["met_on"]: "2024-05-02"})
     assert response.status_code == 200 and "Ringer om fredagen" in response.get_data(

@@ -14,14 +14,13 @@ from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services.tasks import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login, user_id
+from tests.conftest import count_queries, login, user_id, view_of
 from tests.test_cases import (
     filter_arg,
     list_html,
     make_case,
     make_task,
     titles_in,
-    view_of,
 )
 from tests.test_sales import feedback, make_contact, records, selected_option
 

@@ -13,10 +13,10 @@ from app.services import dictionaries
 from app.services.tasks import to_utc
 from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
+from tests.conftest import user_id
 from tests.test_activities import make_person
 from tests.test_cases import make_task
 from tests.test_contacts import make_organisation
-from tests.test_sales import user_id
 
 
 def stored(tenant_id: int, task_id: int) -> Task:
