@@ -263,7 +263,8 @@ def test_note_from_the_profile_is_prefilled_schedules_and_returns(admin_client, 
 
 def test_panel_saves_in_place_and_the_history_has_it(admin_client, tenant_a):
     contact_id = make_contact(tenant_a.id)
-    response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS, data=about_form(
+    response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS,
+                                 data=about_form(
         job_title="Direktør", mobile="30 11 22 33",
         # fields of other panels and of no panel are not taken from an about form
         kind="private", email_access_restricted="y", consent_letter="y", customer_number="7"))
