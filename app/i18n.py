@@ -22,10 +22,9 @@ def available_languages() -> tuple[str, ...]:
 def select_locale() -> str:
     languages = available_languages()
     if not has_request_context():  # CLI and jobs: the language of the tenant at work
-        from app.services.settings import current_tenant
+        from app.services.settings import tenant_language
 
-        tenant = current_tenant()
-        return tenant.default_language if tenant is not None else "en"
+        return tenant_language()
     user = current_user
     logged_in = user is not None and user.is_authenticated
     if logged_in and user.language in languages:

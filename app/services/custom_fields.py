@@ -40,7 +40,6 @@ ENTITIES: dict[str, type[HasCustomFields]] = {
     "activity": Activity}
 # JSON numbers are exact as integers up to 2**53; larger ones would silently change.
 LARGEST_INTEGER = 2**53
-PHONE_REGION_OF_LANGUAGE = {"da": "DK", "sv": "SE", "pl": "PL", "en": "GB"}
 
 
 class FieldErrors(ServiceError):
@@ -210,15 +209,9 @@ def _clean_url(field: FieldDefinition, raw: Any) -> str:
 
 
 def _clean_phone(field: FieldDefinition, raw: Any) -> str:
-    region = PHONE_REGION_OF_LANGUAGE.get(_tenant_language())
-    return identifiers.normalise_phone(str(raw), region, field=field.form_name)
+    from app.services.settings import phone_region
 
-
-def _tenant_language() -> str:
-    from app.services.settings import current_tenant
-
-    tenant = current_tenant()
-    return tenant.default_language if tenant is not None else "en"
+    return identifiers.normalise_phone(str(raw), phone_region(), field=field.form_name)
 
 
 _CLEANERS = {
@@ -293,7 +286,8 @@ def display(field: FieldDefinition, stored: Any) -> str:
         keys = stored if isinstance(stored, list) else [stored]
         return ", ".join(labels.get(key, key) for key in keys)
     if kind == PHONE:
-        return identifiers.format_phone(stored, PHONE_REGION_OF_LANGUAGE.get(language()))
+        region = identifiers.PHONE_REGION_OF_LANGUAGE.get(language())
+        return identifiers.format_phone(stored, region)
     return str(stored)
 
 

@@ -26,6 +26,8 @@ from app.services.errors import ServiceError
 
 COUNTRIES = ("DK", "SE", "PL")
 DEFAULT_PHONE_COUNTRY = "DK"
+# Where a number typed without its country code is read, by the language in use.
+PHONE_REGION_OF_LANGUAGE = {"da": "DK", "sv": "SE", "pl": "PL", "en": "GB"}
 
 NATIONAL_ID_NAMES = {
     "DK": _l("CPR number (Denmark)"),

@@ -22,9 +22,9 @@ from app.models.base import utcnow
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
 from app.services import cases, contacts, identifiers, organisations
-from app.services.custom_fields import PHONE_REGION_OF_LANGUAGE, FieldErrors
+from app.services.custom_fields import FieldErrors
 from app.services.errors import ServiceError
-from app.services.settings import current_tenant
+from app.services.settings import phone_region
 from app.services.text import lowered
 from app.tenancy import all_tenants
 
@@ -65,15 +65,10 @@ def _check(lead: Lead) -> dict[str, str]:
             errors["email"] = _l("Invalid email address.")
     if lead.phone and "phone" not in errors:
         try:
-            lead.phone = identifiers.normalise_phone(lead.phone, _phone_region())
+            lead.phone = identifiers.normalise_phone(lead.phone, phone_region())
         except ServiceError as exc:
             errors["phone"] = exc.message
     return {field: str(message) for field, message in errors.items()}
-
-
-def _phone_region() -> str | None:
-    tenant = current_tenant()
-    return PHONE_REGION_OF_LANGUAGE.get(tenant.default_language) if tenant else None
 
 
 def prepare(lead: Lead, *, is_new: bool) -> None:

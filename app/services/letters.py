@@ -21,7 +21,7 @@ from app.models.activity import LETTER
 from app.models.base import utcnow
 from app.services import activities, contacts, storage
 from app.services.letter_pdf import LetterContent, render
-from app.services.settings import current_tenant, setting, update_settings
+from app.services.settings import current_tenant, setting, tenant_language, update_settings
 
 LOGO_KIND = "letterhead"  # the storage folder of letterhead logos
 LOGO_SIZE = (1200, 400)  # enough for print at the 60 × 20 mm the logo gets
@@ -144,14 +144,9 @@ def postal_lines(holder: Contact | Organisation) -> list[str]:
     return [line for line in (holder.street, locality, country or holder.country) if line]
 
 
-def letter_language() -> str:
-    tenant = current_tenant()
-    return tenant.default_language if tenant is not None else "en"
-
-
 def letter_pdf(letter: Activity) -> bytes:
     """The printable letter, in the tenant's language whatever the writer's."""
-    with force_locale(letter_language()):
+    with force_locale(tenant_language()):
         employee = letter.employee
         return render(_content(
             recipient=recipient_lines(letter), date=format_date(letter.starts_at, "long"),
@@ -161,7 +156,7 @@ def letter_pdf(letter: Activity) -> bytes:
 
 def sample_pdf() -> bytes:
     """A letter to no one, to show an administrator the letterhead."""
-    with force_locale(letter_language()):
+    with force_locale(tenant_language()):
         return render(_content(
             recipient=[_("Recipient name"), _("Street 1"), _("Postcode and city")],
             date=format_date(utcnow(), "long"), subject=_("Sample letter"),

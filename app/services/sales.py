@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Campaign, Opportunity, Project
 from app.models.sales import CURRENCIES, STAGES, campaign_contact, project_contact
 from app.services.errors import ServiceError
-from app.services.settings import current_tenant
+from app.services.settings import tenant_language
 
 STAGE_LABELS = {
     "prospect": _l("Prospect"),
@@ -46,9 +46,7 @@ PARTICIPANT_LINKS: dict[type, tuple[Table, str]] = {
 
 def default_currency() -> str:
     """The currency of the current tenant's default language."""
-    tenant = current_tenant()
-    language = tenant.default_language if tenant is not None else "en"
-    return CURRENCY_OF_LANGUAGE.get(language, FALLBACK_CURRENCY)
+    return CURRENCY_OF_LANGUAGE.get(tenant_language(), FALLBACK_CURRENCY)
 
 
 def stage_label(stage: str) -> str:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import Tenant
 from app.models.tenant import DEFAULT_SETTINGS, TERM_CONTACT, TERM_CUSTOMER
+from app.services import identifiers
 from app.services.errors import ServiceError
 from app.tenancy import current_tenant_id
 
@@ -17,6 +18,17 @@ from app.tenancy import current_tenant_id
 def current_tenant() -> Tenant | None:
     tenant_id = current_tenant_id()
     return db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+
+def tenant_language() -> str:
+    """The current tenant's default language ("en" with no tenant at work)."""
+    tenant = current_tenant()
+    return tenant.default_language if tenant is not None else "en"
+
+
+def phone_region() -> str:
+    """Where the tenant's numbers typed without a country code are read."""
+    return identifiers.PHONE_REGION_OF_LANGUAGE.get(tenant_language(), "GB")
 
 
 def setting(key: str) -> Any:
