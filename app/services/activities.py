@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -52,7 +52,7 @@ from app.models.base import utcnow
 from app.models.contact import KIND_PRIVATE
 from app.models.dictionary import ACTIVITY_CATEGORY, ACTIVITY_KIND, PRIORITY
 from app.services import contacts as contact_service
-from app.services import dictionaries, identifiers, organisations, references
+from app.services import dictionaries, identifiers, organisations
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
 from app.services.tasks import to_utc
@@ -469,17 +469,3 @@ def prefill(*, organisation_id: int | None = None, contact_id: int | None = None
             people = (contact,)
     return Prefill(organisation, people, case, kind if kind in KINDS else None, project)
 
-
-# --- what refers to contacts, organisations, cases and dictionary entries -------------
-
-def _count(*conditions):
-    return select(func.count()).select_from(Activity).where(*conditions)
-
-
-references.register(Organisation, references.activities,
-                    lambda i: _count(Activity.organisation_id == i))
-references.register(Contact, references.activities, lambda i: _count(contact_condition(i)))
-references.register(Case, references.activities, lambda i: _count(Activity.case_id == i))
-references.register(Project, references.activities, lambda i: _count(Activity.project_id == i))
-references.register(DictionaryEntry, references.activities, lambda i: _count(
-    or_(Activity.priority_id == i, Activity.category_id == i)))

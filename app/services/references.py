@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import (
+    Activity,
     Case,
     Contact,
     DictionaryEntry,
@@ -23,6 +24,7 @@ from app.models import (
     Project,
     Task,
 )
+from app.models.activity import activity_contact
 from app.models.case import case_contact
 from app.services.errors import ServiceError
 
@@ -70,27 +72,31 @@ REFERENCES: dict[type, list[tuple[Noun, Counter]]] = {
             Case.id.in_(select(case_contact.c.case_id).where(case_contact.c.contact_id == i))))),
         (tasks, lambda i: _count(Task, Task.contact_id == i)),
         (opportunities, lambda i: _count(Opportunity, Opportunity.contact_id == i)),
+        (activities, lambda i: _count(Activity, Activity.id.in_(
+            select(activity_contact.c.activity_id).where(activity_contact.c.contact_id == i)))),
     ],
     Organisation: [
         (employees, lambda i: _count(Employment, Employment.organisation_id == i)),
         (cases, lambda i: _count(Case, Case.organisation_id == i)),
         (opportunities, lambda i: _count(Opportunity, Opportunity.organisation_id == i)),
         (projects, lambda i: _count(Project, Project.organisation_id == i)),
+        (activities, lambda i: _count(Activity, Activity.organisation_id == i)),
     ],
     Case: [
         (tasks, lambda i: _count(Task, Task.case_id == i)),
         (leads, lambda i: _count(Lead, Lead.case_id == i)),
+        (activities, lambda i: _count(Activity, Activity.case_id == i)),
+    ],
+    Project: [
+        (activities, lambda i: _count(Activity, Activity.project_id == i)),
     ],
     DictionaryEntry: [
         (cases, lambda i: _count(Case, Case.category_id == i)),
         (tasks, lambda i: _count(Task, or_(Task.status_id == i, Task.priority_id == i))),
+        (activities, lambda i: _count(Activity, or_(Activity.priority_id == i,
+                                                    Activity.category_id == i))),
     ],
 }
-
-
-def register(model: type, noun: Noun, counter: Counter) -> None:
-    """Later areas (activities, attachments …) add what refers to a model."""
-    REFERENCES.setdefault(model, []).append((noun, counter))
 
 
 def uses(record) -> str:
