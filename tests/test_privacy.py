@@ -59,3 +59,24 @@ def test_files_of_a_restricted_mail_are_not_downloaded(admin_client, tenant_a):
                           ).email_access_restricted = False
         db.session.commit()
     assert admin_client.get(f"/admin/attachments/{file_id}/download/").status_code == 200
+
+
+def test_files_of_unreadable_mails_and_notes_are_not_listed_anywhere(admin_client, tenant_a):
+    """The download rule is also the listing rule: on the contact's details page and
+    on its profile's files tab alike."""
+    ids = restricted_world(tenant_a.id)
+    upload(admin_client, ids["mail"], (b"x", "kontrakt.pdf"), kind="activity")
+    upload(admin_client, ids["note"], (b"x", "dagbog.txt"), kind="activity")
+    with tenant_context(tenant_a.id):
+        secret = db.session.scalar(select(Contact).where(Contact.last_name == "Lukket"))
+        secret_id = secret.id
+    pages = (f"/admin/contact/details/?id={secret_id}",
+             f"/admin/contact/{secret_id}/profile?tab=files")
+    for page in pages:
+        assert "kontrakt.pdf" in admin_client.get(page).get_data(as_text=True), page
+    switch_user(admin_client, "user@alpha.example")
+    for page in pages:
+        assert "kontrakt.pdf" not in admin_client.get(page).get_data(as_text=True), page
+    activity_page = admin_client.get(f"/admin/activity/details/?id={ids['note']}",
+                                     follow_redirects=True).get_data(as_text=True)
+    assert "dagbog.txt" not in activity_page

@@ -276,7 +276,8 @@ def files_of(*, contact_id: int | None = None, organisation_id: int | None = Non
                   .where(activity_contact.c.contact_id == owner_id, Activity.kind == EMAIL))
         condition = or_(condition, Attachment.activity_id.in_(emails))
     query = (select(Attachment).where(condition)
-             .options(joinedload(Attachment.uploaded_by), joinedload(Attachment.activity))
+             .options(joinedload(Attachment.uploaded_by),
+                      joinedload(Attachment.activity).selectinload(Activity.contacts))
              .order_by(Attachment.created_at.desc(), Attachment.id.desc()))
     return list(db.session.scalars(query))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import and_, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.models import Activity, Contact, User
+from app.models import Activity, Attachment, Contact, User
 from app.models.activity import EMAIL, NOTE, activity_contact
 
 
@@ -38,6 +38,15 @@ def may_read(activity: Activity, user: User) -> bool:
     ``activity.contacts`` (loaded by activities.list_load_options in lists)."""
     rule = RULES.get(activity.kind)
     return rule is None or all(rule(contact, user) for contact in activity.contacts)
+
+
+def may_read_file(attachment: Attachment, user: User) -> bool:
+    """A file of an e-mail or a note is read with it (an upload to a record is not)."""
+    return attachment.activity is None or may_read(attachment.activity, user)
+
+
+def readable_files(files: list[Attachment], user: User) -> list[Attachment]:
+    return [file for file in files if may_read_file(file, user)]
 
 
 def readable_condition(user: User) -> ColumnElement:

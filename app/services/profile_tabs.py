@@ -302,12 +302,9 @@ def meetings_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:
 # --- D6 files, D10 related --------------------------------------------------------------
 
 def files_tab(contact: Contact, args: Args, viewer: User) -> list[Attachment]:
-    """The contact's files and its e-mails' files; F1: not the e-mails' files when the
-    viewer may not read the contact's e-mails."""
-    found = attachments.files_of(contact_id=contact.id)
-    if privacy.may_read_emails_of(contact, viewer):
-        return found
-    return [f for f in found if f.activity is None or f.activity.kind != EMAIL]
+    """The contact's files and its e-mails' files, but (F1, F2) not those of e-mails or
+    notes the viewer may not read."""
+    return privacy.readable_files(attachments.files_of(contact_id=contact.id), viewer)
 
 
 def related_tab(contact: Contact, args: Args, viewer: User) -> None:

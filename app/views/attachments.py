@@ -85,7 +85,8 @@ def attachment_panel(model, files: list[Attachment] | None = None) -> Attachment
     if kind is None or model.id is None:
         return None
     if files is None:
-        files = attachments.files_of(**{f"{kind}_id": model.id})
+        files = privacy.readable_files(attachments.files_of(**{f"{kind}_id": model.id}),
+                                       current_user)
     return AttachmentPanel(kind, model.id, files)
 
 
@@ -127,8 +128,7 @@ class AttachmentsView(SecureBaseView):
     @expose("/<attachment_id>/download/")
     def download(self, attachment_id: str) -> Response:
         attachment = get_or_404(Attachment, attachment_id)
-        if attachment.activity is not None and not privacy.may_read(attachment.activity,
-                                                                     current_user):
+        if not privacy.may_read_file(attachment, current_user):
             abort(404)  # F1/F2: a file of an e-mail or note the user may not read
         try:
             stream = attachments.open_file(attachment)
