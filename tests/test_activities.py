@@ -25,7 +25,7 @@ from app.models.activity import CALL, EMAIL, KINDS, LETTER, MEETING, NOTE
 from app.models.dictionary import ACTIVITY_KIND, PRIORITY
 from app.services import activities, dictionaries
 from app.services import organisations as organisation_service
-from app.services.tasks import to_utc
+from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, user_id, view_of
 from tests.test_contacts import filter_index, make_organisation

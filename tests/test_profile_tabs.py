@@ -20,7 +20,7 @@ from app.models.case import CASE_CLOSED, CASE_REJECTED
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services.profile_query import Args
-from app.services.tasks import to_utc
+from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login, user_id
 from tests.test_activities import add_activity, load, make_person

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Case, Task
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
-from app.services.tasks import to_utc
+from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login, user_id, view_of
 from tests.test_cases import (

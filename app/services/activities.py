@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -55,8 +53,8 @@ from app.services import contacts as contact_service
 from app.services import dictionaries, identifiers, organisations
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
-from app.services.tasks import to_utc
 from app.services.text import every_word_in
+from app.services.times import display_zone, to_utc
 
 # Shown when no dictionary entry names the kind (the dictionary is the tenant's data).
 KIND_LABELS = {NOTE: _l("Note"), MEETING: _l("Meeting"), EMAIL: _l("E-mail"),
@@ -287,10 +285,6 @@ def _apply_kind_fields(activity: Activity) -> None:
 
 
 # --- next contact (E4) ----------------------------------------------------------------
-
-def display_zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone() or "UTC"))
-
 
 @dataclass(frozen=True)
 class FollowUp:

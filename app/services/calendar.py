@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import vobject
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -19,7 +18,7 @@ from app.models import Activity, AuditEntry, User
 from app.models.activity import MEETING
 from app.models.audit import ACTION_UPDATE
 from app.services import activities
-from app.services.tasks import to_utc
+from app.services.times import display_zone, to_utc
 
 PRODID = "-//Kontakt CRM//Calendar feed//EN"
 DEFAULT_DURATION = timedelta(minutes=30)
@@ -38,7 +37,7 @@ class NamedZone(ZoneInfo):
 def calendar(user: User, host: str) -> str:
     """The iCalendar text of the user's planned, not completed activities, in the
     current tenant (the caller sets it) and the current language."""
-    zone = NamedZone(str(get_timezone() or "UTC"))
+    zone = NamedZone(display_zone().key)
     cal = vobject.iCalendar()
     cal.add("prodid").value = PRODID
     cal.add("method").value = "PUBLISH"

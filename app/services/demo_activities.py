@@ -30,6 +30,7 @@ from app.models.activity import (
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
 from app.services import accounts, activities, dictionaries
+from app.services.times import display_zone
 
 # Subjects and notes in the tenant's language, so the demo reads like real work.
 SUBJECTS = {
@@ -154,7 +155,7 @@ def _working_hour(rng: random.Random, ahead: bool) -> datetime:
     day = utcnow().date() + timedelta(days=days)
     day -= timedelta(days=max(0, day.weekday() - 4))  # a weekend becomes its Friday
     moment = time(rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
-    return datetime.combine(day, moment, tzinfo=activities.display_zone())
+    return datetime.combine(day, moment, tzinfo=display_zone())
 
 
 def _kind_details(demo: _Demo, activity: Activity) -> None:

@@ -17,8 +17,9 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.models import Activity, Case, Contact, Task
 from app.services import cases
-from app.services.activities import contact_condition, display_zone
+from app.services.activities import contact_condition
 from app.services.text import record_id
+from app.services.times import display_zone
 
 PAGE_SIZE = 20
 

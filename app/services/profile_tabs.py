@@ -55,6 +55,7 @@ from app.services.profile_query import (
 )
 from app.services.profile_timeline import history, timeline
 from app.services.text import lowered
+from app.services.times import local_text
 
 TASKS_SHOWN = 10
 MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),
@@ -188,9 +189,7 @@ def tasks_tab(contact: Contact, args: Args, viewer: User) -> TasksTab:
 
 def _input_value(moment: datetime | None) -> str:
     """A time as a datetime-local input shows it: on the display time zone's clock."""
-    if moment is None:
-        return ""
-    return tasks.to_utc(moment).astimezone(activities.display_zone()).strftime("%Y-%m-%dT%H:%M")
+    return local_text(moment, "%Y-%m-%dT%H:%M")
 
 
 # --- D5 notes -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ in UTC."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, select
@@ -19,15 +19,7 @@ from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services.errors import ServiceError
-
-
-def to_utc(moment: datetime | None) -> datetime | None:
-    """An aware UTC time; a naive one is taken as UTC (SQLite returns them naive)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+from app.services.times import to_utc
 
 
 def prepare(task: Task, *, is_new: bool, creator_id: int | None = None) -> None:

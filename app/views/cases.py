@@ -24,6 +24,7 @@ from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
 from app.services import accounts, activities, cases, contacts, dictionaries, tasks
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
+from app.services.times import local_text, to_utc
 from app.views.base import SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
@@ -43,7 +44,6 @@ from app.views.work_fields import (
     LocalDateTimeField,
     dictionary_entries,
     dictionary_options,
-    display_zone,
     limit_choices,
     per_request,
 )
@@ -114,8 +114,7 @@ def due_formatter(view, context, model: Task, name) -> Markup | str:
 
 def export_time(view, context, model, name) -> str:
     """A time for spreadsheets: sortable, in the display time zone."""
-    moment = tasks.to_utc(getattr(model, name))
-    return moment.astimezone(display_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local_text(getattr(model, name), "%Y-%m-%d %H:%M")
 
 
 def contact_links(view, context, model: Case, name) -> Markup:
@@ -409,7 +408,7 @@ class MyTasksView(TaskView):
             planned = activities.planned_for(current_user.id, limit=self.planned_shown)
             now = datetime.now(UTC)
             kwargs.update(planned_activities=planned, activity_kinds=activities.kind_labels(),
-                          late_ids={a.id for a in planned if tasks.to_utc(a.starts_at) < now})
+                          late_ids={a.id for a in planned if to_utc(a.starts_at) < now})
         return super().render(template, **kwargs)
 
     def get_query(self):

@@ -8,28 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterInList
 from flask_admin.form import DateTimeField
 from flask_admin.model.widgets import XEditableWidget
-from flask_babel import get_timezone
 from wtforms.validators import InputRequired, StopValidation
 
 from app.services import dictionaries
-from app.services.tasks import to_utc
+from app.services.times import display_zone, local_text
 from app.tenancy import current_tenant_id
 from app.views.base import record_id
 
 # --- times ----------------------------------------------------------------------------
 
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
-
-
-def display_zone() -> ZoneInfo:
-    """The time zone times are shown and typed in (Babel's, from DEFAULT_TIMEZONE)."""
-    return ZoneInfo(str(get_timezone() or "UTC"))
 
 
 class LocalDateTimeField(DateTimeField):
@@ -46,9 +39,7 @@ class LocalDateTimeField(DateTimeField):
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(self.raw_data)
-        if self.data is None:
-            return ""
-        return to_utc(self.data).astimezone(display_zone()).strftime(self.format[0])
+        return local_text(self.data, self.format[0])
 
 
 class EditableListWidget(XEditableWidget):

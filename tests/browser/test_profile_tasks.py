@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Task
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
-from app.services.tasks import to_utc
+from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
 from tests.conftest import user_id
