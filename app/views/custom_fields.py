@@ -251,7 +251,11 @@ class CustomFieldsMixin:
             return [*static, *((f.form_name, f.label(lang)) for f in fields)]
         if name == "_filters":
             return [*(static or []), *(flt for f in fields for flt in filters_for(self.model, f))]
-        groups, arguments = filter_groups(self, self._filters)
+        # both come from one pass over the filters (each may query its options)
+        cache = g.setdefault("filter_groups_of_view", {})
+        if id(self) not in cache:
+            cache[id(self)] = filter_groups(self, self._filters)
+        groups, arguments = cache[id(self)]
         return (groups or None) if name == "_filter_groups" else (arguments or None)
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
