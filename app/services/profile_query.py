@@ -4,7 +4,7 @@ paging in the database, and the SQL conditions naming a contact's records."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -100,6 +100,10 @@ class Page:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
+    def holding(self, items: list) -> Page:
+        """This page with other items (the same records, wrapped for the template)."""
+        return replace(self, items=items)
+
     def numbers(self) -> list[int | None]:
         """Page numbers to link: the first, the last and two either side of this one;
         None where numbers are left out."""
@@ -119,7 +123,7 @@ def count_rows(query: Select) -> int:
 
 def page_of(total: int, number: int, param: str, size: int = PAGE_SIZE) -> Page:
     """An empty page of that number (kept within the pages there are)."""
-    last = max(1, -(-total // size))
+    last = Page([], 1, total, param, size).last
     return Page([], min(max(number, 1), last), total, param, size)
 
 
@@ -128,7 +132,7 @@ def paginate(query: Select, number: int, param: str, *options) -> Page:
     page = page_of(count_rows(query), number, param)
     items = list(db.session.scalars(query.options(*options).limit(page.size)
                                     .offset(page.offset)))
-    return Page(items, page.number, page.total, param, page.size)
+    return page.holding(items)
 
 
 # --- periods ---------------------------------------------------------------------------

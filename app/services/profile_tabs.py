@@ -239,7 +239,7 @@ def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
     case_ids = set(db.session.scalars(contact_cases(contact.id))) if page.items else set()
     project_ids = set(db.session.scalars(_projects(contact.id))) if page.items else set()
     items = [_note_item(note, contact.id, viewer, case_ids, project_ids) for note in page.items]
-    return NotesTab(False, Page(items, page.number, page.total, page.param, page.size),
+    return NotesTab(False, page.holding(items),
                     scope, NOTE_SCOPES, search)
 
 
@@ -285,7 +285,7 @@ def _activities_tab(contact: Contact, args: Args, viewer: User, kind: str,
                     *activities.list_load_options())
     rows = [ActivityRow(a, privacy.may_read(a, viewer)) for a in page.items]
     employees = accounts.active_users() if kind == MEETING else []
-    return ActivitiesTab(Page(rows, page.number, page.total, param, page.size), employees)
+    return ActivitiesTab(page.holding(rows), employees)
 
 
 def email_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:

@@ -106,7 +106,7 @@ def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
     items = [TimelineItem(row.type, record, bool(row.planned),
                           not isinstance(record, Activity) or privacy.may_read(record, viewer))
              for row in rows if (record := records.get((row.type, row.id))) is not None]
-    return Page(items, page.number, page.total, page.param, page.size)
+    return page.holding(items)
 
 
 def _sources(contact_id: int, wanted: TimelineFilter) -> list[Select]:
@@ -199,7 +199,7 @@ def history(contact: Contact, args: Args, viewer: User) -> HistoryTab:
         [e.record_id for e in page.items if e.entity == Activity.__tablename__], viewer)
     rows = [HistoryRow(entry, not (entry.entity == Activity.__tablename__
                                    and entry.record_id in hidden)) for entry in page.items]
-    return HistoryTab(Page(rows, page.number, page.total, page.param, page.size), start, end)
+    return HistoryTab(page.holding(rows), start, end)
 
 
 def history_condition(contact_id: int):
