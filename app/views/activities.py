@@ -38,7 +38,7 @@ from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
 from app.views import follow_up
 from app.views.base import SecureModelView, record_id
-from app.views.cases import case_lookup, export_time, local_time
+from app.views.cases import case_lookup, export_time, time_formatter
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_options
 from app.views.follow_up import FOLLOW_UP_FIELDS
@@ -195,10 +195,6 @@ def note_formatter(view, context, model: Activity, name) -> str:
 
 def note_details_formatter(view, context, model: Activity, name) -> Markup:
     return Markup('<div style="white-space: pre-wrap">{}</div>').format(model.body or "")
-
-
-def time_formatter(view, context, model: Activity, name) -> str:
-    return local_time(getattr(model, name))
 
 
 def direction_formatter(view, context, model: Activity, name) -> str:

@@ -102,6 +102,11 @@ def local_time(moment) -> str:
     return format_datetime(moment, "short") if moment is not None else ""
 
 
+def time_formatter(view, context, model, name) -> str:
+    """A list column's date and time, short, on the display clock."""
+    return local_time(getattr(model, name))
+
+
 def due_formatter(view, context, model: Task, name) -> Markup | str:
     """The due time, marked when the task is overdue."""
     text = local_time(model.due_at)

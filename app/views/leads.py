@@ -9,13 +9,11 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
@@ -27,7 +25,9 @@ from app.services import leads
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
 from app.views.base import SecureModelView
+from app.views.cases import time_formatter
 from app.views.fields import FIELD_LABELS, lead_source_options, phone_formatter
+from app.views.sales import link_formatter
 from app.views.screens import GroupedErrorsForm, commit_or_refuse, get_or_404, show_error
 
 STATUS_LABELS = {LEAD_NEW: _l("New"), LEAD_ACCEPTED: _l("Accepted"),
@@ -58,25 +58,8 @@ def status_badge(view, context, model: Lead, name) -> Markup:
         STATUS_BADGES.get(model.status, ""), STATUS_LABELS.get(model.status, model.status))
 
 
-def moment_formatter(view, context, model: Lead, name: str) -> str:
-    """Date and time: when a lead came in or was decided matters to the hour."""
-    value = getattr(model, name)
-    return format_datetime(value, "short") if value else ""
-
-
 def message_formatter(view, context, model: Lead, name: str) -> Markup:
     return Markup('<div class="kontakt-message">{}</div>').format(model.message or "")
-
-
-def _link(endpoint: str, record) -> Markup | str:
-    """A link to the record's details page, or its name when that screen is absent."""
-    if record is None:
-        return ""
-    try:
-        url = url_for(endpoint, id=record.id)
-    except BuildError:
-        return str(record)
-    return Markup('<a href="{}">{}</a>').format(url, record)
 
 
 class RejectForm(GroupedErrorsForm):
@@ -103,11 +86,11 @@ class LeadView(SecureModelView):
     column_formatters = {
         "status": status_badge,
         "phone": phone_formatter,
-        "received_at": moment_formatter,
-        "decided_at": moment_formatter,
+        "received_at": time_formatter,  # when a lead came in matters to the hour
+        "decided_at": time_formatter,
         "message": message_formatter,
-        "contact": lambda v, c, m, n: _link("contact.details_view", m.contact),
-        "case": lambda v, c, m, n: _link("case.details_view", m.case),
+        "contact": link_formatter("contact"),
+        "case": link_formatter("case"),
     }
     form_columns = ("name", "company", "email", "phone", "source", "message")
     column_auto_select_related = False  # the list shows the lead's own columns only
