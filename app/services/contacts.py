@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
@@ -76,10 +75,7 @@ def _require_names(contact: Contact) -> None:
 
 def _check_email(contact: Contact) -> None:
     if contact.email:
-        try:  # the syntax only: the address is stored as typed
-            validate_email(contact.email, check_deliverability=False)
-        except EmailNotValidError:
-            raise ServiceError(_l("Invalid email address."), field="email") from None
+        identifiers.normalise_email(contact.email)  # the syntax only: stored as typed
     if contact.email and email_in_use(contact.email, exclude_id=contact.id):
         raise ServiceError(term("duplicate_email"), field="email")
 

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import g, has_app_context, has_request_context
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -195,10 +194,7 @@ def _clean_multi_choice(field: FieldDefinition, raw: Any) -> list[str]:
 
 
 def _clean_email(field: FieldDefinition, raw: Any) -> str:
-    try:
-        return validate_email(str(raw).strip(), check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise _error(field, _l("Invalid email address.")) from None
+    return identifiers.normalise_email(str(raw), field=field.form_name)
 
 
 def _clean_url(field: FieldDefinition, raw: Any) -> str:

@@ -16,6 +16,7 @@ from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from stdnum.dk import cpr, cvr
 from stdnum.exceptions import ValidationError
@@ -124,6 +125,15 @@ def normalise_registration_number(
         _l("Choose the country of the registration number."), field="registration_country"
     )
     return _validated(value, country, _REGISTRATION_MODULES, REGISTRATION_NAMES, missing, field)
+
+
+def normalise_email(value: str, field: str = "email", message=None) -> str:
+    """The address in its normal form (the syntax checked, not whether it exists);
+    ServiceError (``message`` or the usual one) on the field otherwise."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ServiceError(message or _l("Invalid email address."), field=field) from None
 
 
 def normalise_phone(

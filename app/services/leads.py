@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -60,9 +59,9 @@ def _check(lead: Lead) -> dict[str, str]:
         errors["name"] = _l("This field is required.")
     if lead.email and "email" not in errors:
         try:
-            lead.email = validate_email(lead.email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = _l("Invalid email address.")
+            lead.email = identifiers.normalise_email(lead.email)
+        except ServiceError as exc:
+            errors["email"] = exc.message
     if lead.phone and "phone" not in errors:
         try:
             lead.phone = identifiers.normalise_phone(lead.phone, phone_region())

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +27,7 @@ from app.extensions import db
 from app.models import Activity, Attachment, Contact, User
 from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_SENT
 from app.models.base import utcnow
-from app.services import activities, attachments
+from app.services import activities, attachments, identifiers
 from app.services.errors import ServiceError
 from app.services.text import lowered
 
@@ -56,11 +55,8 @@ def parse_addresses(text: str | None, field: str, *, required: bool = False) -> 
         if not part:
             continue
         address = parseaddr(part)[1] or part
-        try:
-            normalised = validate_email(address, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise ServiceError(_l("%(address)s is not a valid e-mail address.", address=part),
-                               field=field) from exc
+        normalised = identifiers.normalise_email(address, field, _l(
+            "%(address)s is not a valid e-mail address.", address=part))
         found.setdefault(normalised.lower(), normalised)
     if required and not found:
         raise ServiceError(_l("This field is required."), field=field)
