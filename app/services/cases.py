@@ -16,7 +16,7 @@ from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES
 from app.models.dictionary import CASE_CATEGORY
 from app.services import counters, dictionaries
 from app.services.errors import ServiceError
-from app.services.text import contains
+from app.services.text import contains, required_text
 
 REFERENCE_SEQUENCE = "case_reference"
 STATUS_LABELS = {CASE_OPEN: _l("Open"), CASE_CLOSED: _l("Closed"),
@@ -59,9 +59,7 @@ def prepare(case: Case, *, is_new: bool, creator_id: int | None = None) -> None:
 
 
 def _check(case: Case) -> None:
-    case.title = (case.title or "").strip()
-    if not case.title:
-        raise ServiceError(_l("This field is required."), field="title")
+    case.title = required_text(case.title, "title")
     if case.primary_contact is None:
         raise ServiceError(PRIMARY_CONTACT_REQUIRED, field="primary_contact")
     if case.status not in CASE_STATUSES:

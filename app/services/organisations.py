@@ -11,7 +11,7 @@ from app.models import Organisation
 from app.services import identifiers, references
 from app.services.errors import ServiceError
 from app.services.terms import term
-from app.services.text import every_word_in
+from app.services.text import every_word_in, required_text
 
 
 def private_customers() -> Organisation:
@@ -36,9 +36,7 @@ def is_organisation(employment, organisation: Organisation) -> bool:
 
 def prepare(organisation: Organisation) -> None:
     """Normalise and validate an organisation before it is saved."""
-    organisation.name = (organisation.name or "").strip()
-    if not organisation.name:
-        raise ServiceError(_l("This field is required."), field="name")
+    organisation.name = required_text(organisation.name, "name")
     organisation.registration_number = identifiers.normalise_registration_number(
         organisation.registration_number, organisation.registration_country
     )

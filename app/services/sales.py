@@ -19,6 +19,7 @@ from app.models import Campaign, Opportunity, Project
 from app.models.sales import CURRENCIES, STAGES, campaign_contact, project_contact
 from app.services.errors import ServiceError
 from app.services.settings import tenant_language
+from app.services.text import required_text
 
 STAGE_LABELS = {
     "prospect": _l("Prospect"),
@@ -57,7 +58,7 @@ def prepare_opportunity(opportunity: Opportunity, *, is_new: bool,
                         creator_id: int | None = None) -> None:
     """Normalise, validate and complete an opportunity before it is saved."""
     with db.session.no_autoflush:  # the checks must not flush the unsaved record
-        opportunity.title = _required_text(opportunity.title, "title")
+        opportunity.title = required_text(opportunity.title, "title")
         check_amount(opportunity.amount)
         if opportunity.amount is not None:
             opportunity.amount = Decimal(opportunity.amount).quantize(CENT)
@@ -74,13 +75,13 @@ def prepare_opportunity(opportunity: Opportunity, *, is_new: bool,
 
 
 def prepare_campaign(campaign: Campaign) -> None:
-    campaign.name = _required_text(campaign.name, "name")
+    campaign.name = required_text(campaign.name, "name")
     check_period(campaign.starts_on, campaign.ends_on)
 
 
 def prepare_project(project: Project, *, is_new: bool, creator_id: int | None = None) -> None:
     with db.session.no_autoflush:
-        project.name = _required_text(project.name, "name")
+        project.name = required_text(project.name, "name")
         check_period(project.starts_on, project.ends_on)
         _default_owner(project, is_new, creator_id)
 
@@ -98,13 +99,6 @@ def check_period(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
         raise ServiceError(_l("The end date cannot be before the start date."),
                            field="ends_on")
-
-
-def _required_text(value: str | None, field: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ServiceError(_l("This field is required."), field=field)
-    return text
 
 
 def _default_owner(record: Opportunity | Project, is_new: bool, creator_id: int | None) -> None:

@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services.errors import ServiceError
+from app.services.text import required_text
 from app.services.times import to_utc
 
 
@@ -26,9 +27,7 @@ def prepare(task: Task, *, is_new: bool, creator_id: int | None = None) -> None:
     """Check a task and fill in its defaults and completion before it is saved; raise
     ServiceError (with the form field it concerns) for what the rules refuse."""
     with db.session.no_autoflush:  # the checks must not flush the unsaved task
-        task.title = (task.title or "").strip()
-        if not task.title:
-            raise ServiceError(_l("This field is required."), field="title")
+        task.title = required_text(task.title, "title")
         if task.status is None:
             task.status = dictionaries.default_entry(TASK_STATUS)
         if task.status is None:

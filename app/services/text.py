@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
+from app.services.errors import ServiceError
 
 
 def escape_like(text: str) -> str:
@@ -20,6 +22,14 @@ def lowered(expression) -> ColumnElement:
     if db.engine.dialect.name == "sqlite":
         return func.unicode_lower(expression)
     return func.lower(expression)
+
+
+def required_text(value: str | None, field: str) -> str:
+    """The text without surrounding blanks; ServiceError on ``field`` when none is left."""
+    text = (value or "").strip()
+    if not text:
+        raise ServiceError(_l("This field is required."), field=field)
+    return text
 
 
 def contains(column, text: str) -> ColumnElement:
