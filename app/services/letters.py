@@ -5,7 +5,6 @@ are activities of kind "letter" with the contact as participant, printed as PDF
 
 from __future__ import annotations
 
-import io
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from app.extensions import db
 from app.models import Activity, Contact, Organisation, Tenant, User
 from app.models.activity import LETTER
 from app.models.base import utcnow
-from app.services import activities, contacts, storage
+from app.services import activities, contacts, photos, storage
 from app.services.letter_pdf import LetterContent, render
 from app.services.settings import current_tenant, setting, tenant_language, update_settings
 
@@ -64,12 +63,9 @@ def store_logo(image: Image.Image) -> str:
     """Re-encode the logo as PNG (transparency kept) for the current tenant."""
     image = ImageOps.exif_transpose(image)
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if transparent else "RGB")
-    image.thumbnail(LOGO_SIZE)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
     name = storage.new_name(".png")
-    storage.save(LOGO_KIND, name, buffer.getvalue())
+    photos.save_image(LOGO_KIND, name, image.convert("RGBA" if transparent else "RGB"),
+                      LOGO_SIZE, "PNG")
     return name
 
 

@@ -31,7 +31,7 @@ def read_upload(stream: BinaryIO, field: str = "photo_upload") -> Image.Image:
     limit = current_app.config["PHOTO_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ServiceError(_l("The photo is larger than %(size)s MB.",
+        raise ServiceError(_l("The picture is larger than %(size)s MB.",
                               size=format_decimal(limit / 1024 / 1024, "#,##0.#")), field=field)
     try:
         with warnings.catch_warnings():
@@ -53,12 +53,18 @@ def store(image: Image.Image) -> str:
     image = ImageOps.exif_transpose(image).convert("RGB")
     name = storage.new_name(".jpg")
     for stored_name, size in ((name, PHOTO_SIZE), (thumbnail_name(name), THUMBNAIL_SIZE)):
-        copy = image.copy()
-        copy.thumbnail(size)
-        buffer = io.BytesIO()
-        copy.save(buffer, "JPEG", quality=85, optimize=True)
-        storage.save(KIND, stored_name, buffer.getvalue())
+        save_image(KIND, stored_name, image, size, "JPEG", quality=85)
     return name
+
+
+def save_image(kind: str, name: str, image: Image.Image, size: tuple[int, int],
+               image_format: str, **options) -> None:
+    """Store a copy of the image shrunk to fit ``size``, encoded anew."""
+    copy = image.copy()
+    copy.thumbnail(size)
+    buffer = io.BytesIO()
+    copy.save(buffer, image_format, optimize=True, **options)
+    storage.save(kind, name, buffer.getvalue())
 
 
 def thumbnail_name(name: str) -> str:
