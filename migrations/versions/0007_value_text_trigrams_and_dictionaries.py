@@ -9,7 +9,6 @@ Revises: 0006
 Create Date: 2026-11-23 11:40:00
 
 """
-import json
 from datetime import datetime, timezone
 
 from alembic import op
@@ -24,6 +23,42 @@ depends_on = None
 
 TABLES = ('contact', 'organisation', 'crm_case', 'task')
 
+# The entries as this revision seeds them (frozen here: later changes to the app's
+# defaults must not change what this migration does). (key, en, da, sv, pl, is_done)
+SEED = {
+    'activity_kind': [
+        ('note', 'Note', 'Notat', 'Anteckning', 'Notatka', False),
+        ('meeting', 'Meeting', 'Møde', 'Möte', 'Spotkanie', False),
+        ('email', 'E-mail', 'E-mail', 'E-post', 'E-mail', False),
+        ('call', 'Phone call', 'Opkald', 'Samtal', 'Rozmowa telefoniczna', False),
+        ('letter', 'Letter', 'Brev', 'Brev', 'List', False),
+    ],
+    'priority': [
+        ('high', 'High', 'Høj', 'Hög', 'Wysoki', False),
+        ('normal', 'Normal', 'Normal', 'Normal', 'Normalny', False),
+        ('low', 'Low', 'Lav', 'Låg', 'Niski', False),
+    ],
+    'activity_category': [
+        ('sales', 'Sales', 'Salg', 'Försäljning', 'Sprzedaż', False),
+        ('service', 'Customer service', 'Kundeservice', 'Kundtjänst', 'Obsługa klienta', False),
+        ('administration', 'Administration', 'Administration', 'Administration',
+         'Administracja', False),
+    ],
+    'task_status': [
+        ('new', 'New', 'Ny', 'Ny', 'Nowe', False),
+        ('in_progress', 'In progress', 'I gang', 'Pågår', 'W toku', False),
+        ('waiting', 'Waiting', 'Afventer', 'Väntar', 'Oczekuje', False),
+        ('done', 'Done', 'Udført', 'Klar', 'Zakończone', True),
+        ('cancelled', 'Cancelled', 'Annulleret', 'Avbruten', 'Anulowane', True),
+    ],
+    'case_category': [
+        ('enquiry', 'Enquiry', 'Henvendelse', 'Förfrågan', 'Zapytanie', False),
+        ('complaint', 'Complaint', 'Reklamation', 'Reklamation', 'Reklamacja', False),
+        ('order', 'Order', 'Ordre', 'Order', 'Zamówienie', False),
+        ('support', 'Support', 'Support', 'Support', 'Wsparcie', False),
+    ],
+}
+
 
 def upgrade():
     bind = op.get_bind()
@@ -37,10 +72,6 @@ def upgrade():
 
 
 def _seed_dictionaries(bind):
-    # The entries as this revision knows them; later changes to the defaults do not
-    # reach back into this migration.
-    from app.services.dictionaries import SEED
-
     entry = sa.table(
         'dictionary_entry', sa.column('tenant_id', sa.Integer), sa.column('dictionary'),
         sa.column('key'), sa.column('labels', sa.JSON), sa.column('position', sa.Integer),
@@ -52,12 +83,12 @@ def _seed_dictionaries(bind):
     tenants = [row[0] for row in bind.execute(sa.text('SELECT id FROM tenant'))]
     now = datetime.now(timezone.utc)
     rows = [
-        {'tenant_id': tenant_id, 'dictionary': dictionary, 'key': values['key'],
-         'labels': json.loads(json.dumps(values['labels'])), 'position': position,
-         'active': True, 'is_done': values['is_done'], 'created_at': now, 'updated_at': now}
+        {'tenant_id': tenant_id, 'dictionary': dictionary, 'key': key,
+         'labels': {'en': en, 'da': da, 'sv': sv, 'pl': pl}, 'position': position,
+         'active': True, 'is_done': done, 'created_at': now, 'updated_at': now}
         for tenant_id in tenants if tenant_id not in seeded
         for dictionary, entries in SEED.items()
-        for position, values in enumerate(entries, start=1)
+        for position, (key, en, da, sv, pl, done) in enumerate(entries, start=1)
     ]
     if rows:
         op.bulk_insert(entry, rows)
