@@ -9,7 +9,7 @@ from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Tenant
 from app.models.user import ROLES
-from app.services import accounts, demo
+from app.services import accounts, contacts, demo
 from app.services.errors import ServiceError
 from app.tenancy import all_tenants
 
@@ -61,6 +61,15 @@ def create_user(email, password, tenant_slug, full_name, role, language) -> None
         _fail(exc)
     kind = f"{role} of {tenant.slug}" if tenant else "platform operator"
     click.echo(f"Created {kind} {user.email}.")
+
+
+@crm.command("sync-organisations")
+def sync_organisations() -> None:
+    """Show contacts whose job has ended at their current employer (run it daily)."""
+    with all_tenants():
+        changed = contacts.resync_organisations()
+        db.session.commit()
+    click.echo(f"{changed} contact(s) updated.")
 
 
 @crm.command("seed-demo")

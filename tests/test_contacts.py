@@ -351,3 +351,32 @@ def test_filters_by_user_work_on_both_databases(app, admin_client, tenant_a):
     index = filter_index(app, "contact", "responsible_user_id", "IdEqualFilter")
     page = admin_client.get(f"/admin/contact/?flt0_{index}={user_id}").get_data(as_text=True)
     assert "Hansen" in page[page.index("model-list"):]
+
+
+def test_contacts_whose_job_ended_are_shown_at_their_current_employer(app, tenant_a):
+    """The organisation column is kept on saving; the daily resync moves contacts whose
+    job has since ended (here: seen from a day after the end date)."""
+    from datetime import date, timedelta
+
+    from app.services import contacts as contact_service
+
+    leaving = make_organisation(tenant_a.id, "Gammel Arbejdsplads ApS")
+    staying = make_organisation(tenant_a.id, "Ny Arbejdsplads ApS")
+    ends = date.today() + timedelta(days=5)
+    with tenant_context(tenant_a.id):
+        contact = Contact(first_name="Lise", last_name="Skifter", employments=[
+            Employment(organisation_id=leaving, is_primary=True, end_date=ends,
+                       start_date=date(2020, 1, 1)),
+            Employment(organisation_id=staying, start_date=date(2024, 1, 1))])
+        contact_service.sync_primary_organisation(contact)
+        db.session.add(contact)
+        db.session.commit()
+        contact_id = contact.id
+        assert contact.organisation_id == leaving
+        assert contact_service.resync_organisations(today=date.today()) == 0
+        assert contact_service.resync_organisations(today=ends + timedelta(days=1)) == 1
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Contact, contact_id).organisation_id == staying
+    result = app.test_cli_runner().invoke(args=["crm", "sync-organisations"])
+    assert result.exit_code == 0 and "0 contact(s) updated." in result.output

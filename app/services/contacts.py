@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
@@ -164,6 +164,25 @@ def sync_primary_organisation(contact: Contact) -> None:
     else:
         contact.organisation = employment.organisation or db.session.get(
             Organisation, employment.organisation_id)
+
+
+def resync_organisations(today: date | None = None) -> int:
+    """The organisation column is kept on saving a contact; a job whose end date has
+    passed since then still shows. Point every contact with an ended job at its primary
+    current employer again (``flask crm sync-organisations``, daily); how many changed."""
+    today = today or date.today()
+    current = (select(Employment.organisation_id)
+               .where(Employment.contact_id == Contact.id,
+                      or_(Employment.end_date.is_(None), Employment.end_date >= today))
+               .order_by(Employment.is_primary.desc(), Employment.end_date.is_not(None),
+                         Employment.start_date.desc(), Employment.id)
+               .limit(1).scalar_subquery())
+    ended = select(Employment.contact_id).where(Employment.end_date < today)
+    result = db.session.execute(
+        update(Contact).where(Contact.id.in_(ended),
+                              Contact.organisation_id.is_distinct_from(current))
+        .values(organisation_id=current).execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 def change_photo(contact: Contact, image=None, remove: bool = False) -> str | None:
