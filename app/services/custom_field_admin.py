@@ -3,8 +3,6 @@ type changes, deactivation and deletion (A5)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -19,19 +17,16 @@ from app.models import FieldChoice, FieldDefinition, FieldSection
 from app.models.custom_field import (
     BOOLEAN,
     CHOICE_TYPES,
-    DATE,
     FIELD_TYPES,
-    MULTI_CHOICE,
     NUMBER_TYPES,
 )
 from app.services import custom_field_queries as queries
 from app.services import custom_fields
 from app.services.errors import ServiceError
+from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 
-LANGUAGES = ("da", "sv", "pl", "en")
 BATCH = 500
-TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ł": "l", "ß": "ss"})
 
 
 @dataclass
@@ -57,36 +52,9 @@ class FieldInput:
     choices: list[ChoiceInput] = dataclass_field(default_factory=list)
 
 
-def clean_labels(labels: dict[str, str], field: str = "labels") -> dict[str, str]:
-    cleaned = {lang: (labels.get(lang) or "").strip()[:200] for lang in LANGUAGES}
-    cleaned = {lang: text for lang, text in cleaned.items() if text}
-    if not cleaned:
-        raise ServiceError(_l("Give a label in at least one language."), field=field)
-    return cleaned
-
-
 def _check_entity(entity: str) -> None:
     if entity not in custom_fields.ENTITIES:
         raise ServiceError(_l("Unknown record type."))
-
-
-def slug(text: str) -> str:
-    """An ASCII key from a label: "Opmærksomhedspunkter" → "opmaerksomhedspunkter"."""
-    text = text.lower().translate(TRANSLITERATION)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:50] or "field"
-    return text if text[0].isalpha() else f"f_{text}"
-
-
-def unique_key(base: str, taken: set[str]) -> str:
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}_{number}", number + 1
-    return candidate
-
-
-def source_label(labels: dict[str, str]) -> str:
-    return labels.get("en") or next(iter(labels.values()))
 
 
 # --- sections -----------------------------------------------------------------------
@@ -134,7 +102,7 @@ def create_field(section: FieldSection, data: FieldInput) -> FieldDefinition:
                                    .where(FieldDefinition.entity == section.entity)))
     last = max((f.position for f in section.fields), default=0)
     field = FieldDefinition(section=section, entity=section.entity, position=last + 1,
-                            key=unique_key(slug(source_label(labels)), taken))
+                            key=key_from(labels, taken))
     _check_type(data.field_type)
     field.field_type = data.field_type
     _apply(field, data, labels)
@@ -220,7 +188,7 @@ def save_choices(field: FieldDefinition, rows: list[ChoiceInput]) -> list[str]:
         position += 1
         choice = by_key.get(row.key) if row.key else None
         if choice is None:
-            key = unique_key(slug(source_label(labels)), set(by_key) | kept_keys)
+            key = key_from(labels, set(by_key) | kept_keys)
             choice = FieldChoice(key=key)
             field.choices.append(choice)
             by_key[key] = choice
@@ -261,15 +229,18 @@ def _records_with_values(field: FieldDefinition) -> Iterator:
     yield from db.session.scalars(query)
 
 
-def _as_text(field: FieldDefinition, stored: Any) -> Any:
-    """A stored value as the text or list another type's cleaner accepts."""
-    if field.field_type == MULTI_CHOICE:  # labels joined as the multi-choice cleaner splits
+def as_text(field: FieldDefinition, stored: Any) -> str:
+    """A stored value as the text a user would type for it, which the cleaners parse
+    back: choices by their labels, yes or no, the rest as written."""
+    if stored is None:
+        return ""
+    if field.field_type == BOOLEAN:
+        return "yes" if stored else "no"
+    if field.field_type in CHOICE_TYPES:
         labels = {c.key: c.label(custom_fields.language()) for c in field.choices}
-        return "; ".join(labels.get(key, key) for key in stored)
-    if field.field_type in (BOOLEAN, *CHOICE_TYPES):
-        return custom_fields.display(field, stored) if field.field_type != BOOLEAN else (
-            "yes" if stored else "no")
-    return str(stored) if field.field_type != DATE else stored
+        keys = stored if isinstance(stored, list) else [stored]
+        return "; ".join(labels.get(key, key) for key in keys)
+    return str(stored)
 
 
 def change_type(field: FieldDefinition, new_type: str,
@@ -277,14 +248,14 @@ def change_type(field: FieldDefinition, new_type: str,
     """Convert every stored value to the new type, or refuse and change nothing."""
     probe = _probe(field, new_type)
     if new_type in CHOICE_TYPES and choices:
-        probe.choices = [FieldChoice(key=c.key or slug(source_label(c.labels)),
+        probe.choices = [FieldChoice(key=c.key or key_from(c.labels, set()),
                                      labels=c.labels) for c in choices if any(c.labels.values())]
     converted, failures = {}, 0
     with db.session.no_autoflush:
         for record in _records_with_values(field):
             try:
                 converted[record.id] = custom_fields.clean(
-                    probe, _as_text(field, record.custom[field.key]))
+                    probe, as_text(field, record.custom[field.key]))
             except ServiceError:
                 failures += 1
     if failures:

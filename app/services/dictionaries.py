@@ -21,9 +21,9 @@ from app.models.dictionary import (
     TASK_STATUS,
 )
 from app.services import references
-from app.services.custom_field_admin import clean_labels, slug, source_label, unique_key
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
+from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 
 
@@ -135,7 +135,7 @@ def create_entry(dictionary: str, labels: dict[str, str], is_done: bool = False
     taken = set(db.session.scalars(select(DictionaryEntry.key)
                                    .where(DictionaryEntry.dictionary == dictionary)))
     entry = DictionaryEntry(dictionary=dictionary, labels=cleaned,
-                            key=unique_key(slug(source_label(cleaned)), taken),
+                            key=key_from(cleaned, taken),
                             position=next_position(dictionary), active=True,
                             is_done=is_done and dictionary == TASK_STATUS)
     db.session.add(entry)

@@ -149,27 +149,14 @@ def _plain(number: Decimal | None) -> Decimal | None:
     return None if number is None else Decimal(format(number.normalize(), "f"))
 
 
-def _default_text(field: FieldDefinition) -> str:
-    """The stored default as the text the form shows and the service parses back."""
-    value = field.default_value
-    if value is None:
-        return ""
-    if field.field_type == BOOLEAN:
-        return "yes" if value else "no"
-    if field.field_type in CHOICE_TYPES:
-        labels = {c.key: c.label(custom_fields.language()) for c in field.choices}
-        keys = value if isinstance(value, list) else [value]
-        return "; ".join(labels.get(key, key) for key in keys)
-    return str(value)
-
-
 def _field_data(field: FieldDefinition) -> dict[str, Any]:
     choices = [{"key": c.key, "active": c.active, **language_data("label", c.labels)}
                for c in field.choices]
     return {
         "section": field.section_id, "field_type": field.field_type,
         **language_data("label", field.labels), **language_data("help", field.help_texts),
-        "required": field.required, "default_value": _default_text(field),
+        "required": field.required,
+        "default_value": field_admin.as_text(field, field.default_value),
         "min_value": _plain(field.min_value), "max_value": _plain(field.max_value),
         "show_in_list": field.show_in_list, "searchable": field.searchable,
         "choices": choices,

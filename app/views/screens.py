@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import Length
 
+from app.config import LANGUAGES
 from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
-from app.services.custom_field_admin import LANGUAGES
 from app.services.errors import ServiceError
 from app.views.base import SecureBaseView, record_id
 
