@@ -33,7 +33,6 @@ from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_con
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
 from app.services import accounts, activities, cases, contacts, privacy
-from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.tenancy import current_tenant_id
 from app.views import follow_up
@@ -44,6 +43,7 @@ from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_
 from app.views.follow_up import FOLLOW_UP_FIELDS
 from app.views.lookups import organisation_lookup, project_lookup, refuse_unknown_choices
 from app.views.sales import link, link_formatter, plain
+from app.views.screens import commit_or_refuse
 from app.views.work_fields import (
     ConditionFilter,
     EditableListWidget,
@@ -400,12 +400,6 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         activities.ensure_editable(model)
         super().on_model_delete(model)
 
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, ServiceError) and request.endpoint == f"{self.endpoint}.ajax_update":
-            flash(str(exc), "error")  # an in-place edit answers with the flashed messages
-            return True
-        return super().handle_view_exception(exc)
-
     def render(self, template, **kwargs):
         if template == self.create_template and fragments.requested():
             template = self.fragment_template  # opened inside another page
@@ -441,13 +435,9 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         activity = self.get_one(request.form.get("id", ""))
         if activity is None:
             abort(404)
-        try:
-            activities.reopen(activity, by=db.session.get(User, current_user.id))
-            db.session.commit()
+        if commit_or_refuse(lambda: activities.reopen(
+                activity, by=db.session.get(User, current_user.id))):
             flash(_("The activity was reopened."), "success")
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
         return redirect(url_for(".details_view", id=activity.id))
 
     @action("change_employee", _l("Give meetings to another employee"))
@@ -459,15 +449,12 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
             return self.render("kontakt/activities/change_employee.html", ids=numbers,
                                employees=accounts.active_users(),
                                return_url=get_redirect_target() or url_for(".index_view"))
-        try:
-            changed = activities.change_employee(numbers, employee_id)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return None
-        flash(ngettext("%(num)s meeting was given to another employee.",
-                       "%(num)s meetings were given to another employee.", changed), "success")
+        changed: list[int] = []
+        if commit_or_refuse(lambda: changed.append(
+                activities.change_employee(numbers, employee_id))):
+            flash(ngettext("%(num)s meeting was given to another employee.",
+                           "%(num)s meetings were given to another employee.", changed[0]),
+                  "success")
         return None
 
 

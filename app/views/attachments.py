@@ -21,9 +21,8 @@ from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.models import Attachment
 from app.services import attachments, privacy
-from app.services.errors import ServiceError
 from app.views.base import SecureBaseView, record_id
-from app.views.screens import get_or_404
+from app.views.screens import commit_or_refuse, get_or_404
 
 
 def details_url(kind: str, owner_id: int) -> str:
@@ -111,16 +110,14 @@ class AttachmentsView(SecureBaseView):
     def upload(self, kind: str, owner_id: str) -> Response:
         number = record_id(owner_id)
         owner = attachments.owner_of(kind, number) or abort(404)
-        try:
+        uploads = request.files.getlist("file") or [None]
+
+        def attach() -> None:
             self._check_form()
-            uploads = request.files.getlist("file") or [None]
             for upload in uploads:
                 attachments.add(owner, upload, current_user._get_current_object())
-        except ServiceError as exc:
-            db.session.rollback()  # the files already stored go too (services.attachments)
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+
+        if commit_or_refuse(attach):
             flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.",
                            len(uploads)), "success")
         return redirect(back_url(kind, number))

@@ -124,7 +124,9 @@ class SecureModelView(AccessMixin, ModelView):
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, ServiceError):
-            if exc.field:  # shown next to its field when the form is rendered again
+            if request.endpoint == f"{self.endpoint}.ajax_update":
+                flash(str(exc), "error")  # an in-place edit answers with the flashed messages
+            elif exc.field:  # shown next to its field when the form is rendered again
                 g.field_error = exc
             else:
                 flash(str(exc), "error")

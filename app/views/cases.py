@@ -35,6 +35,7 @@ from app.views.lookups import (
     refuse_unknown_choices,
 )
 from app.views.sales import ContactNameFilter, link, link_formatter, plain
+from app.views.screens import commit_or_refuse
 from app.views.work_fields import (
     ConditionFilter,
     EditableListWidget,
@@ -202,12 +203,6 @@ class WorkView(CustomFieldsMixin, SecureModelView):
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
             return False
         return True
-
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, ServiceError) and request.endpoint == f"{self.endpoint}.ajax_update":
-            flash(str(exc), "error")  # an in-place edit answers with the flashed messages
-            return True
-        return super().handle_view_exception(exc)
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -388,17 +383,16 @@ class TaskView(WorkView):
         """Apply a bulk change to the selected tasks; ids of no task of this tenant are
         ignored by the service."""
         selected = [n for n in map(record_id, request.form.getlist("rowid")) if n is not None]
-        try:
+        counted: list[int] = []
+
+        def apply() -> None:
             if target_id is None:
                 raise ServiceError(_("Not a valid choice."))
-            count = change(selected, target_id)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return
-        db.session.commit()
-        flash(ngettext("%(num)d task was changed.", "%(num)d tasks were changed.", count),
-              "success")
+            counted.append(change(selected, target_id))
+
+        if commit_or_refuse(apply):
+            flash(ngettext("%(num)d task was changed.", "%(num)d tasks were changed.",
+                           counted[0]), "success")
 
 
 class MyTasksView(TaskView):

@@ -74,10 +74,15 @@ def get_or_404(model: type, row_id: Any) -> Any:
     return db.session.get(model, row_id) or abort(404)
 
 
+def flash_refusal(exc: ServiceError) -> None:
+    flash(str(exc), "error")
+
+
 def commit_or_refuse(action: Callable[[], Any],
-                     refused: Callable[[ServiceError], None]) -> bool:
+                     refused: Callable[[ServiceError], None] = flash_refusal) -> bool:
     """Run a service call as one transaction: committed when the rules accept it; when
-    they refuse, rolled back whole and the refusal handed to ``refused``."""
+    they refuse, rolled back whole (files stored for it go too: services.attachments)
+    and the refusal handed to ``refused`` (by default shown as a message)."""
     try:
         action()
     except ServiceError as exc:
