@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import AdminIndexView, BaseView, expose
@@ -21,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.forms import TranslatedAdminForm
 from app.services import references
+from app.services.custom_fields import FieldErrors
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
@@ -111,6 +114,20 @@ class FilterConverter(sqla_filters.FilterConverter):
         for f in sqla_filters.FilterConverter.int_filters)
 
 
+def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None = None
+                 ) -> None:
+    """Each refused value beside its input (a FieldErrors names several); a refusal
+    naming no input of the form goes ``elsewhere`` (by default a flashed message)."""
+    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: str(exc)}
+    for name, message in errors.items():
+        if form is not None and name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        elif elsewhere is not None:
+            elsewhere(message)
+        else:
+            flash(message, "error")
+
+
 class SecureModelView(AccessMixin, ModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it."""
 
@@ -145,22 +162,14 @@ class SecureModelView(AccessMixin, ModelView):
         try:
             self.check_form(form)
         except ServiceError as exc:
-            if exc.field and hasattr(form, exc.field):
-                getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
-            else:
-                flash(str(exc), "error")
+            show_refusal(form, exc)
             return False
         return True
 
     def render(self, template, **kwargs):
         field_error = g.pop("field_error", None)
         if field_error is not None:
-            form = kwargs.get("form")
-            field = getattr(form, field_error.field, None) if form is not None else None
-            if field is not None:
-                field.errors = [*field.errors, str(field_error)]
-            else:
-                flash(str(field_error), "error")
+            show_refusal(kwargs.get("form"), field_error)
         return super().render(template, **kwargs)
 
     def flash_saved(self, message: str) -> None:

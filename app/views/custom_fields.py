@@ -50,6 +50,7 @@ from app.models.custom_field import (
 from app.services import custom_field_queries as queries
 from app.services import custom_fields
 from app.services.custom_fields import FieldErrors
+from app.views.base import show_refusal
 
 
 class PerRequest:
@@ -313,8 +314,7 @@ class CustomFieldsMixin:
         try:
             custom_fields.check_values(self.custom_entity, custom_form_data(form))
         except FieldErrors as exc:
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_refusal(form, exc)
             return False
         return valid
 

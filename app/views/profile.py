@@ -23,10 +23,10 @@ from app.extensions import db
 from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.services import activities, contacts, letters, profile, profile_tabs
-from app.services.custom_fields import FieldErrors
 from app.services.errors import ServiceError
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
+from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 
 
@@ -99,7 +99,7 @@ class ProfileMixin:
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()  # nothing of the refused change is kept
-            show_errors(form, exc)
+            show_refusal(form, exc, form.panel_errors.append)
             return False
         except IntegrityError:
             db.session.rollback()
@@ -140,16 +140,6 @@ class ProfileMixin:
             "section_values": profile.section_values,
             "profile_url": profile_url(contact),
         }
-
-
-def show_errors(form: Form, exc: ServiceError) -> None:
-    """Each refusal next to its field; one naming no field of the panel above it."""
-    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: str(exc)}
-    for name, message in errors.items():
-        if name and name in form:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            form.panel_errors.append(message)
 
 
 def profile_url(contact: Contact, anchor: str | None = None) -> str:

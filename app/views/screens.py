@@ -17,7 +17,7 @@ from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
 from app.services.errors import ServiceError
-from app.views.base import SecureBaseView, record_id
+from app.views.base import SecureBaseView, record_id, show_refusal
 
 STEPS = {"up": -1, "down": 1}
 
@@ -58,13 +58,10 @@ def language_data(prefix: str, texts: dict[str, str] | None) -> dict[str, str]:
 
 def show_error(form: GroupedErrorsForm, exc: ServiceError) -> None:
     """Beside the named input or group of inputs, else as a flashed message."""
-    message = str(exc)
     if exc.field in form.groups:
-        form.group_errors.setdefault(exc.field, []).append(message)
-    elif exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, message]
+        form.group_errors.setdefault(exc.field, []).append(str(exc))
     else:
-        flash(message, "error")
+        show_refusal(form, exc)
 
 
 def get_or_404(model: type, row_id: Any) -> Any:
