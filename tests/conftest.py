@@ -209,3 +209,30 @@ def no_mail_server(app, monkeypatch):
 
 
 SCRIPT_HEADERS = {"X-Requested-With": "XMLHttpRequest"}  # what the page scripts send
+
+
+def entry_id(tenant_id: int, dictionary: str, key: str) -> int:
+    """The id of a tenant's dictionary entry, by its key."""
+    from app.services import dictionaries
+    from app.tenancy import tenant_context
+
+    with tenant_context(tenant_id):
+        return dictionaries.by_key(dictionary, key).id
+
+
+def reload(model, tenant_id: int, record_id: int):
+    """The record as the database has it now (requests ran in their own sessions)."""
+    from app.tenancy import tenant_context
+
+    db.session.expire_all()
+    with tenant_context(tenant_id):
+        return db.session.get(model, record_id)
+
+
+def errors_in(html: str) -> list[str]:
+    """The texts of error alerts and of messages beside inputs."""
+    import re
+
+    found = re.findall(r'class="(?:invalid-feedback|alert alert-danger)[^>]*>(.*?)</div>',
+                       html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>|&times;", " ", text).split()) for text in found]

@@ -13,7 +13,7 @@ from app.models import DictionaryEntry, Task
 from app.models.dictionary import DICTIONARIES, PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.tenancy import tenant_context
-from tests.conftest import login
+from tests.conftest import errors_in, login
 
 URL = "/admin/dictionaries"
 
@@ -42,13 +42,6 @@ def make_task(tenant_id: int, status_key: str) -> int:
         db.session.add(task)
         db.session.commit()
         return task.id
-
-
-def errors_in(html: str) -> list[str]:
-    """The texts of error alerts and of messages beside inputs."""
-    found = re.findall(r'class="(?:invalid-feedback|alert alert-danger)[^>]*>(.*?)</div>',
-                       html, re.S)
-    return [" ".join(re.sub(r"<[^>]+>|&times;", " ", text).split()) for text in found]
 
 
 def post(client, path: str, data: dict | None = None, follow: bool = False):

@@ -13,7 +13,7 @@ from app.models import Contact, Employment, FieldDefinition, FieldSection, Organ
 from app.services import custom_field_admin as field_admin
 from app.services.custom_field_admin import ChoiceInput, FieldInput
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import count_queries, csrf_token_from, login, make_app
+from tests.conftest import count_queries, csrf_token_from, errors_in, login, make_app
 
 URL = "/admin/fields"
 
@@ -55,10 +55,6 @@ def new_field(client, section_id: int, da: str, field_type: str = "text", **valu
                            data=field_form(section_id, field_type, da, **values))
     assert response.status_code == 302, errors_in(response.get_data(as_text=True))
     return field_by_label(da).id
-
-
-def errors_in(html: str) -> list[str]:
-    return re.findall(r'(?:invalid-feedback|alert-danger)[^>]*>\s*([^<]+)', html)
 
 
 def is_invalid(html: str, name: str) -> bool:

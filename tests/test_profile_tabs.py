@@ -22,7 +22,7 @@ from app.services import dictionaries
 from app.services.profile_query import Args
 from app.services.times import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login, user_id
+from tests.conftest import count_queries, entry_id, login, reload, user_id
 from tests.test_activities import add_activity, load, make_person
 from tests.test_attachments import upload
 from tests.test_cases import add_party, make_case, make_task
@@ -62,14 +62,7 @@ def ids_in(html: str, prefix: str) -> list[int]:
 
 
 def status_id(tenant_id: int, key: str, dictionary: str = TASK_STATUS) -> int:
-    with tenant_context(tenant_id):
-        return dictionaries.by_key(dictionary, key).id
-
-
-def get(model, tenant_id: int, record_id: int):
-    db.session.expire_all()
-    with tenant_context(tenant_id):
-        return db.session.get(model, record_id)
+    return entry_id(tenant_id, dictionary, key)
 
 
 def switch_user(client, email: str) -> None:
@@ -154,7 +147,7 @@ def test_cases_of_the_contact_with_status_search_filters_and_sort(admin_client, 
                   "profile-case-") == [rejected]
     assert ids_in(tab(admin_client, w.jens, "cases", cases_q="reklam"),
                   "profile-case-") == [closed]
-    reference = get(Case, w.a, party).reference
+    reference = reload(Case, w.a, party).reference
     assert ids_in(tab(admin_client, w.jens, "cases", cases_q=f"#{reference}"),
                   "profile-case-") == [party]
     assert ids_in(tab(admin_client, w.jens, "cases", cases_sort="title"),
@@ -252,7 +245,7 @@ def test_tasks_are_edited_in_place_with_the_task_lists_rules(admin_client, world
     assert post(assignee=str(colleague)).status_code == 200
     assert post(priority=str(high)).status_code == 200
     assert post(status=str(status_id(w.a, "done"))).status_code == 200
-    task = get(Task, w.a, task_id)
+    task = reload(Task, w.a, task_id)
     assert to_utc(task.due_at) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # Copenhagen
     assert (task.assignee_id, task.priority_id) == (colleague, high)
     assert task.completed_at is not None  # done: completed, as in the task list
@@ -262,14 +255,14 @@ def test_tasks_are_edited_in_place_with_the_task_lists_rules(admin_client, world
     assert post(status=str(status_id(w.b, "new"))).status_code == 500
     assert post(assignee=str(user_id(w.b, "admin@beta.example"))).status_code == 500
     assert post(priority=str(status_id(w.b, "low", PRIORITY))).status_code == 500
-    task = get(Task, w.a, task_id)
+    task = reload(Task, w.a, task_id)
     assert (task.status_id, task.assignee_id, task.priority_id) == (
         status_id(w.a, "done"), colleague, high)
     foreign_task = make_task(w.b, "Obca", contact_id=w.foreign)
     response = admin_client.post(url, data={"list_form_pk": str(foreign_task),
                                             "status": str(status_id(w.a, "done"))})
     assert response.status_code == 500
-    assert get(Task, w.b, foreign_task).completed_at is None
+    assert reload(Task, w.b, foreign_task).completed_at is None
 
 
 # --- D4 planned and history -------------------------------------------------------------
@@ -437,7 +430,7 @@ def test_a_project_with_notes_is_not_deleted_and_opens_a_note(admin_client, worl
     assert "Ny lagerhal" in form and "Nordlys ApS" in form  # project and its organisation
     activity(w, [w.jens], kind=NOTE, body="Om lagerhallen", project_id=project)
     admin_client.post("/admin/project/delete/", data={"id": str(project)})
-    assert get(Project, w.a, project) is not None
+    assert reload(Project, w.a, project) is not None
 
 
 def test_private_customers_notes_are_for_admins_and_the_responsible_user(client, world):

@@ -14,7 +14,7 @@ from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services.times import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login, user_id, view_of
+from tests.conftest import count_queries, entry_id, login, user_id, view_of
 from tests.test_cases import (
     filter_arg,
     list_html,
@@ -27,13 +27,8 @@ from tests.test_sales import feedback, make_contact, records, selected_option
 # --- helpers --------------------------------------------------------------------------
 
 
-def entry(tenant_id: int, dictionary: str, key: str) -> int:
-    with tenant_context(tenant_id):
-        return dictionaries.by_key(dictionary, key).id
-
-
 def status(tenant_id: int, key: str) -> int:
-    return entry(tenant_id, TASK_STATUS, key)
+    return entry_id(tenant_id, TASK_STATUS, key)
 
 
 def get_task(tenant_id: int, task_id: int) -> Task | None:
@@ -111,7 +106,7 @@ def test_task_from_a_case_link_prefills_case_and_contact(admin_client, tenant_a,
 def test_foreign_status_or_assignee_is_refused_in_the_form(admin_client, tenant_a, tenant_b):
     for values in ({"status": status(tenant_b.id, "done")},
                    {"assignee": user_id(tenant_b.id, "admin@beta.example")},
-                   {"priority": entry(tenant_b.id, PRIORITY, "high")}):
+                   {"priority": entry_id(tenant_b.id, PRIORITY, "high")}):
         response = admin_client.post("/admin/task/new/", data=task_form(**values))
         assert response.status_code == 200
     assert records(Task, tenant_a.id) == []
@@ -166,7 +161,7 @@ def test_status_due_assignee_priority_are_editable_in_the_list(admin_client, ten
                                                                       tzinfo=UTC)
     colleague = user_id(tenant_a.id, "user@alpha.example")
     assert update(admin_client, "my_tasks", task_id, assignee=colleague).status_code == 200
-    high = entry(tenant_a.id, PRIORITY, "high")
+    high = entry_id(tenant_a.id, PRIORITY, "high")
     assert update(admin_client, "task", task_id, priority=high).status_code == 200
     task = get_task(tenant_a.id, task_id)
     assert (task.assignee_id, task.priority_id) == (colleague, high)
@@ -180,7 +175,7 @@ def test_in_place_edit_refuses_other_tenants_choices_and_tasks(client, tenant_a,
     login(client, "admin@alpha.example")
     for values in ({"status": status(tenant_b.id, "done")},
                    {"assignee": user_id(tenant_b.id, "admin@beta.example")},
-                   {"priority": entry(tenant_b.id, PRIORITY, "high")},
+                   {"priority": entry_id(tenant_b.id, PRIORITY, "high")},
                    {"due_at": "not a time"}):
         assert update(client, "task", task_a, **values).status_code == 500
     assert update(client, "task", task_b, status=status(tenant_a.id, "done")).status_code \
@@ -243,7 +238,7 @@ def four_tasks(tenant_a) -> dict[str, int]:
         "contact": contact,
         "Alfa": make_task(tenant_a.id, "Alfa", status=statuses["new"], assignee_id=me,
                           due_at=hours_from_now(-3), contact_id=contact,
-                          priority_id=entry(tenant_a.id, PRIORITY, "high")),
+                          priority_id=entry_id(tenant_a.id, PRIORITY, "high")),
         "Beta": make_task(tenant_a.id, "Beta", status=statuses["in_progress"],
                           assignee_id=colleague, due_at=hours_from_now(30)),
         "Gamma": make_task(tenant_a.id, "Gamma", status=statuses["waiting"], assignee_id=me),
@@ -267,7 +262,7 @@ def test_task_list_filters(app, admin_client, tenant_a):
     assert shown("Status", status(tenant_a.id, "done")) == ["Delta"]
     assert shown("Status", "1,x") == sorted(TASK_TITLES)  # refused, not sent to the database
     assert shown("Assignee", user_id(tenant_a.id, "user@alpha.example")) == ["Beta", "Delta"]
-    assert shown("Priority", entry(tenant_a.id, PRIORITY, "high")) == ["Alfa"]
+    assert shown("Priority", entry_id(tenant_a.id, PRIORITY, "high")) == ["Alfa"]
     assert shown("Overdue", "1") == ["Alfa"]
     assert shown("Overdue", "0") == ["Beta", "Delta", "Gamma"]
     assert shown("Contact", "Kundesen", "matches") == ["Alfa"]
@@ -304,7 +299,7 @@ def test_task_lists_query_count_is_fixed(admin_client, tenant_a):
     me = user_id(tenant_a.id, "admin@alpha.example")
     contact = make_contact(tenant_a.id)
     case_id = make_case(tenant_a.id, contact)
-    high = entry(tenant_a.id, PRIORITY, "high")
+    high = entry_id(tenant_a.id, PRIORITY, "high")
     counts: dict[str, list[int]] = {"task": [], "my_tasks": []}
     for batch in range(2):
         for index in range(3 + 10 * batch):

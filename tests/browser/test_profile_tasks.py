@@ -6,28 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.extensions import db
 from app.models import Task
 from app.models.dictionary import PRIORITY, TASK_STATUS
-from app.services import dictionaries
 from app.services.times import to_utc
-from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
-from tests.conftest import user_id
+from tests.conftest import entry_id, reload, user_id
 from tests.test_activities import make_person
 from tests.test_cases import make_task
 from tests.test_contacts import make_organisation
 
 
 def stored(tenant_id: int, task_id: int) -> Task:
-    db.session.expire_all()
-    with tenant_context(tenant_id):
-        return db.session.get(Task, task_id)
-
-
-def entry_id(tenant_id: int, dictionary: str, key: str) -> int:
-    with tenant_context(tenant_id):
-        return dictionaries.by_key(dictionary, key).id
+    return reload(Task, tenant_id, task_id)
 
 
 def test_task_fields_are_changed_in_place(page, tenant_a):
