@@ -21,9 +21,7 @@ BATCH = 500
 
 def feed_token(user: User) -> str:
     """The user's feed token, created the first time it is asked for."""
-    if not user.feed_token:
-        user.feed_token = secrets.token_urlsafe(32)
-    return user.feed_token
+    return user.feed_token or regenerate_token(user)
 
 
 def regenerate_token(user: User) -> str:
