@@ -58,16 +58,20 @@
       .catch(function () { window.location.href = url; });  // the page with the form
   }
 
+  /* What posting the form sends: its fields, with its CSRF token also as a header. */
+  function posting(form) {
+    var headers = { 'X-Requested-With': HEADERS['X-Requested-With'] };
+    var token = form.querySelector('[name=csrf_token]');
+    if (token) { headers['X-CSRFToken'] = token.value; }
+    return { method: 'POST', body: new FormData(form), headers: headers,
+             credentials: 'same-origin' };
+  }
+
   function submit(form) {
     var panel = form.closest('[data-panel]');
     var button = form.querySelector('[type=submit]');
     if (button) { button.disabled = true; }
-    var token = form.querySelector('[name=csrf_token]');
-    var headers = { 'X-Requested-With': HEADERS['X-Requested-With'] };
-    if (token) { headers['X-CSRFToken'] = token.value; }
-    load(panel, form.action, {
-      method: 'POST', body: new FormData(form), headers: headers, credentials: 'same-origin'
-    }).then(function (fresh) {
+    load(panel, form.action, posting(form)).then(function (fresh) {
       if (fresh.querySelector('[data-panel-form]')) {
         focusFirstInput(fresh);  // refused: the errors are in the form
       } else {
@@ -121,11 +125,7 @@
   function sendActivityForm(event) {
     event.preventDefault();
     var form = event.target;
-    var headers = { 'X-Requested-With': HEADERS['X-Requested-With'] };
-    var token = form.querySelector('[name=csrf_token]');
-    if (token) { headers['X-CSRFToken'] = token.value; }
-    fetch(form.action, { method: 'POST', body: new FormData(form), headers: headers,
-                         credentials: 'same-origin' })
+    fetch(form.action, posting(form))
       .then(function (response) {
         var location = response.headers.get('X-Kontakt-Location');
         if (location) {
