@@ -6,10 +6,12 @@ import click
 from flask.cli import AppGroup
 
 from app.config import LANGUAGES
+from app.demo import seed as demo
 from app.extensions import db
 from app.models import Tenant
 from app.models.user import ROLES
-from app.services import accounts, contacts, demo
+from app.services import accounts
+from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.tenancy import all_tenants
 

@@ -8,7 +8,8 @@ from flask_babel import force_locale
 
 from app.extensions import limiter
 from app.models import User
-from app.services import calendar, feeds
+from app.services import feeds
+from app.services.activities import calendar
 from app.tenancy import tenant_context
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")

@@ -9,8 +9,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, db, limiter
-from app.services import leads
-from app.services.custom_fields import FieldErrors
+from app.services.fields.values import FieldErrors
+from app.services.work import leads
 from app.tenancy import tenant_context
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")

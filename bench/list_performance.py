@@ -27,8 +27,8 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Contact  # noqa: E402
 from app.services import accounts  # noqa: E402
-from app.services import custom_field_admin as field_admin  # noqa: E402
-from app.services.custom_field_admin import ChoiceInput, FieldInput  # noqa: E402
+from app.services.fields import admin as field_admin  # noqa: E402
+from app.services.fields.admin import ChoiceInput, FieldInput  # noqa: E402
 from app.tenancy import tenant_context  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL",

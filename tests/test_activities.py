@@ -23,8 +23,9 @@ from app.models import (
 )
 from app.models.activity import CALL, EMAIL, KINDS, LETTER, MEETING, NOTE
 from app.models.dictionary import ACTIVITY_KIND, PRIORITY
-from app.services import activities, dictionaries
-from app.services import organisations as organisation_service
+from app.services import dictionaries
+from app.services.activities import activities
+from app.services.contacts import organisations as organisation_service
 from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, user_id, view_of
@@ -604,8 +605,8 @@ def test_details_show_the_details_of_the_kind(admin_client, tenant_a):
 # --- demo data ------------------------------------------------------------------------
 
 def test_demo_filler_makes_every_kind_planned_and_done(app, tenant_a):
-    from app.services.demo_activities import fill_activities
-    from app.services.demo_contacts import fill_contacts
+    from app.demo.activities import fill_activities
+    from app.demo.contacts import fill_contacts
 
     with tenant_context(tenant_a.id):
         tenant = db.session.get(Tenant, tenant_a.id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, Attachment, Contact, Employment
-from app.services import attachments
+from app.services.activities import attachments
 from app.tenancy import tenant_context
 from tests.conftest import login
 from tests.test_cases import make_case
@@ -272,6 +272,7 @@ def test_storage_is_chosen_by_configuration(app, admin_client, tenant_a, monkeyp
     admin_client.post(f"/admin/attachments/{attachment.id}/delete/")
     assert MemoryStorage.files == {}
     # a factory may also be named by its import path
-    monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE", "app.services.attachments:local_storage")
+    monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE",
+                        "app.services.activities.attachments:local_storage")
     with tenant_context(tenant_a.id):
         assert isinstance(attachments.file_storage(), attachments.LocalAttachmentStorage)

@@ -15,7 +15,7 @@ from app.models import AuditEntry, Case, Contact, Task
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED
 from app.models.dictionary import CASE_CATEGORY, TASK_STATUS
 from app.services import dictionaries
-from app.services.cases import new_case
+from app.services.work.cases import new_case
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login, user_id, view_of
 from tests.test_contacts import make_organisation
@@ -209,8 +209,8 @@ def test_primary_contact_is_required(admin_client, tenant_a, tenant_b):
 def test_primary_contact_is_checked_by_the_service_too(tenant_a):
     import pytest
 
-    from app.services import cases
     from app.services.errors import ServiceError
+    from app.services.work import cases
 
     with tenant_context(tenant_a.id):
         case = new_case()

@@ -2,9 +2,9 @@ import contextvars
 
 from sqlalchemy import select
 
+from app.demo.seed import DEMO_TENANTS
 from app.extensions import db
 from app.models import Tenant, User
-from app.services.demo import DEMO_TENANTS
 from app.tenancy import all_tenants
 from tests.conftest import login
 

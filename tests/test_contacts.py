@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, Contact, Employment, Organisation
-from app.services import organisations as organisation_service
 from app.services import settings as settings_service
+from app.services.contacts import organisations as organisation_service
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login, view_of
 
@@ -358,7 +358,7 @@ def test_contacts_whose_job_ended_are_shown_at_their_current_employer(app, tenan
     job has since ended (here: seen from a day after the end date)."""
     from datetime import date, timedelta
 
-    from app.services import contacts as contact_service
+    from app.services.contacts import contacts as contact_service
 
     leaving = make_organisation(tenant_a.id, "Gammel Arbejdsplads ApS")
     staying = make_organisation(tenant_a.id, "Ny Arbejdsplads ApS")

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Contact, FieldDefinition, FieldSection
-from app.services import custom_field_admin as admin
-from app.services.custom_field_admin import ChoiceInput, FieldInput
 from app.services.errors import ServiceError
+from app.services.fields import admin
+from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login
 from tests.test_contacts import contact_form, contacts_of, make_organisation

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact, Employment, FieldDefinition, FieldSection, Organisation
-from app.services import custom_field_admin as field_admin
-from app.services.custom_field_admin import ChoiceInput, FieldInput
+from app.services.fields import admin as field_admin
+from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import count_queries, csrf_token_from, errors_in, login, make_app
 

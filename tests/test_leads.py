@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Case, Contact, Employment, Lead, Organisation, Tenant
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
-from app.services import leads
 from app.services.errors import ServiceError
+from app.services.work import leads
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import count_queries, csrf_token_from, login, make_app
 from tests.test_contacts import make_organisation, set_settings
@@ -435,8 +435,8 @@ def test_other_tenant_cannot_see_or_decide_a_lead(client, tenant_a, tenant_b):
 # --- demo data ----------------------------------------------------------------------
 
 def test_demo_filler_creates_leads(tenant_a):
-    from app.services.demo_contacts import fill_contacts
-    from app.services.demo_leads import fill_leads
+    from app.demo.contacts import fill_contacts
+    from app.demo.leads import fill_leads
 
     with tenant_context(tenant_a.id):
         tenant = db.session.get(Tenant, tenant_a.id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Activity, Contact, User
 from app.models.activity import activity_contact
-from app.services import attachments, mail
+from app.services.activities import attachments, mail
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import login
 from tests.test_attachments import PDF, folder_of, make_contact

@@ -7,10 +7,10 @@ import contextvars
 
 from sqlalchemy import select
 
+from app.demo.showcase import showcase_contact
 from app.extensions import db
 from app.models import Opportunity, Tenant
-from app.services.demo_showcase import showcase_contact
-from app.services.profile_tabs import TABS
+from app.services.profile.tabs import TABS
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import login
 

@@ -19,7 +19,7 @@ from app.models.activity import CALL, EMAIL, MEETING, NOTE
 from app.models.case import CASE_CLOSED, CASE_REJECTED
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
-from app.services.profile_query import Args
+from app.services.profile.query import Args
 from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, entry_id, login, reload, user_id

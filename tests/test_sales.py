@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Campaign, Contact, Employment, Opportunity, Project
-from app.services import sales, settings
+from app.services import settings
+from app.services.sales import records as sales
 from app.tenancy import tenant_context
 from app.views.sales import parse_amount
 from tests.conftest import count_queries, login, user_id
@@ -653,8 +654,8 @@ def test_related_to_contact_service(tenant_a):
 # --- demo data ------------------------------------------------------------------------
 
 def test_demo_filler(tenant_a):
-    from app.services.demo_contacts import fill_contacts
-    from app.services.demo_sales import fill_sales
+    from app.demo.contacts import fill_contacts
+    from app.demo.sales import fill_sales
 
     with tenant_context(tenant_a.id):
         tenant = settings.current_tenant()

@@ -345,10 +345,10 @@ def test_task_export_holds_local_times(admin_client, tenant_a):
 # --- demo data ------------------------------------------------------------------------------
 
 def test_demo_filler_makes_cases_and_tasks_some_overdue(tenant_a):
+    from app.demo.cases import fill_cases
+    from app.demo.contacts import fill_contacts
     from app.models import Tenant
-    from app.services.demo_cases import fill_cases
-    from app.services.demo_contacts import fill_contacts
-    from app.services.tasks import overdue_condition
+    from app.services.work.tasks import overdue_condition
 
     with tenant_context(tenant_a.id):
         tenant = db.session.get(Tenant, tenant_a.id)

@@ -41,7 +41,7 @@ class DictionaryEntry(TenantScoped, Audited, Timestamped, db.Model):
         return localised(self.labels, language)
 
     def __str__(self) -> str:
-        from app.services.custom_fields import language
+        from app.services.fields.values import language
 
         return self.label(language()) or self.key
 

@@ -21,8 +21,8 @@ from app.models.dictionary import (
     TASK_STATUS,
 )
 from app.services import references
-from app.services.custom_fields import language
 from app.services.errors import ServiceError
+from app.services.fields.values import language
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 

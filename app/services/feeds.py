@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Contact, User
-from app.services import contacts
+from app.services.contacts import contacts
 from app.tenancy import all_tenants
 
 BATCH = 500

@@ -32,8 +32,11 @@ from app.models import Activity, Contact, Organisation, User
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE, activity_contact
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import accounts, activities, cases, contacts, privacy
+from app.services import accounts, privacy
+from app.services.activities import activities
+from app.services.contacts import contacts
 from app.services.terms import lazy_term
+from app.services.work import cases
 from app.tenancy import current_tenant_id
 from app.views import follow_up
 from app.views.base import SecureModelView, record_id

@@ -20,7 +20,8 @@ from app.auth.safe_urls import safe_redirect_target
 from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.models import Attachment
-from app.services import attachments, privacy
+from app.services import privacy
+from app.services.activities import attachments
 from app.views.base import SecureBaseView, record_id
 from app.views.screens import commit_or_refuse, get_or_404
 

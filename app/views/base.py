@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.forms import TranslatedAdminForm
 from app.services import references
-from app.services.custom_fields import FieldErrors
 from app.services.errors import ServiceError
+from app.services.fields.values import FieldErrors
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 

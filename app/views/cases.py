@@ -21,10 +21,13 @@ from app.extensions import db
 from app.models import Case, Contact, Task, User
 from app.models.case import CASE_CLOSED, CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import accounts, activities, cases, contacts, dictionaries, tasks
+from app.services import accounts, dictionaries
+from app.services.activities import activities
+from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.services.times import local_text, to_utc
+from app.services.work import cases, tasks
 from app.views.base import SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, organisation_options, user_options

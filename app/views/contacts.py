@@ -13,7 +13,8 @@ from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
 from app.models import Contact, Employment
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import contacts, identifiers, photos
+from app.services import identifiers
+from app.services.contacts import contacts, photos
 from app.services.settings import setting
 from app.services.terms import term
 from app.views.base import EditRightsMixin, SecureModelView, record_id

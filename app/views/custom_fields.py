@@ -47,9 +47,9 @@ from app.models.custom_field import (
     URL,
     FieldDefinition,
 )
-from app.services import custom_field_queries as queries
-from app.services import custom_fields
-from app.services.custom_fields import FieldErrors
+from app.services.fields import queries
+from app.services.fields import values as custom_fields
+from app.services.fields.values import FieldErrors
 from app.views.base import show_refusal
 
 

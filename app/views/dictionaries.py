@@ -26,7 +26,7 @@ from app.models.dictionary import (
     TASK_STATUS,
 )
 from app.services import dictionaries
-from app.services.custom_fields import language
+from app.services.fields.values import language
 from app.views.base import ADMIN
 from app.views.screens import (
     STEPS,

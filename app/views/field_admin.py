@@ -1,7 +1,7 @@
 """The administrator's screen for configurable fields (A5): sections and fields of each
 entity, their order, labels, types, choices, activation and deletion.
 
-The rules live in services.custom_field_admin; this module parses forms, loads the
+The rules live in services.fields.admin; this module parses forms, loads the
 records named in the URL (another tenant's come back as None: 404) and renders."""
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from app.models.custom_field import (
     TEXT,
     URL,
 )
-from app.services import custom_field_admin as field_admin
-from app.services import custom_fields
-from app.services.custom_field_admin import ChoiceInput, FieldInput
+from app.services.fields import admin as field_admin
+from app.services.fields import values as custom_fields
+from app.services.fields.admin import ChoiceInput, FieldInput
 from app.services.terms import term
 from app.views.base import ADMIN
 from app.views.screens import (

@@ -13,7 +13,8 @@ from wtforms import BooleanField, FileField
 
 from app.extensions import db
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
-from app.services import contacts, identifiers
+from app.services import identifiers
+from app.services.contacts import contacts
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
 

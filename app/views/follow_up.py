@@ -13,7 +13,7 @@ from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import Optional
 
 from app.models import Activity
-from app.services import activities
+from app.services.activities import activities
 from app.views.fields import FormOnly
 
 FOLLOW_UP_FIELDS = ("follow_up_in", "follow_up_unit", "follow_up_on")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.models import AuditEntry
-from app.services import custom_fields
+from app.services.fields import values as custom_fields
 from app.services.terms import lazy_term
 from app.views.activities import ACTIVITY_LABELS
 from app.views.base import ADMIN, SecureModelView

@@ -21,9 +21,9 @@ from wtforms.validators import Length
 from app.forms import TranslatedFlaskForm
 from app.models import Lead
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED, LEAD_STATUSES
-from app.services import leads
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
+from app.services.work import leads
 from app.views.base import SecureModelView
 from app.views.cases import time_formatter
 from app.views.fields import FIELD_LABELS, lead_source_options, phone_formatter

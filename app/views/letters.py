@@ -19,7 +19,8 @@ from wtforms.validators import InputRequired, Length
 from app import fragments
 from app.auth.safe_urls import safe_redirect_target
 from app.models import Activity, Contact
-from app.services import letters, photos
+from app.services.activities import letters
+from app.services.contacts import photos
 from app.services.settings import current_tenant
 from app.views import follow_up
 from app.views.base import ADMIN, record_id

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Contact, Organisation, Project
-from app.services import contacts, organisations
+from app.services.contacts import contacts, organisations
 from app.services.errors import ServiceError
 from app.services.text import every_word_in
 from app.views.base import record_id

@@ -17,7 +17,7 @@ from app import fragments
 from app.auth.safe_urls import safe_redirect_target
 from app.models import Activity, Contact
 from app.models.activity import MAIL_SENT
-from app.services import mail
+from app.services.activities import mail
 from app.views import follow_up
 from app.views.base import SecureBaseView
 from app.views.follow_up import FollowUpFields

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.models import Organisation
-from app.services import identifiers, organisations
+from app.services import identifiers
+from app.services.contacts import organisations
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin

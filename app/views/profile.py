@@ -1,5 +1,5 @@
 """The contact profile (D1–D3): /admin/contact/<id>/profile — the contact's master data
-in panels on the left, each edited in place, the tabs of services.profile_tabs on the
+in panels on the left, each edited in place, the tabs of services.profile.tabs on the
 right, and an action bar for notes, meetings, e-mails, calls, letters, cases and tasks.
 
 ProfileMixin goes on ContactView, so a panel is edited with that view's own edit form
@@ -22,8 +22,11 @@ from app import fragments
 from app.extensions import db
 from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
-from app.services import activities, contacts, letters, profile, profile_tabs
+from app.services.activities import activities, letters
+from app.services.contacts import contacts
 from app.services.errors import ServiceError
+from app.services.profile import panels as profile
+from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
 from app.views.base import show_refusal
@@ -42,7 +45,7 @@ class ProfileMixin:
                            actions=action_links(contact), **self._profile_context(contact))
 
     def right_column(self, contact: Contact) -> dict[str, Any] | None:
-        """What the tabs show (the other half of the page, services.profile_tabs)."""
+        """What the tabs show (the other half of the page, services.profile.tabs)."""
         return profile_tabs.build(contact, request.args, current_user._get_current_object())
 
     @expose("/<contact_id>/profile/panel/<key>/edit", methods=("GET", "POST"))

@@ -23,7 +23,8 @@ from wtforms import DecimalField
 from app.extensions import db
 from app.models import Campaign, Contact, Opportunity, Project, User
 from app.models.sales import CURRENCIES, STAGES
-from app.services import contacts, sales
+from app.services.contacts import contacts
+from app.services.sales import records as sales
 from app.services.terms import lazy_term
 from app.services.text import every_word_in
 from app.views.base import SecureModelView

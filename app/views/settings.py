@@ -12,9 +12,9 @@ from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
 from app.models.tenant import TERM_CONTACT, TERM_CUSTOMER
-from app.services import leads
 from app.services import settings as tenant_settings
 from app.services.errors import ServiceError
+from app.services.work import leads
 from app.views.base import ADMIN, SecureBaseView
 
 SETTING_FIELDS = ("contact_term", "users_edit_contacts", "users_edit_organisations",

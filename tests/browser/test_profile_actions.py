@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity
-from app.services import attachments
+from app.services.activities import attachments
 from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
 from tests.test_profile_page import make_contact

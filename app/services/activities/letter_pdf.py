@@ -13,7 +13,7 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image
 
-FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVu"
 LEFT, RIGHT, TOP, BOTTOM = 25, 20, 15, 28  # margins in mm
 LOGO_BOX = (60, 20)  # largest logo, mm

@@ -9,12 +9,12 @@ from datetime import timedelta
 from faker import Faker
 from sqlalchemy import select
 
+from app.demo.contacts import COUNTRY_OF_LOCALE, phone_number
 from app.extensions import db
 from app.models import Contact, Lead, User
 from app.models.base import utcnow
 from app.models.user import ROLE_ADMIN
-from app.services import leads
-from app.services.demo_contacts import COUNTRY_OF_LOCALE, phone_number
+from app.services.work import leads
 
 # Per language: where leads come from, what they ask, why some were rejected.
 TEXTS = {

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, Tag, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import contacts as contact_service
-from app.services import identifiers, organisations
+from app.services import identifiers
+from app.services.contacts import contacts as contact_service
+from app.services.contacts import organisations
 from app.services.errors import ServiceError
 
 COUNTRY_OF_LOCALE = {"da_DK": "DK", "sv_SE": "SE", "pl_PL": "PL"}

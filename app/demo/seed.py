@@ -45,13 +45,13 @@ DEMO_OPERATOR = DemoUser("operator@kontakt.example", "demo-operator", "Platform 
 
 def _fillers() -> list[Callable[[Tenant, str, int], None]]:
     """Each area's demo data, in dependency order: (tenant, faker_locale, contacts)."""
-    from app.services.demo_activities import fill_activities
-    from app.services.demo_cases import fill_cases
-    from app.services.demo_contacts import fill_contacts
-    from app.services.demo_fields import fill_fields
-    from app.services.demo_leads import fill_leads
-    from app.services.demo_sales import fill_sales
-    from app.services.demo_showcase import fill_showcase
+    from app.demo.activities import fill_activities
+    from app.demo.cases import fill_cases
+    from app.demo.contacts import fill_contacts
+    from app.demo.fields import fill_fields
+    from app.demo.leads import fill_leads
+    from app.demo.sales import fill_sales
+    from app.demo.showcase import fill_showcase
 
     return [fill_contacts, fill_fields, fill_cases, fill_leads, fill_sales, fill_activities,
             fill_showcase]

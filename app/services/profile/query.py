@@ -1,4 +1,4 @@
-"""What the profile tabs (services.profile_tabs) share: their query-string parameters,
+"""What the profile tabs (services.profile.tabs) share: their query-string parameters,
 paging in the database, and the SQL conditions naming a contact's records."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Activity, Case, Contact, Task
-from app.services import cases
-from app.services.activities import contact_condition
+from app.services.activities.activities import contact_condition
 from app.services.text import record_id
 from app.services.times import display_zone
+from app.services.work import cases
 
 PAGE_SIZE = 20
 

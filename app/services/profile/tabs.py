@@ -42,8 +42,9 @@ from app.models.activity import (
 from app.models.case import CASE_STATUSES
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.sales import project_contact
-from app.services import accounts, activities, attachments, cases, dictionaries, privacy, tasks
-from app.services.profile_query import (
+from app.services import accounts, dictionaries, privacy
+from app.services.activities import activities, attachments
+from app.services.profile.query import (
     Args,
     Page,
     activities_of,
@@ -53,9 +54,10 @@ from app.services.profile_query import (
     period,
     tasks_about,
 )
-from app.services.profile_timeline import history, timeline
+from app.services.profile.timeline import history, timeline
 from app.services.text import lowered
 from app.services.times import local_text
+from app.services.work import cases, tasks
 
 TASKS_SHOWN = 10
 MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),

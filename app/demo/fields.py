@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact, Organisation, Tenant
-from app.services import custom_field_admin as admin
-from app.services import custom_fields
-from app.services.custom_field_admin import ChoiceInput, FieldInput
+from app.services.fields import admin
+from app.services.fields import values as custom_fields
+from app.services.fields.admin import ChoiceInput, FieldInput
 
 
 def _labels(en: str, da: str, sv: str, pl: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Activity, AuditEntry, User
 from app.models.activity import MEETING
 from app.models.audit import ACTION_UPDATE
-from app.services import activities
+from app.services.activities import activities
 from app.services.times import display_zone, to_utc
 
 PRODID = "-//Kontakt CRM//Calendar feed//EN"

@@ -20,9 +20,9 @@ from app.models.custom_field import (
     FIELD_TYPES,
     NUMBER_TYPES,
 )
-from app.services import custom_field_queries as queries
-from app.services import custom_fields
 from app.services.errors import ServiceError
+from app.services.fields import queries
+from app.services.fields import values as custom_fields
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 

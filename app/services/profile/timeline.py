@@ -24,8 +24,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employment, Task, User
 from app.models.activity import KINDS
-from app.services import activities, privacy
-from app.services.profile_query import (
+from app.services import privacy
+from app.services.activities import activities
+from app.services.profile.query import (
     Args,
     Page,
     activities_of,

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import Contact, FieldSection
 from app.models.contact import CONSENT_CHANNELS
-from app.services import contacts, custom_fields
+from app.services.contacts import contacts
+from app.services.fields import values as custom_fields
 
 ABOUT, CONSENT, ADDRESS, RESPONSIBLE = "about", "consent", "address", "responsible"
 SECTION_PREFIX = "fields-"  # + the section's id: one panel per configurable-field section

@@ -15,7 +15,8 @@ from app.extensions import db
 from app.models import Case, Contact, DictionaryEntry, Task, User
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import accounts, cases, dictionaries, tasks
+from app.services import accounts, dictionaries
+from app.services.work import cases, tasks
 
 CASE_TITLES = {
     "da_DK": ["Reklamation over levering", "Spørgsmål til faktura", "Ny ordre på reservedele",

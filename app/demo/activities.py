@@ -29,7 +29,8 @@ from app.models.activity import (
 )
 from app.models.base import utcnow
 from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
-from app.services import accounts, activities, dictionaries
+from app.services import accounts, dictionaries
+from app.services.activities import activities
 from app.services.times import display_zone
 
 # Subjects and notes in the tenant's language, so the demo reads like real work.

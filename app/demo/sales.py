@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Campaign, Contact, Opportunity, Organisation, Project, User
 from app.models.sales import STAGES
-from app.services import sales
+from app.services.sales import records as sales
 
 # Names in the tenant's language, so the demo reads like real data.
 DEAL_KINDS = {

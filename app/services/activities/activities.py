@@ -49,10 +49,11 @@ from app.models.activity import (
 from app.models.base import utcnow
 from app.models.contact import KIND_PRIVATE
 from app.models.dictionary import ACTIVITY_CATEGORY, ACTIVITY_KIND, PRIORITY
-from app.services import contacts as contact_service
-from app.services import dictionaries, identifiers, organisations
-from app.services.custom_fields import language
+from app.services import dictionaries, identifiers
+from app.services.contacts import contacts as contact_service
+from app.services.contacts import organisations
 from app.services.errors import ServiceError
+from app.services.fields.values import language
 from app.services.text import every_word_in
 from app.services.times import display_zone, to_utc
 

@@ -13,7 +13,8 @@ from sqlalchemy import and_, func, or_, select, update
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import counters, identifiers, organisations, photos
+from app.services import counters, identifiers
+from app.services.contacts import organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term

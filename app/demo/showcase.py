@@ -19,7 +19,11 @@ from app.models.base import utcnow
 from app.models.contact import KIND_COMPANY
 from app.models.dictionary import TASK_STATUS
 from app.models.user import ROLE_ADMIN
-from app.services import activities, attachments, cases, custom_fields, dictionaries, sales, tasks
+from app.services import dictionaries
+from app.services.activities import activities, attachments
+from app.services.fields import values as custom_fields
+from app.services.sales import records as sales
+from app.services.work import cases, tasks
 
 SHOWCASE_TEXTS = {
     "da_DK": ("Opfølgning på tilbud", "Kunden ønsker et nyt tilbud inden fredag.",

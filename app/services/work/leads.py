@@ -20,11 +20,13 @@ from app.models import Case, Contact, Employment, Lead, Organisation, Tenant, Us
 from app.models.base import utcnow
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
-from app.services import cases, contacts, identifiers, organisations
-from app.services.custom_fields import FieldErrors
+from app.services import identifiers
+from app.services.contacts import contacts, organisations
 from app.services.errors import ServiceError
+from app.services.fields.values import FieldErrors
 from app.services.settings import phone_region
 from app.services.text import lowered
+from app.services.work import cases
 from app.tenancy import all_tenants
 
 # What a lead holds, with the longest text accepted for each (the column's size; the

@@ -1,7 +1,7 @@
 """Letters (E9, seed 001: "write a letter and download it for printing"): the tenant's
 letterhead, kept in its settings with the logo in its file storage, and letters, which
 are activities of kind "letter" with the contact as participant, printed as PDF
-(services.letter_pdf) in the tenant's language."""
+(services.activities.letter_pdf) in the tenant's language."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from app.extensions import db
 from app.models import Activity, Contact, Organisation, Tenant, User
 from app.models.activity import LETTER
 from app.models.base import utcnow
-from app.services import activities, contacts, photos, storage
-from app.services.letter_pdf import LetterContent, render
+from app.services import storage
+from app.services.activities import activities
+from app.services.activities.letter_pdf import LetterContent, render
+from app.services.contacts import contacts, photos
 from app.services.settings import current_tenant, setting, tenant_language, update_settings
 
 LOGO_KIND = "letterhead"  # the storage folder of letterhead logos

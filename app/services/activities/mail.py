@@ -27,7 +27,8 @@ from app.extensions import db
 from app.models import Activity, Attachment, Contact, User
 from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_SENT
 from app.models.base import utcnow
-from app.services import activities, attachments, identifiers
+from app.services import identifiers
+from app.services.activities import activities, attachments
 from app.services.errors import ServiceError
 from app.services.text import lowered
 

@@ -1,0 +1,1 @@
+"""Activities and what hangs on them: mail, letters, calendar, files."""

@@ -1,0 +1,1 @@
+"""Configurable fields (A5): definitions, values, queries, administration."""

@@ -1,0 +1,1 @@
+"""The contact profile: master-data panels, tabs and timeline."""

@@ -1,0 +1,1 @@
+"""Opportunities, campaigns and projects."""

@@ -1,0 +1,1 @@
+"""Work on contacts: cases, tasks and leads."""
