@@ -47,8 +47,10 @@ test: compile-translations $(CHROMIUM)
 bench: compile-translations
 	$(BIN)/python bench/list_performance.py
 
+# ruff, then the layer contract of pyproject.toml (views > services > models > base).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Extract messages from the code, merge them into each catalog, compile.
 translations: $(VENV)/.installed

@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, fragments, tenancy
+from app import audit, fragments, i18n, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -47,16 +47,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - registers every model with the metadata
+    from app.services import settings
     from app.services.activities import attachments
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     tenancy.install()
-    audit.install()
+    audit.install(models.AuditEntry.__table__)
     attachments.install()
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    i18n.install(settings.tenant_language)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

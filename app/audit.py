@@ -11,14 +11,19 @@ of configurable fields) are recorded per key, as ``column.key``; columns in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, insert, inspect
 from sqlalchemy.orm import Session
+
+from app.masking import mask_national_id
+
+ACTION_CREATE = "create"
+ACTION_UPDATE = "update"
+ACTION_DELETE = "delete"
 
 NOT_AUDITED = frozenset({"id", "tenant_id", "created_at", "updated_at"})
 
@@ -33,8 +38,6 @@ class Audited:
 def _mask(value: Any) -> str | None:
     if value in (None, ""):
         return None
-    from app.services.identifiers import mask_national_id
-
     return mask_national_id(str(value))
 
 
@@ -70,7 +73,7 @@ def _snapshot(obj: Audited) -> dict[str, list]:
     changes: dict[str, list] = {}
     for key in _audited_columns(state):
         value = _value(obj, key, state.dict.get(key))
-        if value not in (None, "", False):
+        if value is not None and value != "" and value is not False:
             changes[key] = [None, value]
     for key in obj.__audit_relations__:
         labels = _labels(state.dict.get(key) or [])
@@ -125,13 +128,14 @@ def _current_user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-# Extra change sources (e.g. configurable fields) can register here: obj -> changes.
-EXTRA_DIFFERS: list[Callable[[Audited], dict[str, list]]] = []
+# The table the history is written to: the AuditEntry model's, named by install() —
+# the models sit above this module and import it, not the other way round.
+_entry_table: Table | None = None
 
 
 def _record(session: Session, _flush_context) -> None:
-    from app.models.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE, AuditEntry
-
+    if _entry_table is None:
+        return
     user_id = _current_user_id()
     rows = []
     for action, objects in ((ACTION_CREATE, session.new), (ACTION_UPDATE, session.dirty),
@@ -141,8 +145,6 @@ def _record(session: Session, _flush_context) -> None:
                 continue
             if action == ACTION_UPDATE:
                 changes = _differences(obj)
-                for differ in EXTRA_DIFFERS:
-                    changes.update(differ(obj))
                 if not changes:
                     continue
             else:
@@ -153,14 +155,15 @@ def _record(session: Session, _flush_context) -> None:
                 "action": action, "changes": changes,
             })
     if rows:
-        from app.models.base import utcnow
-
-        now = utcnow()
+        now = datetime.now(UTC)
         session.connection().execute(
-            insert(AuditEntry.__table__), [{**row, "created_at": now} for row in rows]
+            insert(_entry_table), [{**row, "created_at": now} for row in rows]
         )
 
 
-def install(session_class: type[Session] = Session) -> None:
+def install(entry_table: Table, session_class: type[Session] = Session) -> None:
+    """Record every flush of audited objects into ``entry_table``."""
+    global _entry_table
+    _entry_table = entry_table
     if not event.contains(session_class, "after_flush", _record):
         event.listen(session_class, "after_flush", _record)

@@ -6,13 +6,35 @@ The locale comes from, in order: the user's own choice, the session (set by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from babel import support
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations, ngettext
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
 SESSION_KEY = "language"
+
+# Outside a request (CLI, jobs) texts follow the language of the tenant at work; the
+# application factory names the function that knows it (this module sits below the
+# services and cannot ask them).
+def _english() -> str:
+    return "en"
+
+
+_language_outside_request: Callable[[], str] = _english
+
+
+def install(language_outside_request: Callable[[], str]) -> None:
+    global _language_outside_request
+    _language_outside_request = language_outside_request
+
+
+def current_language() -> str:
+    """The language texts are shown in now: the request's locale, or outside a request
+    the tenant's at work. The same answer Flask-Babel's gettext works with."""
+    return str(get_locale() or "en") if has_app_context() else "en"
 
 
 def available_languages() -> tuple[str, ...]:
@@ -22,9 +44,7 @@ def available_languages() -> tuple[str, ...]:
 def select_locale() -> str:
     languages = available_languages()
     if not has_request_context():  # CLI and jobs: the language of the tenant at work
-        from app.services.settings import tenant_language
-
-        return tenant_language()
+        return _language_outside_request()
     user = current_user
     logged_in = user is not None and user.is_authenticated
     if logged_in and user.language in languages:

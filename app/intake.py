@@ -8,10 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from app.extensions import csrf, db, limiter
-from app.services.fields.values import FieldErrors
+from app.extensions import csrf, limiter
+from app.services.errors import FieldErrors
 from app.services.work import leads
 from app.tenancy import tenant_context
+from app.transactions import commit_or_refuse
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -36,10 +37,9 @@ def receive_lead(slug: str) -> tuple[Response, int]:
     if tenant is None:
         abort(403)
     with tenant_context(tenant.id):
-        try:
-            lead = leads.receive(_posted_values())
-        except FieldErrors as exc:
-            db.session.rollback()
-            return jsonify(errors=exc.errors), 400
-        db.session.commit()
-        return jsonify(id=lead.id), 201
+        received = commit_or_refuse(lambda: leads.receive(_posted_values()))
+        if isinstance(received.refusal, FieldErrors):
+            return jsonify(errors=received.refusal.errors), 400
+        if not received:
+            return jsonify(errors={"": str(received.refusal)}), 400
+        return jsonify(id=received.value.id), 201

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from app.masking import mask_national_id
 from app.services.errors import ServiceError
 from app.services.identifiers import (
     COUNTRIES,
@@ -13,7 +14,6 @@ from app.services.identifiers import (
     REGISTRATION_NAMES,
     birth_date_from_national_id,
     format_phone,
-    mask_national_id,
     normalise_national_id,
     normalise_phone,
     normalise_registration_number,

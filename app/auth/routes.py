@@ -19,6 +19,7 @@ from app.auth.safe_urls import safe_redirect_target
 from app.extensions import limiter
 from app.i18n import SESSION_KEY, available_languages
 from app.services import accounts
+from app.transactions import commit_or_refuse
 
 bp = Blueprint("auth", __name__)
 
@@ -72,7 +73,7 @@ def set_language(code: str):
         abort(404)
     session[SESSION_KEY] = code
     if current_user.is_authenticated:
-        accounts.set_language(current_user, code)
+        commit_or_refuse(lambda: accounts.set_language(current_user, code))
     target = safe_redirect_target(
         request.args.get("next"), _same_site_referrer(), default=url_for("admin.index")
     )

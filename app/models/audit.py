@@ -8,14 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.user import User
 from app.tenancy import TenantScoped
 
-ACTION_CREATE = "create"
-ACTION_UPDATE = "update"
-ACTION_DELETE = "delete"
+__all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_UPDATE", "AuditEntry"]
 
 
 class AuditEntry(TenantScoped, db.Model):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import Audited
 from app.extensions import db
+from app.i18n import current_language
 from app.models.base import Timestamped
 from app.models.custom_field import localised
 from app.tenancy import TenantScoped
@@ -41,9 +42,7 @@ class DictionaryEntry(TenantScoped, Audited, Timestamped, db.Model):
         return localised(self.labels, language)
 
     def __str__(self) -> str:
-        from app.services.fields.values import language
-
-        return self.label(language()) or self.key
+        return self.label(current_language()) or self.key
 
 
 Index("ix_dictionary_entry_tenant_dictionary", DictionaryEntry.tenant_id,

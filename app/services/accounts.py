@@ -56,17 +56,27 @@ def validate_password(password: str) -> None:
         )
 
 
-def create_tenant(name: str, slug: str, default_language: str = "en") -> Tenant:
+def checked_slug(slug: str, tenant_id: int | None = None) -> str:
+    """The short name (the tenant's part of URLs) in its stored form, refused when it is
+    malformed or another tenant's."""
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise AccountError(
             _l("The short name may hold only a-z, 0-9 and hyphens."), field="slug"
         )
-    with all_tenants():
-        if db.session.execute(select(Tenant.id).where(Tenant.slug == slug)).first():
+    query = select(Tenant.id).where(Tenant.slug == slug)
+    if tenant_id is not None:
+        query = query.where(Tenant.id != tenant_id)
+    with all_tenants(), db.session.no_autoflush:  # not the tenant's own pending change
+        if db.session.execute(query).first():
             raise AccountError(
                 _l("A tenant with this short name already exists."), field="slug"
             )
+    return slug
+
+
+def create_tenant(name: str, slug: str, default_language: str = "en") -> Tenant:
+    slug = checked_slug(slug)
     tenant = Tenant(name=name.strip(), slug=slug, default_language=default_language)
     db.session.add(tenant)
     db.session.flush()
@@ -75,6 +85,46 @@ def create_tenant(name: str, slug: str, default_language: str = "en") -> Tenant:
     with tenant_context(tenant.id):
         dictionaries.seed_defaults()
     return tenant
+
+
+def update_tenant(tenant: Tenant) -> None:
+    """A tenant's master data changed by the platform operator: same rules as creation."""
+    tenant.slug = checked_slug(tenant.slug, tenant_id=tenant.id)
+    tenant.name = (tenant.name or "").strip()
+
+
+def check_first_admin(email: str | None, password: str | None) -> None:
+    """A new tenant's first administrator: an e-mail nobody uses and a valid password."""
+    if not email:
+        raise AccountError(_l("A new tenant needs its first administrator."),
+                           field="admin_email")
+    check_user(email, password, field_prefix="admin_")
+
+
+def check_user(email: str | None, password: str | None, *, user: User | None = None,
+               field_prefix: str = "") -> None:
+    """A user's e-mail and password before saving: the e-mail unique across tenants;
+    the password required for a new user, else only checked when a new one is given."""
+    if email_taken(email or "", exclude_user_id=user.id if user else None):
+        raise AccountError(_l("A user with this e-mail address already exists."),
+                           field=f"{field_prefix}email")
+    if user is None or password:
+        try:
+            validate_password(password or "")
+        except ServiceError as exc:
+            exc.field = f"{field_prefix}password"
+            raise
+
+
+def save_user(user: User, *, password: str | None, is_new: bool) -> None:
+    """A user edited by an administrator: stored forms, the new password if one was
+    given, and never a tenant left without an active administrator."""
+    user.email = normalise_email(user.email)
+    user.language = user.language or None
+    if password:
+        user.set_password(password)
+    if not is_new:
+        ensure_admin_remains(user)
 
 
 def create_tenant_with_admin(
@@ -101,11 +151,7 @@ def create_user(
     """Create a user of a tenant, or a platform operator when tenant is None."""
     if role not in ROLES:
         raise AccountError(_l("Unknown role."))
-    if email_taken(email):
-        raise AccountError(
-            _l("A user with this e-mail address already exists."), field="email"
-        )
-    validate_password(password)
+    check_user(email, password)
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),
@@ -121,8 +167,8 @@ def create_user(
 
 
 def set_language(user: User, language: str) -> None:
+    """The user's own language; the caller commits."""
     user.language = language
-    db.session.commit()
 
 
 def ensure_admin_remains(user: User, *, deleting: bool = False) -> None:

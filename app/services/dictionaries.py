@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import DictionaryEntry
 from app.models.dictionary import (
     ACTIVITY_CATEGORY,
@@ -22,7 +23,6 @@ from app.models.dictionary import (
 )
 from app.services import references
 from app.services.errors import ServiceError
-from app.services.fields.values import language
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 
@@ -92,7 +92,7 @@ def entries(dictionary: str, *, include: DictionaryEntry | int | None = None,
 def choices(dictionary: str, include: DictionaryEntry | int | None = None
             ) -> list[tuple[str, str]]:
     """(id, label in the current language) pairs for a form or filter."""
-    lang = language()
+    lang = current_language()
     return [(str(e.id), e.label(lang)) for e in entries(dictionary, include=include)]
 
 

@@ -44,8 +44,6 @@ REGISTRATION_NAMES = {
 _NATIONAL_ID_MODULES: dict[str, ModuleType] = {"DK": cpr, "SE": personnummer, "PL": pesel}
 _REGISTRATION_MODULES: dict[str, ModuleType] = {"DK": cvr, "SE": orgnr, "PL": nip}
 
-MASK_CHARACTER = "*"
-MASK_KEEP = 2
 
 # A scheme is letters then ":"; "example.com:8080" is a host with a port, not a scheme.
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
@@ -91,16 +89,6 @@ def normalise_national_id(
         _l("Choose the country of the personal ID."), field="national_id_country"
     )
     return _validated(value, country, _NATIONAL_ID_MODULES, NATIONAL_ID_NAMES, missing, field)
-
-
-def mask_national_id(value: str | None) -> str:
-    """Personal IDs are sensitive, so lists and exports show only enough to tell two
-    apart at a glance. Rule: keep the first two characters, replace every later letter or
-    digit with ``*`` and keep separators, e.g. ``211062-5629`` -> ``21****-****``."""
-    if not value:
-        return ""
-    rest = "".join(MASK_CHARACTER if ch.isalnum() else ch for ch in value[MASK_KEEP:])
-    return value[:MASK_KEEP] + rest
 
 
 def birth_date_from_national_id(value: str | None, country: str | None) -> datetime.date | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app.extensions import db
-from app.models import Tenant
+from app.models import Tenant, User
 from app.models.tenant import DEFAULT_SETTINGS, TERM_CONTACT, TERM_CUSTOMER
 from app.services import identifiers
 from app.services.errors import ServiceError
@@ -49,10 +48,11 @@ def update_settings(tenant: Tenant, values: dict[str, Any]) -> None:
     tenant.settings = {**(tenant.settings or {}), **values}
 
 
-def user_may_edit(entity: str) -> bool:
-    """Edit rights (A3): administrators always; users when the tenant allows it."""
-    if not current_user.is_authenticated or current_user.is_operator:
+def user_may_edit(entity: str, user: User | None) -> bool:
+    """Edit rights (A3) of the acting user: administrators always; users when the
+    tenant allows it; nobody else."""
+    if user is None or not user.is_authenticated or user.is_operator:
         return False
-    if current_user.is_admin:
+    if user.is_admin:
         return True
     return bool(setting(f"users_edit_{entity}"))

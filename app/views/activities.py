@@ -38,15 +38,16 @@ from app.services.contacts import contacts
 from app.services.terms import lazy_term
 from app.services.work import cases
 from app.tenancy import current_tenant_id
+from app.transactions import commit_or_refuse
 from app.views import follow_up
 from app.views.base import SecureModelView, record_id
-from app.views.cases import case_lookup, export_time, time_formatter
+from app.views.cases import case_lookup
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_options
 from app.views.follow_up import FOLLOW_UP_FIELDS
+from app.views.formatters import export_time, link, link_formatter, plain, time_formatter
 from app.views.lookups import organisation_lookup, project_lookup, refuse_unknown_choices
-from app.views.sales import link, link_formatter, plain
-from app.views.screens import commit_or_refuse
+from app.views.screens import flash_refusal
 from app.views.work_fields import (
     ConditionFilter,
     EditableListWidget,
@@ -439,7 +440,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         if activity is None:
             abort(404)
         if commit_or_refuse(lambda: activities.reopen(
-                activity, by=db.session.get(User, current_user.id))):
+                activity, by=db.session.get(User, current_user.id)), flash_refusal):
             flash(_("The activity was reopened."), "success")
         return redirect(url_for(".details_view", id=activity.id))
 
@@ -452,11 +453,11 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
             return self.render("kontakt/activities/change_employee.html", ids=numbers,
                                employees=accounts.active_users(),
                                return_url=get_redirect_target() or url_for(".index_view"))
-        changed: list[int] = []
-        if commit_or_refuse(lambda: changed.append(
-                activities.change_employee(numbers, employee_id))):
+        changed = commit_or_refuse(
+            lambda: activities.change_employee(numbers, employee_id), flash_refusal)
+        if changed:
             flash(ngettext("%(num)s meeting was given to another employee.",
-                           "%(num)s meetings were given to another employee.", changed[0]),
+                           "%(num)s meetings were given to another employee.", changed.value),
                   "success")
         return None
 

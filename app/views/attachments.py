@@ -17,13 +17,13 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from app.auth.safe_urls import safe_redirect_target
-from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.models import Attachment
 from app.services import privacy
 from app.services.activities import attachments
+from app.transactions import commit_or_refuse
 from app.views.base import SecureBaseView, record_id
-from app.views.screens import commit_or_refuse, get_or_404
+from app.views.screens import flash_refusal, get_or_404
 
 
 def details_url(kind: str, owner_id: int) -> str:
@@ -118,7 +118,7 @@ class AttachmentsView(SecureBaseView):
             for upload in uploads:
                 attachments.add(owner, upload, current_user._get_current_object())
 
-        if commit_or_refuse(attach):
+        if commit_or_refuse(attach, flash_refusal):
             flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.",
                            len(uploads)), "success")
         return redirect(back_url(kind, number))
@@ -149,9 +149,8 @@ class AttachmentsView(SecureBaseView):
             abort(403)
         back = back_url(*attachments.owner_key(attachment))
         name = attachment.filename
-        attachments.delete(attachment)
-        db.session.commit()
-        flash(_("%(name)s was deleted.", name=name), "success")
+        if commit_or_refuse(lambda: attachments.delete(attachment), flash_refusal):
+            flash(_("%(name)s was deleted.", name=name), "success")
         return redirect(back)
 
     @staticmethod

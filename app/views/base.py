@@ -23,8 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.forms import TranslatedAdminForm
 from app.services import references
-from app.services.errors import ServiceError
-from app.services.fields.values import FieldErrors
+from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 
@@ -87,7 +86,7 @@ class EditRightsMixin:
 
     @property
     def can_create(self) -> bool:
-        return user_may_edit(self.edit_right)
+        return user_may_edit(self.edit_right, current_user)
 
     can_edit = can_create
     can_delete = can_create

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from flask import flash, redirect, request, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,19 +26,21 @@ from app.services.activities import activities
 from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
-from app.services.times import local_text, to_utc
+from app.services.times import to_utc
 from app.services.work import cases, tasks
+from app.transactions import commit_or_refuse
 from app.views.base import SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
+from app.views.formatters import export_time, link, link_formatter, local_time, plain
 from app.views.lookups import (
     TenantLookup,
     contact_lookup,
     organisation_lookup,
     refuse_unknown_choices,
 )
-from app.views.sales import ContactNameFilter, link, link_formatter, plain
-from app.views.screens import commit_or_refuse
+from app.views.sales import ContactNameFilter
+from app.views.screens import flash_refusal
 from app.views.work_fields import (
     ConditionFilter,
     EditableListWidget,
@@ -102,15 +104,6 @@ def case_status_badge(view, context, model: Case, name) -> Markup:
         STATUS_BADGES.get(model.status, "dark"), cases.status_label(model.status))
 
 
-def local_time(moment) -> str:
-    return format_datetime(moment, "short") if moment is not None else ""
-
-
-def time_formatter(view, context, model, name) -> str:
-    """A list column's date and time, short, on the display clock."""
-    return local_time(getattr(model, name))
-
-
 def due_formatter(view, context, model: Task, name) -> Markup | str:
     """The due time, marked when the task is overdue."""
     text = local_time(model.due_at)
@@ -119,11 +112,6 @@ def due_formatter(view, context, model: Task, name) -> Markup | str:
     return Markup('<span class="text-danger font-weight-bold">{}</span> '
                   '<span class="badge badge-danger kontakt-overdue">{}</span>').format(
         text, _("Overdue"))
-
-
-def export_time(view, context, model, name) -> str:
-    """A time for spreadsheets: sortable, in the display time zone."""
-    return local_text(getattr(model, name), "%Y-%m-%d %H:%M")
 
 
 def contact_links(view, context, model: Case, name) -> Markup:
@@ -386,16 +374,16 @@ class TaskView(WorkView):
         """Apply a bulk change to the selected tasks; ids of no task of this tenant are
         ignored by the service."""
         selected = [n for n in map(record_id, request.form.getlist("rowid")) if n is not None]
-        counted: list[int] = []
 
-        def apply() -> None:
+        def apply() -> int:
             if target_id is None:
                 raise ServiceError(_("Not a valid choice."))
-            counted.append(change(selected, target_id))
+            return change(selected, target_id)
 
-        if commit_or_refuse(apply):
+        changed = commit_or_refuse(apply, flash_refusal)
+        if changed:
             flash(ngettext("%(num)d task was changed.", "%(num)d tasks were changed.",
-                           counted[0]), "success")
+                           changed.value), "success")
 
 
 class MyTasksView(TaskView):

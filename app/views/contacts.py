@@ -6,11 +6,13 @@ from flask import abort, g, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
+from app.masking import mask_national_id
 from app.models import Contact, Employment
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
@@ -26,14 +28,12 @@ from app.views.fields import (
     FormOnlyFileField,
     OrganisationFilter,
     TagFilter,
-    consent_formatter,
     organisation_options,
-    phone_formatter,
     service_links,
     tag_options,
-    tags_formatter,
     user_options,
 )
+from app.views.formatters import consent_formatter, phone_formatter, tags_formatter
 from app.views.profile import ProfileMixin, profile_link
 from app.views.sales import related_sections
 from app.views.work_fields import IdEqualFilter
@@ -86,7 +86,7 @@ class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelV
         "mobile": phone_formatter,
         "tags": tags_formatter,
         "consent": consent_formatter,
-        "national_id": lambda v, c, m, n: identifiers.mask_national_id(m.national_id),
+        "national_id": lambda v, c, m, n: mask_national_id(m.national_id),
         "preferred_language": lambda v, c, m, n: LANGUAGE_NAMES.get(m.preferred_language, ""),
         "employments": lambda v, c, m, n: Markup("<br>").join(
             employment_label(e) for e in m.employments),
@@ -169,7 +169,8 @@ class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelV
             contacts.raise_likely_duplicates()
 
     def on_model_change(self, form, model: Contact, is_created: bool) -> None:
-        contacts.prepare(model, is_new=is_created, as_private=bool(request.form.get(SAVE_PRIVATE)))
+        contacts.prepare(model, is_new=is_created, creator_id=current_user.id,
+                         as_private=bool(request.form.get(SAVE_PRIVATE)))
         super().on_model_change(form, model, is_created)
         g.replaced_photo = contacts.change_photo(
             model, getattr(form, "photo_image", None), form.remove_photo.data)

@@ -32,6 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from app.i18n import current_language
 from app.models.custom_field import (
     BOOLEAN,
     CHOICE_TYPES,
@@ -47,9 +48,9 @@ from app.models.custom_field import (
     URL,
     FieldDefinition,
 )
+from app.services.errors import FieldErrors
 from app.services.fields import queries
 from app.services.fields import values as custom_fields
-from app.services.fields.values import FieldErrors
 from app.views.base import show_refusal
 
 
@@ -84,7 +85,7 @@ class CustomFieldFilter(BaseSQLAFilter):
 
     def __init__(self, model, field: FieldDefinition, operation: str, label, options=None,
                  data_type=None):
-        super().__init__(model.id, field.label(custom_fields.language()), options=options,
+        super().__init__(model.id, field.label(current_language()), options=options,
                          data_type=data_type)
         self.model, self.field, self.kind = model, field, operation
         self.label = label
@@ -135,7 +136,7 @@ def filters_for(model, field: FieldDefinition) -> list[BaseSQLAFilter]:
     if kind == BOOLEAN:
         return [BooleanFieldFilter(model, field, queries.EQUALS, _l("equals"),
                                    options=[("1", _l("Yes")), ("0", _l("No"))])]
-    lang = custom_fields.language()
+    lang = current_language()
     options = [(c.key, c.label(lang)) for c in field.choices]
     return [CustomFieldFilter(model, field, queries.EQUALS, _l("equals"), options=options)]
 
@@ -168,7 +169,7 @@ def filter_groups(view, filters: list) -> tuple[dict, dict]:
 def form_field(field: FieldDefinition, current: Any = None):
     """The WTForms field for a definition; ``current`` keeps an inactive choice that a
     record still holds selectable."""
-    lang = custom_fields.language()
+    lang = current_language()
     kwargs = {"label": field.label(lang), "description": field.help_text(lang),
               "validators": [InputRequired() if field.required else Optional()]}
     kind = field.field_type
@@ -208,7 +209,7 @@ def form_class_with_fields(base, entity: str, record=None):
     knows its sections (``custom_sections``) for the templates."""
     values = (record.custom or {}) if record is not None else {}
     attributes: dict[str, Any] = {"custom_sections": []}
-    lang = custom_fields.language()
+    lang = current_language()
     for section in custom_fields.sections(entity):
         names = []
         for field in section.fields:
@@ -243,7 +244,7 @@ class CustomFieldsMixin:
     def extend_for_request(self, name: str, static):
         fields = custom_fields.active_fields(self.custom_entity)
         listed = [f for f in fields if f.show_in_list]
-        lang = custom_fields.language()
+        lang = current_language()
         if name == "_list_columns":
             return [*static, *((f.form_name, f.label(lang)) for f in listed)]
         if name == "_sortable_columns":

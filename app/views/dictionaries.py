@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
 from app.forms import TranslatedFlaskForm
-from app.i18n import LANGUAGE_NAMES
+from app.i18n import LANGUAGE_NAMES, current_language
 from app.models import DictionaryEntry
 from app.models.dictionary import (
     ACTIVITY_CATEGORY,
@@ -26,7 +26,6 @@ from app.models.dictionary import (
     TASK_STATUS,
 )
 from app.services import dictionaries
-from app.services.fields.values import language
 from app.views.base import ADMIN
 from app.views.screens import (
     STEPS,
@@ -79,7 +78,7 @@ class DictionaryAdminView(ServiceScreenView):
         return self.render("kontakt/dictionaries/index.html", dictionary=dictionary,
                            tabs=list(DICTIONARY_NAMES.items()),
                            entries=dictionaries.entries(dictionary, active_only=False),
-                           with_done=dictionary == TASK_STATUS, lang=language(),
+                           with_done=dictionary == TASK_STATUS, lang=current_language(),
                            form=TranslatedFlaskForm())
 
     def _render_form(self, form: EntryForm, dictionary: str,

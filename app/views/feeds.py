@@ -7,10 +7,11 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.services import feeds
+from app.transactions import commit_or_refuse
 from app.views.base import SecureBaseView
+from app.views.screens import flash_refusal
 
 
 class FeedsView(SecureBaseView):
@@ -21,8 +22,8 @@ class FeedsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        token = feeds.feed_token(current_user)
-        db.session.commit()
+        # the first visit makes the user's token: the one write of this page
+        token = commit_or_refuse(lambda: feeds.feed_token(current_user)).value
         return self.render(
             "kontakt/feeds.html",
             address_book_url=url_for("feeds.address_book", token=token, _external=True),
@@ -31,8 +32,7 @@ class FeedsView(SecureBaseView):
 
     @expose("/regenerate/", methods=["POST"])
     def regenerate(self):
-        if TranslatedFlaskForm().validate_on_submit():
-            feeds.regenerate_token(current_user)
-            db.session.commit()
+        if TranslatedFlaskForm().validate_on_submit() and commit_or_refuse(
+                lambda: feeds.regenerate_token(current_user), flash_refusal):
             flash(_("New feed addresses were made; the old ones no longer work."), "success")
         return redirect(url_for(".index"))

@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from app.forms import TranslatedFlaskForm
-from app.i18n import LANGUAGE_NAMES, form_translations
+from app.i18n import LANGUAGE_NAMES, current_language, form_translations
 from app.models import FieldDefinition, FieldSection
 from app.models.custom_field import (
     BOOLEAN,
@@ -182,7 +182,7 @@ def _flash_kept_choices(field: FieldDefinition, form: FieldForm) -> None:
     """Say which emptied choices records use, so they were deactivated, not deleted."""
     emptied = {row.form.key.data for row in form.choices
                if row.form.key.data and not any(language_values(row.form, "label").values())}
-    lang = custom_fields.language()
+    lang = current_language()
     kept = [c.label(lang) for c in field.choices if c.key in emptied]
     if kept and field.field_type in CHOICE_TYPES:
         flash(ngettext("The choice %(names)s is in use, so it was deactivated instead of "
@@ -220,7 +220,7 @@ def _field(field_id: int) -> FieldDefinition:
 
 
 def _section_choices(entity: str) -> list[tuple[int, str]]:
-    lang = custom_fields.language()
+    lang = current_language()
     return [(s.id, s.label(lang)) for s in custom_fields.sections(entity)]
 
 
@@ -246,7 +246,7 @@ class FieldAdminView(ServiceScreenView):
         return self.render("kontakt/fields/index.html", entity=entity,
                            tabs=list(_entity_names().items()),
                            sections=custom_fields.sections(entity),
-                           lang=custom_fields.language(), type_names=TYPE_NAMES,
+                           lang=current_language(), type_names=TYPE_NAMES,
                            form=TranslatedFlaskForm())
 
     # --- sections ---
@@ -357,4 +357,4 @@ class FieldAdminView(ServiceScreenView):
             return self._back(entity)
         return self.render("kontakt/fields/delete_field.html", form=form, entity=entity,
                            field=field, count=field_admin.value_count(field),
-                           lang=custom_fields.language())
+                           lang=current_language())

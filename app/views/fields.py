@@ -7,13 +7,11 @@ from urllib.parse import quote_plus
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import BooleanField, FileField
 
 from app.extensions import db
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
-from app.services import identifiers
 from app.services.contacts import contacts
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
@@ -89,25 +87,6 @@ class FormOnlyFileField(FormOnly, FileField):
 
 class FormOnlyBooleanField(FormOnly, BooleanField):
     pass
-
-
-def phone_formatter(view, context, model, name) -> str:
-    return identifiers.format_phone(getattr(model, name))
-
-
-def tags_formatter(view, context, model, name) -> Markup:
-    return Markup(" ").join(
-        Markup('<span class="badge kontakt-tag" style="background:{}">{}</span>').format(
-            tag.colour, tag.name)
-        for tag in model.tags
-    )
-
-
-def consent_formatter(view, context, model, name) -> Markup:
-    channels = (("consent_phone", _l("Phone")), ("consent_email", _l("E-mail")),
-                ("consent_letter", _l("Letter")))
-    given = [str(label) for attr, label in channels if getattr(model, attr)]
-    return Markup(", ").join(given) if given else Markup("—")
 
 
 def service_links(contact: Contact) -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from app.i18n import current_language
 from app.models import AuditEntry
 from app.services.fields import values as custom_fields
 from app.services.terms import lazy_term
@@ -96,7 +97,7 @@ def format_changes(changes: dict, entity: str = "") -> str:
         if name.startswith("custom."):
             field = custom_fields.field_by_key(entity, name.removeprefix("custom."))
             if field is not None:
-                return (f"{field.label(custom_fields.language())}: "
+                return (f"{field.label(current_language())}: "
                         f"{custom_fields.display(field, old) or '—'} → "
                         f"{custom_fields.display(field, new) or '—'}")
         return f"{field_label(entity, name)}: {show(old)} → {show(new)}"

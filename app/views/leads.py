@@ -4,8 +4,6 @@ reason). The rules live in services.leads."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -24,11 +22,11 @@ from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED, LEAD_STATUSE
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
 from app.services.work import leads
+from app.transactions import Outcome, commit_or_refuse
 from app.views.base import SecureModelView
-from app.views.cases import time_formatter
-from app.views.fields import FIELD_LABELS, lead_source_options, phone_formatter
-from app.views.sales import link_formatter
-from app.views.screens import GroupedErrorsForm, commit_or_refuse, get_or_404, show_error
+from app.views.fields import FIELD_LABELS, lead_source_options
+from app.views.formatters import link_formatter, phone_formatter, time_formatter
+from app.views.screens import GroupedErrorsForm, get_or_404, show_error
 
 STATUS_LABELS = {LEAD_NEW: _l("New"), LEAD_ACCEPTED: _l("Accepted"),
                  LEAD_REJECTED: _l("Rejected")}
@@ -106,7 +104,7 @@ class LeadView(SecureModelView):
         self.flash_saved(_("The lead %(name)s was saved.", name=model.name))
 
     def render(self, template, **kwargs):
-        kwargs.setdefault("may_accept", user_may_edit("contacts"))
+        kwargs.setdefault("may_accept", user_may_edit("contacts", current_user))
         kwargs.setdefault("decision_form", TranslatedFlaskForm())
         return super().render(template, **kwargs)
 
@@ -115,7 +113,7 @@ class LeadView(SecureModelView):
     def _details(self, lead: Lead) -> Response:
         return redirect(url_for(".details_view", id=lead.id))
 
-    def _decide(self, form: GroupedErrorsForm | None, action) -> bool:
+    def _decide(self, form: GroupedErrorsForm | None, action) -> Outcome:
         """Run a decision in one transaction: committed whole or rolled back whole."""
         def refused(exc: ServiceError) -> None:
             if form is not None:
@@ -128,14 +126,14 @@ class LeadView(SecureModelView):
     @expose("/<int:lead_id>/accept/", methods=("POST",))
     def accept_view(self, lead_id: int) -> Response:
         lead = get_or_404(Lead, lead_id)
-        if not user_may_edit("contacts"):
+        if not user_may_edit("contacts", current_user):
             abort(403)  # accepting creates a contact: the tenant's edit rights apply
         if not TranslatedFlaskForm().validate_on_submit():
             abort(400)
-        made: list[Any] = []
-        if self._decide(None, lambda: made.append(leads.accept(lead, _user()))):
-            flash(_("The lead was accepted: %(case)s for %(contact)s.", case=made[0],
-                    contact=made[0].primary_contact.full_name), "success")
+        made = self._decide(None, lambda: leads.accept(lead, _user()))
+        if made:
+            flash(_("The lead was accepted: %(case)s for %(contact)s.", case=made.value,
+                    contact=made.value.primary_contact.full_name), "success")
         return self._details(lead)
 
     @expose("/<int:lead_id>/reject/", methods=("GET", "POST"))

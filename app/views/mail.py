@@ -18,10 +18,11 @@ from app.auth.safe_urls import safe_redirect_target
 from app.models import Activity, Contact
 from app.models.activity import MAIL_SENT
 from app.services.activities import mail
+from app.transactions import commit_or_refuse
 from app.views import follow_up
 from app.views.base import SecureBaseView
 from app.views.follow_up import FollowUpFields
-from app.views.screens import GroupedErrorsForm, commit_or_refuse, get_or_404, show_error
+from app.views.screens import GroupedErrorsForm, get_or_404, show_error
 
 
 class ComposeForm(GroupedErrorsForm, FollowUpFields):
@@ -51,14 +52,13 @@ class MailView(SecureBaseView):
         back = safe_redirect_target(request.args.get("next"),
                                     default=url_for("contact.details_view", id=contact.id))
         form = ComposeForm(to=contact.email or "")
-        written: list[Activity] = []
-        if form.validate_on_submit() and commit_or_refuse(
-                lambda: written.append(mail.write(contact, self._outgoing(form),
-                                                  current_user._get_current_object(),
-                                                  follow_up.requested(form))),
-                lambda exc: show_error(form, exc)):
-            self._flash_outcome(written[0])
-            follow_up.announce(written[0].follow_up)
+        written = form.validate_on_submit() and commit_or_refuse(
+            lambda: mail.write(contact, self._outgoing(form), current_user._get_current_object(),
+                               follow_up.requested(form)),
+            lambda exc: show_error(form, exc))
+        if written:
+            self._flash_outcome(written.value)
+            follow_up.announce(written.value.follow_up)
             return redirect(back)
         return self.render("kontakt/mail/compose.html", form=form, contact=contact, back=back,
                            fragment=fragments.requested())

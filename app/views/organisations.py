@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.models import Organisation
@@ -11,13 +12,8 @@ from app.services.contacts import organisations
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin
-from app.views.fields import (
-    COUNTRY_CHOICES,
-    FIELD_LABELS,
-    phone_formatter,
-    tags_formatter,
-    user_options,
-)
+from app.views.fields import COUNTRY_CHOICES, FIELD_LABELS, user_options
+from app.views.formatters import phone_formatter, tags_formatter
 from app.views.work_fields import IdEqualFilter
 
 
@@ -89,7 +85,7 @@ class TagView(SecureModelView):
 
     @property
     def can_create(self) -> bool:
-        return user_may_edit("contacts") or user_may_edit("organisations")
+        return any(user_may_edit(right, current_user) for right in ("contacts", "organisations"))
 
     can_edit = can_create
     can_delete = can_create

@@ -14,23 +14,22 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms import Form
 
 from app import fragments
-from app.extensions import db
 from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.services.activities import activities, letters
 from app.services.contacts import contacts
-from app.services.errors import ServiceError
 from app.services.profile import panels as profile
 from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
+from app.transactions import commit_or_refuse
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
+from app.views.screens import flash_refusal
 
 
 class ProfileMixin:
@@ -54,7 +53,7 @@ class ProfileMixin:
         panel's read-only fragment (or, without script, back to the profile)."""
         contact = self._profile_contact(contact_id)
         panel = profile.editable_panel(contact, key) or abort(404)
-        if not user_may_edit("contacts"):
+        if not user_may_edit("contacts", current_user):
             abort(403)
         form = self.panel_form(contact, panel)
         if request.method == "POST" and self._save_panel(form, contact, panel):
@@ -73,8 +72,9 @@ class ProfileMixin:
         if not current_user.is_admin:
             abort(403)
         restricted = request.form.get("restricted") == "1"
-        profile.restrict_email_access(contact, restricted)
-        db.session.commit()
+        if not commit_or_refuse(lambda: profile.restrict_email_access(contact, restricted),
+                                flash_refusal):
+            return redirect(profile_url(contact, "email-access"))
         flash(_("Only administrators can now read the e-mails of %(name)s.",
                 name=contact.full_name) if restricted
               else _("Every user can now read the e-mails of %(name)s.", name=contact.full_name),
@@ -97,18 +97,10 @@ class ProfileMixin:
         if not form.validate():
             return False
         form.populate_obj(contact)
-        try:
-            profile.save_panel(contact, panel, {field.name: field.data for field in form})
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()  # nothing of the refused change is kept
-            show_refusal(form, exc, form.panel_errors.append)
-            return False
-        except IntegrityError:
-            db.session.rollback()
-            form.panel_errors.append(_("This record conflicts with an existing one."))
-            return False
-        return True
+        # refused, nothing of the change is kept (rolled back whole)
+        return bool(commit_or_refuse(
+            lambda: profile.save_panel(contact, panel, {field.name: field.data for field in form}),
+            lambda exc: show_refusal(form, exc, form.panel_errors.append)))
 
     def _panel_response(self, contact: Contact, panel: profile.Panel, form: Form | None = None,
                         saved: bool = False, status: int = 200) -> Response:
@@ -132,8 +124,8 @@ class ProfileMixin:
         return {
             "contact": contact,
             "panels": profile.panels(contact),
-            "may_edit": user_may_edit("contacts"),
-            "may_edit_organisations": user_may_edit("organisations"),
+            "may_edit": user_may_edit("contacts", current_user),
+            "may_edit_organisations": user_may_edit("organisations", current_user),
             "customer_numbers": setting("unique_contact_id"),
             "labels": FIELD_LABELS,
             "get_value": self.get_detail_value,

@@ -29,6 +29,7 @@ from app.services.terms import lazy_term
 from app.services.text import every_word_in
 from app.views.base import SecureModelView
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
+from app.views.formatters import link, link_formatter, plain
 from app.views.lookups import contact_lookup, organisation_lookup, refuse_unknown_choices
 from app.views.work_fields import IdEqualFilter
 
@@ -136,23 +137,6 @@ class ParticipantFilter(BaseSQLAFilter):
 
 
 # --- formatters -----------------------------------------------------------------------
-
-def link(record, endpoint: str) -> Markup | str:
-    if record is None:
-        return ""
-    return Markup('<a href="{}">{}</a>').format(
-        url_for(f"{endpoint}.details_view", id=record.id), str(record))
-
-
-def link_formatter(endpoint: str):
-    return lambda view, context, model, name: link(getattr(model, name), endpoint)
-
-
-def plain(view, context, model, name) -> str:
-    """A related record as text, for exports."""
-    value = getattr(model, name)
-    return "" if value is None else str(value)
-
 
 def amount_label(opportunity: Opportunity) -> str:
     """The amount with its currency, in the user's locale."""

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
 from app.services.errors import ServiceError
+from app.transactions import Outcome, commit_or_refuse
 from app.views.base import SecureBaseView, record_id, show_refusal
 
 STEPS = {"up": -1, "down": 1}
@@ -75,21 +76,6 @@ def flash_refusal(exc: ServiceError) -> None:
     flash(str(exc), "error")
 
 
-def commit_or_refuse(action: Callable[[], Any],
-                     refused: Callable[[ServiceError], None] = flash_refusal) -> bool:
-    """Run a service call as one transaction: committed when the rules accept it; when
-    they refuse, rolled back whole (files stored for it go too: services.attachments)
-    and the refusal handed to ``refused`` (by default shown as a message)."""
-    try:
-        action()
-    except ServiceError as exc:
-        db.session.rollback()
-        refused(exc)
-        return False
-    db.session.commit()
-    return True
-
-
 class ServiceScreenView(SecureBaseView):
     """A screen whose every change is one service call, committed when the rules accept
     it and rolled back with the reason shown when they refuse it."""
@@ -104,7 +90,7 @@ class ServiceScreenView(SecureBaseView):
     def _back(self, place: str) -> Response:
         return redirect(self.back_url(place))
 
-    def _attempt(self, form: GroupedErrorsForm | None, action: Callable[[], Any]) -> bool:
+    def _attempt(self, form: GroupedErrorsForm | None, action: Callable[[], Any]) -> Outcome:
         """Run a service call and commit; on a refusal undo it and show why."""
         def refused(exc: ServiceError) -> None:
             self.after_rollback()

@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
-from app.extensions import db
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
 from app.models.tenant import TERM_CONTACT, TERM_CUSTOMER
 from app.services import settings as tenant_settings
-from app.services.errors import ServiceError
 from app.services.work import leads
+from app.transactions import commit_or_refuse
 from app.views.base import ADMIN, SecureBaseView
+from app.views.screens import flash_refusal
 
 SETTING_FIELDS = ("contact_term", "users_edit_contacts", "users_edit_organisations",
                   "unique_contact_id", "email_required")
@@ -47,12 +47,8 @@ class SettingsView(SecureBaseView):
         if form.validate_on_submit():
             values = {key: getattr(form, key).data for key in SETTING_FIELDS}
             values["default_language"] = form.default_language.data
-            try:
-                tenant_settings.update_settings(tenant, values)
-            except ServiceError as exc:
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
+            if commit_or_refuse(lambda: tenant_settings.update_settings(tenant, values),
+                                flash_refusal):
                 flash(_("The settings were saved."), "success")
                 return redirect(url_for(".index"))
         return self.render("kontakt/settings.html", form=form, intake_url=intake_url(tenant),
@@ -65,13 +61,13 @@ class SettingsView(SecureBaseView):
             abort(400)
         tenant = tenant_settings.current_tenant()
         if action == "regenerate":
-            leads.regenerate_intake_token(tenant)
+            change = leads.regenerate_intake_token
             message = _("A new intake address was made. The previous one no longer works.")
         else:
-            leads.close_intake(tenant)
+            change = leads.close_intake
             message = _("Lead intake was turned off.")
-        db.session.commit()
-        flash(message, "success")
+        if commit_or_refuse(lambda: change(tenant), flash_refusal):
+            flash(message, "success")
         return redirect(url_for(".index"))
 
 

@@ -6,11 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Optional
 
-from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
 from app.models import Tenant
 from app.services import accounts
-from app.services.errors import ServiceError
+from app.transactions import commit_or_refuse
 from app.views.base import OPERATOR, SecureModelView
 
 
@@ -48,36 +47,18 @@ class TenantView(SecureModelView):
     form_args = {"name": {"validators": [DataRequired()]}}
 
     def check_form(self, form) -> None:
-        if form.edited_obj is not None:
-            return
-        if not form.admin_email.data:
-            raise ServiceError(_l("A new tenant needs its first administrator."),
-                               field="admin_email")
-        if accounts.email_taken(form.admin_email.data):
-            raise ServiceError(_l("A user with this e-mail address already exists."),
-                               field="admin_email")
-        try:
-            accounts.validate_password(form.admin_password.data)
-        except ServiceError as exc:
-            exc.field = "admin_password"
-            raise
+        if form.edited_obj is None:
+            accounts.check_first_admin(form.admin_email.data, form.admin_password.data)
 
     def create_model(self, form):
-        try:
-            tenant = accounts.create_tenant_with_admin(
+        created = commit_or_refuse(
+            lambda: accounts.create_tenant_with_admin(
                 form.name.data, form.slug.data, form.default_language.data,
                 admin_email=form.admin_email.data, admin_password=form.admin_password.data,
                 admin_name=form.admin_name.data or "", active=form.active.data,
-            )
-            db.session.commit()
-        except Exception as exc:
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
-            return False
-        return tenant
+            ),
+            self.handle_view_exception)
+        return created.value if created else False
 
     def on_model_change(self, form, model: Tenant, is_created: bool) -> None:
-        model.slug = model.slug.strip().lower()
-        if not accounts.SLUG_PATTERN.match(model.slug):
-            raise ServiceError(_l("The short name may hold only a-z, 0-9 and hyphens."))
+        accounts.update_tenant(model)

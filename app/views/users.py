@@ -10,7 +10,6 @@ from app.i18n import LANGUAGE_NAMES
 from app.models import User
 from app.models.user import ROLE_ADMIN, ROLE_USER
 from app.services import accounts
-from app.services.errors import ServiceError
 from app.views.base import ADMIN, SecureModelView
 
 ROLE_CHOICES = [(ROLE_ADMIN, _l("Administrator")), (ROLE_USER, _l("User"))]
@@ -51,21 +50,10 @@ class UserView(SecureModelView):
     }
 
     def check_form(self, form) -> None:
-        user = form.edited_obj
-        if accounts.email_taken(form.email.data, exclude_user_id=user.id if user else None):
-            raise ServiceError(
-                _l("A user with this e-mail address already exists."), field="email"
-            )
-        if user is None or form.password.data:
-            accounts.validate_password(form.password.data)
+        accounts.check_user(form.email.data, form.password.data, user=form.edited_obj)
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
-        model.email = accounts.normalise_email(model.email)
-        model.language = model.language or None
-        if form.password.data:
-            model.set_password(form.password.data)
-        if not is_created:
-            accounts.ensure_admin_remains(model)
+        accounts.save_user(model, password=form.password.data, is_new=is_created)
 
     def on_model_delete(self, model: User) -> None:
         accounts.ensure_admin_remains(model, deleting=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import (
     Activity,
     Case,
@@ -53,7 +54,6 @@ from app.services import dictionaries, identifiers
 from app.services.contacts import contacts as contact_service
 from app.services.contacts import organisations
 from app.services.errors import ServiceError
-from app.services.fields.values import language
 from app.services.text import every_word_in
 from app.services.times import display_zone, to_utc
 
@@ -77,7 +77,7 @@ PERSONS_MESSAGE = _l("Only persons currently linked to the chosen organisation c
 
 def kind_labels(entries: list[DictionaryEntry] | None = None) -> dict[str, str]:
     """Every kind's name in the current language, the tenant's own label first."""
-    lang = language()
+    lang = current_language()
     if entries is None:
         entries = dictionaries.entries(ACTIVITY_KIND, active_only=False)
     own = {entry.key: entry.label(lang) for entry in entries}

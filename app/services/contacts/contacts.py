@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
@@ -23,13 +22,16 @@ from app.services.text import contains, lowered
 CUSTOMER_NUMBER_SEQUENCE = "customer_number"
 
 
-def prepare(contact: Contact, *, is_new: bool, as_private: bool = False) -> None:
-    """Normalise and validate a contact before it is saved; raise ServiceError."""
+def prepare(contact: Contact, *, is_new: bool, as_private: bool = False,
+            creator_id: int | None = None) -> None:
+    """Normalise and validate a contact before it is saved; raise ServiceError.
+    ``creator_id``: the acting user, responsible for a new contact by default (B8)."""
     with db.session.no_autoflush:  # checks must not see the unsaved contact itself
-        _prepare(contact, is_new=is_new, as_private=as_private)
+        _prepare(contact, is_new=is_new, as_private=as_private, creator_id=creator_id)
 
 
-def _prepare(contact: Contact, *, is_new: bool, as_private: bool) -> None:
+def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
+             creator_id: int | None) -> None:
     _normalise(contact)
     _require_names(contact)
     _check_email(contact)
@@ -39,14 +41,10 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool) -> None:
     _check_employments(contact)
     sync_primary_organisation(contact)
     if is_new:
-        if contact.responsible_user is None and _current_user_id() is not None:
-            contact.responsible_user = db.session.get(User, _current_user_id())  # B8
+        if contact.responsible_user is None and creator_id is not None:
+            contact.responsible_user = db.session.get(User, creator_id)  # B8
         if setting("unique_contact_id") and contact.customer_number is None:
             contact.customer_number = counters.next_value(CUSTOMER_NUMBER_SEQUENCE)
-
-
-def _current_user_id() -> int | None:
-    return current_user.id if current_user and current_user.is_authenticated else None
 
 
 def _normalise(contact: Contact) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import FieldChoice, FieldDefinition, FieldSection
 from app.models.custom_field import (
     BOOLEAN,
@@ -237,7 +238,7 @@ def as_text(field: FieldDefinition, stored: Any) -> str:
     if field.field_type == BOOLEAN:
         return "yes" if stored else "no"
     if field.field_type in CHOICE_TYPES:
-        labels = {c.key: c.label(custom_fields.language()) for c in field.choices}
+        labels = {c.key: c.label(current_language()) for c in field.choices}
         keys = stored if isinstance(stored, list) else [stored]
         return "; ".join(labels.get(key, key) for key in keys)
     return str(stored)

@@ -9,12 +9,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import g, has_app_context, has_request_context
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Activity, Case, Contact, FieldDefinition, FieldSection, Organisation, Task
 from app.models.custom_field import (
     BOOLEAN,
@@ -30,7 +31,7 @@ from app.models.custom_field import (
     HasCustomFields,
 )
 from app.services import identifiers
-from app.services.errors import ServiceError
+from app.services.errors import FieldErrors, ServiceError
 from app.tenancy import current_tenant_id
 
 # Entities that take configurable fields.
@@ -39,18 +40,6 @@ ENTITIES: dict[str, type[HasCustomFields]] = {
     "activity": Activity}
 # JSON numbers are exact as integers up to 2**53; larger ones would silently change.
 LARGEST_INTEGER = 2**53
-
-
-class FieldErrors(ServiceError):
-    """Several fields refused at once: ``errors`` maps form names to messages."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
-        self.errors = errors
-
-
-def language() -> str:
-    return str(get_locale() or "en") if has_request_context() else "en"
 
 
 def sections(entity: str) -> list[FieldSection]:
@@ -278,11 +267,11 @@ def display(field: FieldDefinition, stored: Any) -> str:
     if kind == BOOLEAN:
         return str(_l("Yes") if stored else _l("No"))
     if kind in CHOICE_TYPES:
-        labels = {c.key: c.label(language()) for c in field.choices}
+        labels = {c.key: c.label(current_language()) for c in field.choices}
         keys = stored if isinstance(stored, list) else [stored]
         return ", ".join(labels.get(key, key) for key in keys)
     if kind == PHONE:
-        region = identifiers.PHONE_REGION_OF_LANGUAGE.get(language())
+        region = identifiers.PHONE_REGION_OF_LANGUAGE.get(current_language())
         return identifiers.format_phone(stored, region)
     return str(stored)
 
@@ -294,7 +283,7 @@ def _number(value) -> str:
 def record_sections(record: HasCustomFields) -> list[tuple[str, list[tuple[str, str]]]]:
     """(section label, [(field label, shown value)]) of a record's active fields, for
     details pages and the profile."""
-    lang = language()
+    lang = current_language()
     values = record.custom or {}
     return [
         (section.label(lang),

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import current_language
 from app.models import Contact, FieldSection
 from app.models.contact import CONSENT_CHANNELS
 from app.services.contacts import contacts
@@ -60,7 +61,7 @@ def panels(contact: Contact) -> list[Panel]:
               editable=contacts.address_holder(contact) is contact),
         Panel(RESPONSIBLE, RESPONSIBLE, _l("Responsible user and tags"), RESPONSIBLE_FIELDS),
     ]
-    lang = custom_fields.language()
+    lang = current_language()
     sections = [
         Panel(f"{SECTION_PREFIX}{section.id}", "fields", section.label(lang),
               tuple(field.form_name for field in section.fields if field.active),
@@ -85,7 +86,7 @@ def consent_rows(contact: Contact) -> list[ConsentRow]:
 
 def section_values(contact: Contact, section: FieldSection) -> list[tuple[str, str]]:
     """(label, shown value) of the section's active fields for the contact."""
-    lang = custom_fields.language()
+    lang = current_language()
     values = contact.custom or {}
     return [(field.label(lang), custom_fields.display(field, values.get(field.key)))
             for field in section.fields if field.active]

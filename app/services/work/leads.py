@@ -22,8 +22,7 @@ from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
 from app.services import identifiers
 from app.services.contacts import contacts, organisations
-from app.services.errors import ServiceError
-from app.services.fields.values import FieldErrors
+from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import phone_region
 from app.services.text import lowered
 from app.services.work import cases
@@ -123,7 +122,7 @@ def accept(lead: Lead, user: User | None) -> Case:
     lead's company or as a private customer) with a new case. Raise ServiceError; the
     caller then rolls back, so nothing is left half made."""
     _claim(lead, LEAD_ACCEPTED, user)
-    contact = _contact_for(lead)
+    contact = _contact_for(lead, user)
     case = cases.new_case()
     case.title = _case_title(lead)
     case.description = lead.message
@@ -144,7 +143,7 @@ def reject(lead: Lead, reason: str | None, user: User | None) -> None:
     db.session.flush()
 
 
-def _contact_for(lead: Lead) -> Contact:
+def _contact_for(lead: Lead, user: User | None) -> Contact:
     existing = contacts.with_email(lead.email) if lead.email else None
     if existing is not None:
         return existing
@@ -155,7 +154,7 @@ def _contact_for(lead: Lead) -> Contact:
         contact.employments.append(
             Employment(organisation=_organisation_named(lead.company), is_primary=True))
     try:
-        contacts.prepare(contact, is_new=True)
+        contacts.prepare(contact, is_new=True, creator_id=user.id if user else None)
     except ServiceError as exc:
         raise ServiceError(_l("The contact cannot be created: %(reason)s", reason=str(exc)),
                            field=LEAD_FIELD_OF_CONTACT.get(exc.field)) from None

@@ -1,0 +1,63 @@
+"""List and details formatters shared by several screens: links to related records,
+times on the display clock, phones, tags and consents. Formatters that belong to one
+screen stay in its module."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.services import identifiers
+from app.services.times import local_text
+
+
+def link(record, endpoint: str) -> Markup | str:
+    if record is None:
+        return ""
+    return Markup('<a href="{}">{}</a>').format(
+        url_for(f"{endpoint}.details_view", id=record.id), str(record))
+
+
+def link_formatter(endpoint: str):
+    return lambda view, context, model, name: link(getattr(model, name), endpoint)
+
+
+def plain(view, context, model, name) -> str:
+    """A related record as text, for exports."""
+    value = getattr(model, name)
+    return "" if value is None else str(value)
+
+
+def local_time(moment) -> str:
+    return format_datetime(moment, "short") if moment is not None else ""
+
+
+def time_formatter(view, context, model, name) -> str:
+    """A list column's date and time, short, on the display clock."""
+    return local_time(getattr(model, name))
+
+
+def export_time(view, context, model, name) -> str:
+    """A time for spreadsheets: sortable, in the display time zone."""
+    return local_text(getattr(model, name), "%Y-%m-%d %H:%M")
+
+
+def phone_formatter(view, context, model, name) -> str:
+    return identifiers.format_phone(getattr(model, name))
+
+
+def tags_formatter(view, context, model, name) -> Markup:
+    return Markup(" ").join(
+        Markup('<span class="badge kontakt-tag" style="background:{}">{}</span>').format(
+            tag.colour, tag.name)
+        for tag in model.tags
+    )
+
+
+def consent_formatter(view, context, model, name) -> Markup:
+    channels = (("consent_phone", _l("Phone")), ("consent_email", _l("E-mail")),
+                ("consent_letter", _l("Letter")))
+    given = [str(label) for attr, label in channels if getattr(model, attr)]
+    return Markup(", ").join(given) if given else Markup("—")
