@@ -55,6 +55,9 @@ def load_config() -> dict:
         "WTF_CSRF_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Europe/Copenhagen"),
+        # The domain part of calendar event UIDs: fixed per deployment, never the host a
+        # feed happens to be read at (that would duplicate every event for subscribers).
+        "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "kontakt-crm"),
         "LANGUAGES": LANGUAGES,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),

@@ -3,7 +3,7 @@ whose tenant then scopes every query as for a logged-in request."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask_babel import force_locale
 
 from app.extensions import limiter
@@ -45,5 +45,5 @@ def planned_activities(token: str) -> Response:
     user = _owner(token)
     # No one is logged in: the texts follow the owner's language, not the client's.
     with tenant_context(user.tenant_id), force_locale(feeds.language_of(user)):
-        body = calendar.calendar(user, host=request.host.partition(":")[0])
+        body = calendar.calendar(user)
     return _feed_response(body, "text/calendar", "calendar.ics")

@@ -86,7 +86,7 @@ def test_calendar_has_own_planned_activities_with_zoned_times(admin_client, tena
     assert "Tag tilbud med." in event.description.value
     assert "Nordlys ApS" in event.description.value and "Åse Ærø" in event.description.value
     assert event.status.value == "CONFIRMED" and event.sequence.value == "0"
-    assert event.uid.value == f"kontakt-{tenant_a.id}-activity-{meeting}@localhost"
+    assert event.uid.value == f"kontakt-{tenant_a.id}-activity-{meeting}@kontakt-crm"
     assert event.dtstamp.value.tzinfo is not None and event.contents["last-modified"]
     call = events["Opkald: Ring op"]
     assert call.dtend.value - call.dtstart.value == timedelta(minutes=15)
@@ -159,3 +159,14 @@ def test_feed_queries_do_not_grow_with_the_activities(client, tenant_a):
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_uids_do_not_depend_on_the_host_the_feed_is_read_at(admin_client, tenant_a):
+    org = make_organisation(tenant_a.id)
+    add_activity(tenant_a.id, org, user_id(tenant_a.id, "admin@alpha.example"))
+    url = calendar_url_of(admin_client)
+    uids = []
+    for host in ("localhost", "127.0.0.1", "crm.example.com:8443"):
+        body = admin_client.get(url, headers={"Host": host}).get_data(as_text=True)
+        uids.append([event.uid.value for event in vobject.readOne(body).vevent_list])
+    assert uids[0] == uids[1] == uids[2] and "@kontakt-crm" in uids[0][0]

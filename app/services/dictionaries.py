@@ -26,6 +26,8 @@ from app.services.errors import ServiceError
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
 
+# The task status that means "done" (others, e.g. cancelled, also end a task).
+TASK_DONE_KEY = "done"
 
 def _entry(key: str, en: str, da: str, sv: str, pl: str, done: bool = False) -> dict:
     return {"key": key, "labels": {"en": en, "da": da, "sv": sv, "pl": pl}, "is_done": done}
@@ -54,7 +56,7 @@ SEED: dict[str, list[dict]] = {
         _entry("new", "New", "Ny", "Ny", "Nowe"),
         _entry("in_progress", "In progress", "I gang", "Pågår", "W toku"),
         _entry("waiting", "Waiting", "Afventer", "Väntar", "Oczekuje"),
-        _entry("done", "Done", "Udført", "Klar", "Zakończone", done=True),
+        _entry(TASK_DONE_KEY, "Done", "Udført", "Klar", "Zakończone", done=True),
         _entry("cancelled", "Cancelled", "Annulleret", "Avbruten", "Anulowane", done=True),
     ],
     CASE_CATEGORY: [

@@ -26,7 +26,6 @@ from app.services.activities import activities
 from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
-from app.services.times import to_utc
 from app.services.work import cases, tasks
 from app.transactions import commit_or_refuse
 from app.views.base import SecureModelView, record_id
@@ -398,7 +397,7 @@ class MyTasksView(TaskView):
             planned = activities.planned_for(current_user.id, limit=self.planned_shown)
             now = datetime.now(UTC)
             kwargs.update(planned_activities=planned, activity_kinds=activities.kind_labels(),
-                          late_ids={a.id for a in planned if to_utc(a.starts_at) < now})
+                          late_ids={a.id for a in planned if activities.is_overdue(a, now)})
         return super().render(template, **kwargs)
 
     def get_query(self):

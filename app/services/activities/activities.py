@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
@@ -238,10 +238,14 @@ def _check_parties(activity: Activity, stored: StoredState | None) -> None:
 def _check_texts(activity: Activity) -> None:
     activity.subject = " ".join((activity.subject or "").split())
     activity.body = (activity.body or "").strip() or None
-    if activity.kind == NOTE:
-        if not activity.body:
-            raise ServiceError(_l("This field is required."), field="body")
+    if activity.kind == NOTE and activity.body:
         activity.subject = subject_from(activity.body)  # a note is its text (E1)
+    elif activity.kind == NOTE and not activity.planned:
+        raise ServiceError(_l("This field is required."), field="body")
+    elif activity.kind == NOTE:
+        # a planned note (e.g. a follow-up) is written when it happens; until then its
+        # title is the one it was planned with, or its kind
+        activity.subject = activity.subject or kind_labels().get(NOTE, NOTE)
     elif not activity.subject:
         raise ServiceError(_l("This field is required."), field="subject")
     activity.subject = activity.subject[:300]
@@ -392,6 +396,12 @@ def change_employee(activity_ids: Iterable[int], employee_id: int) -> int:
 
 def planned_condition() -> ColumnElement:
     return and_(Activity.planned.is_(True), Activity.completed.is_(False))
+
+
+def is_overdue(activity: Activity, now: datetime | None = None) -> bool:
+    """A planned, not completed activity whose time has passed."""
+    return (bool(activity.planned) and not activity.completed
+            and to_utc(activity.starts_at) < (now or datetime.now(UTC)))
 
 
 def planned_for(user_id: int, limit: int | None = None) -> list[Activity]:

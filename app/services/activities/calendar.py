@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import vobject
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -34,7 +35,7 @@ class NamedZone(ZoneInfo):
         return self.key
 
 
-def calendar(user: User, host: str) -> str:
+def calendar(user: User) -> str:
     """The iCalendar text of the user's planned, not completed activities, in the
     current tenant (the caller sets it) and the current language."""
     zone = NamedZone(display_zone().key)
@@ -50,7 +51,8 @@ def calendar(user: User, host: str) -> str:
     stamp = datetime.now(UTC)
     for activity in activities.planned_for(user.id):
         event = cal.add("vevent")
-        fill_event(event, activity, zone=zone, host=host, stamp=stamp,
+        fill_event(event, activity, zone=zone, uid_domain=current_app.config["CALENDAR_UID_DOMAIN"],
+                   stamp=stamp,
                    sequence=sequences.get(activity.id, 0),
                    kind=kinds.get(activity.kind, activity.kind))
     return cal.serialize()
@@ -93,9 +95,11 @@ def end_of(activity: Activity) -> datetime:
 
 
 def fill_event(event: vobject.base.Component, activity: Activity, *, zone: NamedZone,
-               host: str, stamp: datetime, sequence: int, kind: str) -> None:
-    # The UID names the record, never its contents, so it stays the same after edits.
-    event.add("uid").value = f"kontakt-{activity.tenant_id}-activity-{activity.id}@{host}"
+               uid_domain: str, stamp: datetime, sequence: int, kind: str) -> None:
+    # The UID names the record, never its contents nor the address the feed was read
+    # at, so it stays the same after edits and under every host name.
+    event.add("uid").value = (
+        f"kontakt-{activity.tenant_id}-activity-{activity.id}@{uid_domain}")
     event.add("dtstamp").value = stamp
     event.add("dtstart").value = to_utc(activity.starts_at).astimezone(zone)
     event.add("dtend").value = end_of(activity).astimezone(zone)

@@ -26,6 +26,7 @@ from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employme
 from app.models.activity import KINDS
 from app.services import privacy
 from app.services.activities import activities
+from app.services.dictionaries import TASK_DONE_KEY
 from app.services.profile.query import (
     Args,
     Page,
@@ -52,6 +53,15 @@ class TimelineItem:
     record: Activity | Case | Task
     planned: bool
     readable: bool  # False: an e-mail or note the viewer may not read (F1, F2)
+
+    @property
+    def overdue(self) -> bool:
+        return self.type == ACTIVITY and activities.is_overdue(self.record)
+
+    @property
+    def task_completed(self) -> bool:
+        """A task that ended as done (not e.g. cancelled, which also ends it)."""
+        return self.type == TASK_DONE and self.record.status.key == TASK_DONE_KEY
 
 
 @dataclass(frozen=True)
