@@ -72,7 +72,8 @@ def test_a_generated_follow_up_is_moved_without_typing_a_note(admin_client, tena
 def test_a_done_note_still_needs_its_text(app, tenant_a):
     organisation_id, person_id = organisation_with_person(tenant_a.id)
     with tenant_context(tenant_a.id):
-        note = Activity(kind=NOTE, starts_at=START, organisation=db.session.get(Organisation, organisation_id),
+        note = Activity(kind=NOTE, starts_at=START,
+                        organisation=db.session.get(Organisation, organisation_id),
                         contacts=[db.session.get(Contact, person_id)])
         refused = commit_or_refuse(lambda: activities.prepare(note, is_new=True))
     assert not refused and refused.refusal.field == "body"
