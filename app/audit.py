@@ -7,11 +7,14 @@ stored masked; relationships named in ``__audit_relations__`` (e.g. tags) are
 recorded as the list of their labels; JSON columns in ``__audit_by_key__`` (the values
 of configurable fields) are recorded per key, as ``column.key``; columns in
 ``__audit_derived__`` are kept in step with other audited data and not recorded.
+Changes flushed inside :func:`unrecorded` are not recorded at all (an erasure, whose
+own entry must not hold what it erased).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +24,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 NOT_AUDITED = frozenset({"id", "tenant_id", "created_at", "updated_at"})
+UNRECORDED = "audit_unrecorded"  # session.info flag set by unrecorded()
 
 
 class Audited:
@@ -132,6 +136,8 @@ EXTRA_DIFFERS: list[Callable[[Audited], dict[str, list]]] = []
 def _record(session: Session, _flush_context) -> None:
     from app.models.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE, AuditEntry
 
+    if session.info.get(UNRECORDED):
+        return
     user_id = _current_user_id()
     rows = []
     for action, objects in ((ACTION_CREATE, session.new), (ACTION_UPDATE, session.dirty),
@@ -159,6 +165,19 @@ def _record(session: Session, _flush_context) -> None:
         session.connection().execute(
             insert(AuditEntry.__table__), [{**row, "created_at": now} for row in rows]
         )
+
+
+@contextmanager
+def unrecorded(session: Session) -> Iterator[None]:
+    """Changes flushed inside the block are not recorded; what was changed before it is
+    flushed (and recorded) first. The caller writes its own entry for the change."""
+    session.flush()
+    session.info[UNRECORDED] = True
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info.pop(UNRECORDED, None)
 
 
 def install(session_class: type[Session] = Session) -> None:

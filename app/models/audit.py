@@ -16,6 +16,7 @@ from app.tenancy import TenantScoped
 ACTION_CREATE = "create"
 ACTION_UPDATE = "update"
 ACTION_DELETE = "delete"
+ACTION_ERASE = "erase"  # a person's data erased (F4): the entry holds no values
 
 
 class AuditEntry(TenantScoped, db.Model):

@@ -33,6 +33,7 @@ from app.views.fields import (
     tags_formatter,
     user_options,
 )
+from app.views.privacy_requests import PrivacyRequestsMixin
 from app.views.profile import ProfileMixin, profile_link
 from app.views.sales import related_sections
 from app.views.work_fields import IdEqualFilter
@@ -49,7 +50,8 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = FIELD_LABELS
 
 
-class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelView):
+class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRightsMixin,
+                  SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"
