@@ -5,6 +5,7 @@ files and scrubs the change history while cases, tasks and activities stay count
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace as Ref
 
@@ -151,6 +152,8 @@ def test_readable_page_shows_the_same(admin_client, world):
                   translated("Download as JSON")):
         assert shown in page, shown
     assert "Evas sag" not in page and "Piotr" not in page
+    unlabelled = re.findall(r"<(?:dt|th)[^>]*>\s*([a-z_]+)\s*<", page)
+    assert unlabelled == []  # every heading is a word of the reader's language
     profile = admin_client.get(f"/admin/contact/{world.contact}/profile").get_data(as_text=True)
     assert f"/admin/contact/{world.contact}/privacy/" in profile
 

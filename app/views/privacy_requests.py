@@ -29,6 +29,8 @@ DOCUMENT_LABELS = {
     "channel": _l("Channel"), "date": _l("Date"), "role": _l("Role"), "filename": _l("File"),
     "size": _l("Size"), "content_type": FIELD_LABELS["kind"], "on": _l("Record type"),
     "mail_status": _l("Status"), "created_at": FIELD_LABELS["created_at"],
+    "id": _l("Record"), "updated_at": _l("Changed"), "source": _l("Source"),
+    "email_access_restricted": _l("E-mail access"),
 }
 ROLES = {"primary": _l("Primary contact"), "secondary": _l("Other contacts")}
 CHANNELS = {"phone": _l("Phone"), "email": _l("E-mail"), "letter": _l("Letter")}
