@@ -7,10 +7,14 @@ stored masked; relationships named in ``__audit_relations__`` (e.g. tags) are
 recorded as the list of their labels; JSON columns in ``__audit_by_key__`` (the values
 of configurable fields) are recorded per key, as ``column.key``; columns in
 ``__audit_derived__`` are kept in step with other audited data and not recorded.
+Changes flushed inside :func:`unrecorded` are not recorded at all (an erasure, whose
+own entry must not hold what it erased).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +30,7 @@ ACTION_UPDATE = "update"
 ACTION_DELETE = "delete"
 
 NOT_AUDITED = frozenset({"id", "tenant_id", "created_at", "updated_at"})
+UNRECORDED = "audit_unrecorded"  # session.info flag set by unrecorded()
 
 
 class Audited:
@@ -134,7 +139,7 @@ _entry_table: Table | None = None
 
 
 def _record(session: Session, _flush_context) -> None:
-    if _entry_table is None:
+    if _entry_table is None or session.info.get(UNRECORDED):
         return
     user_id = _current_user_id()
     rows = []
@@ -159,6 +164,19 @@ def _record(session: Session, _flush_context) -> None:
         session.connection().execute(
             insert(_entry_table), [{**row, "created_at": now} for row in rows]
         )
+
+
+@contextmanager
+def unrecorded(session: Session) -> Iterator[None]:
+    """Changes flushed inside the block are not recorded; what was changed before it is
+    flushed (and recorded) first. The caller writes its own entry for the change."""
+    session.flush()
+    session.info[UNRECORDED] = True
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info.pop(UNRECORDED, None)
 
 
 def install(entry_table: Table, session_class: type[Session] = Session) -> None:

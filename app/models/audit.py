@@ -14,7 +14,9 @@ from app.models.base import utcnow
 from app.models.user import User
 from app.tenancy import TenantScoped
 
-__all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_UPDATE", "AuditEntry"]
+ACTION_ERASE = "erase"  # a person's data erased (F4): the entry holds no values
+
+__all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_ERASE", "ACTION_UPDATE", "AuditEntry"]
 
 
 class AuditEntry(TenantScoped, db.Model):

@@ -46,7 +46,7 @@ from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_options
 from app.views.follow_up import FOLLOW_UP_FIELDS
 from app.views.formatters import export_time, link, link_formatter, plain, time_formatter
-from app.views.lookups import organisation_lookup, project_lookup, refuse_unknown_choices
+from app.views.lookups import organisation_lookup, project_lookup
 from app.views.screens import flash_refusal
 from app.views.work_fields import (
     ConditionFilter,
@@ -374,7 +374,6 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     def check_form(self, form) -> None:
         if form.edited_obj is not None:
             activities.ensure_editable(form.edited_obj)
-        refuse_unknown_choices(form, list(self.form_ajax_refs))
 
     def update_model(self, form, model) -> bool:
         """Also the in-place list edit's way in: a completed activity is refused before

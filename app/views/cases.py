@@ -36,7 +36,6 @@ from app.views.lookups import (
     TenantLookup,
     contact_lookup,
     organisation_lookup,
-    refuse_unknown_choices,
 )
 from app.views.sales import ContactNameFilter
 from app.views.screens import flash_refusal
@@ -180,19 +179,6 @@ class WorkView(CustomFieldsMixin, SecureModelView):
 
     def scaffold_list_form(self, widget=None, validators=None):
         return super().scaffold_list_form(widget or EditableListWidget(), validators)
-
-    def validate_form(self, form) -> bool:
-        """A posted id that names no choice of this tenant (another tenant's, an
-        inactive entry) is refused; Flask-Admin would save an empty value instead.
-        In-place list edits pass here too."""
-        if not super().validate_form(form):
-            return False
-        try:
-            refuse_unknown_choices(form, [*(self.form_ajax_refs or ()), *self.choice_sources])
-        except ServiceError as exc:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-            return False
-        return True
 
 
 # --- cases ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from app.views.fields import (
     user_options,
 )
 from app.views.formatters import consent_formatter, phone_formatter, tags_formatter
+from app.views.privacy_requests import PrivacyRequestsMixin
 from app.views.profile import ProfileMixin, profile_link
 from app.views.sales import related_sections
 from app.views.work_fields import IdEqualFilter
@@ -50,7 +51,8 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = FIELD_LABELS
 
 
-class ContactView(ProfileMixin, CustomFieldsMixin, EditRightsMixin, SecureModelView):
+class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRightsMixin,
+                  SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"

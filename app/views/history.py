@@ -68,7 +68,8 @@ ENTITY_NAMES = {"contact": lazy_term("singular"), "organisation": _l("Organisati
                 "opportunity": _l("Opportunity"), "campaign": _l("Campaign"),
                 "project": _l("Project"), "dictionary_entry": _l("Dictionary entry"),
                 "activity": _l("Activity"), "attachment": _l("Attachment")}
-ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+                "erase": _l("Personal data erased")}
 
 
 def entity_name(entity: str) -> str:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Contact, Organisation, Project
 from app.services.contacts import contacts, organisations
-from app.services.errors import ServiceError
 from app.services.text import every_word_in
 from app.views.base import record_id
 
@@ -82,17 +80,3 @@ def organisation_lookup(name: str) -> TenantLookup:
                         search=organisations.search_condition,
                         order_by=(Organisation.name, Organisation.id))
 
-
-def refuse_unknown_choices(form, names: Sequence[str]) -> None:
-    """An id that names no record of this tenant (another tenant's, a deleted one) is
-    refused, not silently dropped: Flask-Admin's single lookup field would save None."""
-    for name in names:
-        field = getattr(form, name, None)
-        if field is None:
-            continue
-        submitted = {value for raw in field.raw_data or () for value in str(raw).split(",")
-                     if value.strip() and value != "__None"}
-        data = field.data
-        found = data if isinstance(data, list) else [data] if data is not None else []
-        if len(found) < len(submitted):
-            raise ServiceError(_("Not a valid choice."), field=name)

@@ -30,7 +30,7 @@ from app.services.text import every_word_in
 from app.views.base import SecureModelView
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
 from app.views.formatters import link, link_formatter, plain
-from app.views.lookups import contact_lookup, organisation_lookup, refuse_unknown_choices
+from app.views.lookups import contact_lookup, organisation_lookup
 from app.views.work_fields import IdEqualFilter
 
 SALES_LABELS = {
@@ -252,9 +252,6 @@ class SalesView(SecureModelView):
         """Defaults of a new record for the fields the request did not send."""
         if hasattr(form, "owner") and "owner" not in request.form:
             form.owner.data = db.session.get(User, current_user.id)
-
-    def check_form(self, form) -> None:
-        refuse_unknown_choices(form, list(self.form_ajax_refs or ()))
 
     def after_model_change(self, form, model, is_created: bool) -> None:
         self.flash_saved(str(self.saved_message) % {"name": str(model)})

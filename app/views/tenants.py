@@ -14,9 +14,17 @@ from app.views.base import OPERATOR, SecureModelView
 
 
 class TenantView(SecureModelView):
+    """The operator sees and edits only what names and runs a tenant: never its intake
+    token (the secret of its lead-intake URL) nor its settings, which are the tenant's
+    own business; every list of columns is spelled out so a new column is not shown
+    by default."""
+
     access = OPERATOR
     can_delete = False  # deleting a tenant deletes all its records; deactivate it instead
+    can_export = False
     column_list = ("name", "slug", "default_language", "active", "created_at")
+    column_details_list = (*column_list, "lead_intake")
+    column_export_list = column_list
     column_searchable_list = ("name", "slug")
     column_filters = ("active", "default_language")
     column_default_sort = "name"
@@ -26,9 +34,11 @@ class TenantView(SecureModelView):
         "default_language": _l("Default language"),
         "active": _l("Active"),
         "created_at": _l("Created"),
+        "lead_intake": _l("Lead intake"),
     }
     column_formatters = {
         "default_language": lambda v, c, m, n: LANGUAGE_NAMES.get(m.default_language, ""),
+        "lead_intake": lambda v, c, m, n: _l("Open") if m.intake_token else _l("Closed"),
     }
     tenant_columns = ("name", "slug", "default_language", "active")
     form_columns = (*tenant_columns, "admin_email", "admin_name", "admin_password")
