@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, Contact, DictionaryEntry, Employment, Organisation, Task
+from app.models import Activity, Contact, DictionaryEntry, Employment, Organisation, Task, Tenant
 from app.models.activity import NOTE
 from app.models.dictionary import TASK_STATUS
 from app.services.activities import activities
+from app.services.contacts import contacts
 from app.services.work import tasks
 from app.tenancy import tenant_context
 from app.transactions import commit_or_refuse
@@ -131,3 +132,58 @@ def item_of(page: str, element_id: str) -> str:
 
 def refusals_in(page: str) -> list[str]:
     return [text.strip() for text in re.findall(r"<li>([^<]*)</li>", page) if text.strip()]
+
+
+# --- 7: the preferred language is a supported language --------------------------------
+
+def test_migration_repairs_country_codes_stored_as_languages(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="0011")
+        db.session.execute(text(
+            "INSERT INTO tenant (id, name, slug, default_language, active, settings, "
+            "created_at, updated_at) VALUES (1, 'Gammel', 'gammel', 'da', 1, '{}', "
+            "'2026-01-01', '2026-01-01')"))
+        for number, language in enumerate(("dk", "SE", "pl", "xx", None, "Da"), start=1):
+            db.session.execute(text(
+                "INSERT INTO contact (id, tenant_id, kind, first_name, last_name, "
+                "preferred_language, consent_phone, consent_email, consent_letter, "
+                "address_book_sync, email_access_restricted, is_private, created_at, "
+                "updated_at) "
+                "VALUES (:id, 1, 'private', 'A', 'B', :language, 0, 0, 0, 0, 0, 0, "
+                "'2026-01-01', '2026-01-01')"), {"id": number, "language": language})
+        db.session.commit()
+        upgrade(revision="0012")
+        stored = db.session.execute(text(
+            "SELECT preferred_language FROM contact ORDER BY id")).scalars().all()
+        db.session.remove()
+        db.engine.dispose()
+    assert stored == ["da", "sv", "pl", None, None, "da"]
+
+
+def test_an_unsupported_preferred_language_is_refused(admin_client, tenant_a):
+    _organisation, person = organisation_with_person(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        contact = db.session.get(Contact, person)
+        contact.preferred_language = "dk"
+        refused = commit_or_refuse(lambda: contacts.prepare(contact, is_new=False))
+        assert not refused and refused.refusal.field == "preferred_language"
+        contact = db.session.get(Contact, person)
+        contact.preferred_language = "SV"
+        assert commit_or_refuse(lambda: contacts.prepare(contact, is_new=False))
+        assert db.session.get(Contact, person).preferred_language == "sv"
+
+
+def test_demo_contacts_prefer_a_supported_language(app, tenant_a):
+    from app.demo.contacts import fill_contacts
+
+    with tenant_context(tenant_a.id):
+        fill_contacts(db.session.get(Tenant, tenant_a.id), "da_DK", 12)
+        db.session.commit()
+        stored = set(db.session.scalars(select(Contact.preferred_language)))
+    assert stored <= {"da", "sv", "pl", "en", None} and "da" in stored

@@ -17,6 +17,7 @@ from app.services.contacts import organisations
 from app.services.errors import ServiceError
 
 COUNTRY_OF_LOCALE = {"da_DK": "DK", "sv_SE": "SE", "pl_PL": "PL"}
+LANGUAGE_OF_COUNTRY = {"DK": "da", "SE": "sv", "PL": "pl"}
 TAGS = {
     "da_DK": [("VIP", "#dc3545"), ("Nyhedsbrev", "#17a2b8"), ("Messe 2026", "#28a745")],
     "sv_SE": [("VIP", "#dc3545"), ("Nyhetsbrev", "#17a2b8"), ("Mässa 2026", "#28a745")],
@@ -96,7 +97,7 @@ def _contact(fake, rng, country, users, tags, index) -> Contact:
         phone=phone_number(fake, country), mobile=phone_number(fake, country),
         job_title=fake.job()[:150],
         street=fake.street_address(), postcode=fake.postcode(), city=fake.city(),
-        country=country, preferred_language=country.lower() if country != "SE" else "sv",
+        country=country, preferred_language=LANGUAGE_OF_COUNTRY.get(country, "en"),
         responsible_user=rng.choice(users), tags=rng.sample(tags, k=rng.randint(0, 2)),
         address_book_sync=rng.random() < 0.3,
     )

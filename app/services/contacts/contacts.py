@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
+from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
@@ -62,6 +63,9 @@ def _normalise(contact: Contact) -> None:
             contact.national_id, contact.national_id_country
         )
     contact.website = identifiers.normalise_website(contact.website)
+    contact.preferred_language = (contact.preferred_language or "").strip().lower() or None
+    if contact.preferred_language not in (None, *LANGUAGES):
+        raise ServiceError(_l("Not a valid choice."), field="preferred_language")
 
 
 def _require_names(contact: Contact) -> None:
