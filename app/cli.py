@@ -11,6 +11,7 @@ from app.models import Tenant
 from app.models.user import ROLES
 from app.services import accounts, contacts, demo
 from app.services.errors import ServiceError
+from app.services.passwords import check_password_policy
 from app.tenancy import all_tenants
 
 crm = AppGroup("crm", help="Kontakt CRM administration.")
@@ -54,6 +55,7 @@ def create_user(email, password, tenant_slug, full_name, role, language) -> None
         if tenant is None:
             raise click.ClickException(f"No tenant with short name {tenant_slug!r}.")
     try:
+        check_password_policy(password)
         user = accounts.create_user(email, password, tenant=tenant, full_name=full_name,
                                     role=role, language=language)
         db.session.commit()

@@ -56,7 +56,9 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Europe/Copenhagen"),
         "LANGUAGES": LANGUAGES,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Empty: REDIS_URL when set, else memory:// (see app/rate_limits.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -11,6 +11,7 @@ from app.i18n import LANGUAGE_NAMES
 from app.models import Tenant
 from app.services import accounts
 from app.services.errors import ServiceError
+from app.services.passwords import check_password_policy
 from app.views.base import OPERATOR, SecureModelView
 
 
@@ -56,11 +57,7 @@ class TenantView(SecureModelView):
         if accounts.email_taken(form.admin_email.data):
             raise ServiceError(_l("A user with this e-mail address already exists."),
                                field="admin_email")
-        try:
-            accounts.validate_password(form.admin_password.data)
-        except ServiceError as exc:
-            exc.field = "admin_password"
-            raise
+        check_password_policy(form.admin_password.data, field="admin_password")
 
     def create_model(self, form):
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Optional
 
@@ -11,6 +12,7 @@ from app.models import User
 from app.models.user import ROLE_ADMIN, ROLE_USER
 from app.services import accounts
 from app.services.errors import ServiceError
+from app.services.passwords import check_password_policy
 from app.views.base import ADMIN, SecureModelView
 
 ROLE_CHOICES = [(ROLE_ADMIN, _l("Administrator")), (ROLE_USER, _l("User"))]
@@ -46,7 +48,8 @@ class UserView(SecureModelView):
         "password": PasswordField(
             _l("Password"),
             validators=[Optional()],
-            description=_l("Leave empty to keep the current password."),
+            description=_l("Leave empty to keep the current password. A new password "
+                           "ends the user's sessions on every device."),
         )
     }
 
@@ -56,14 +59,19 @@ class UserView(SecureModelView):
             raise ServiceError(
                 _l("A user with this e-mail address already exists."), field="email"
             )
+        if user is not None and user.id == current_user.id and form.password.data:
+            # A reset here asks for no current password: one's own goes through the
+            # change-password page, which does.
+            raise ServiceError(_l("Change your own password from the user menu."),
+                               field="password")
         if user is None or form.password.data:
-            accounts.validate_password(form.password.data)
+            check_password_policy(form.password.data)
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         model.email = accounts.normalise_email(model.email)
         model.language = model.language or None
-        if form.password.data:
-            model.set_password(form.password.data)
+        if form.password.data:  # the administrator's reset: the user's sessions end
+            accounts.reset_password(model, form.password.data)
         if not is_created:
             accounts.ensure_admin_remains(model)
 
