@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -25,9 +25,11 @@ class DatabaseUnavailable(ServiceUnavailable):
     """The database cannot be reached; answered as 503."""
 
 
-def mark_down() -> None:
-    if has_request_context():
+def mark_down(exc: Exception) -> None:
+    """Remember the outage for the rest of the request, and log it once."""
+    if has_request_context() and not g.get("database_down"):
         g.database_down = True
+        current_app.logger.error("Database unavailable: %s", exc)
 
 
 def is_down() -> bool:
@@ -48,8 +50,7 @@ def init_app(app: Flask, render_error: Callable) -> None:
     """Any lost connection, wherever in a request, becomes the 503 page."""
 
     def database_error(exc: Exception):
-        mark_down()
-        app.logger.error("Database unavailable: %s", exc.__class__.__name__)
+        mark_down(exc)
         return render_error(DatabaseUnavailable())
 
     for error in DATABASE_ERRORS:

@@ -46,10 +46,10 @@ def load_user(user_id: str) -> User | None:
         return None
     try:
         user = db.session.get(User, int(user_id))
-    except outage.DATABASE_ERRORS:
+    except outage.DATABASE_ERRORS as exc:
         # Anonymous for the rest of this request: the error page asks nothing more of
         # the database; the request hook answers 503.
-        outage.mark_down()
+        outage.mark_down(exc)
         return None
     if user is None or session.get(SESSION_VERSION_KEY) != user.session_version:
         return None
