@@ -10,9 +10,9 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, fragments, i18n, tenancy
+from app import audit, fragments, i18n, outage, rate_limits, tenancy
 from app.config import load_config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -56,18 +56,16 @@ def _init_extensions(app: Flask) -> None:
     audit.install(models.AuditEntry.__table__)
     attachments.install()
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     i18n.install(settings.tenant_language)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.models import User
+    from app.auth import sessions
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(sessions.load_user)
 
 
 def _init_request_hooks(app: Flask) -> None:
@@ -75,8 +73,11 @@ def _init_request_hooks(app: Flask) -> None:
     def scope_to_tenant() -> None:
         # Threads are reused between requests: always start from no tenant.
         tenancy.set_current_tenant(None)
+        if outage.needs_no_user():  # served even while the database is down
+            return
         if current_user.is_authenticated:
             tenancy.set_current_tenant(current_user.tenant_id)
+        outage.check()
 
     @app.teardown_request
     def end_request(_exc: BaseException | None) -> None:
@@ -113,6 +114,8 @@ def _init_error_pages(app: Flask) -> None:
         413: lambda: _("The upload is too large."),
         429: lambda: _("Too many attempts. Please wait a minute and try again."),
         500: lambda: _("Something went wrong. Please try again."),
+        503: lambda: _("The database cannot be reached at the moment. Please try again "
+                       "in a few minutes."),
     }
 
     def render_error(error):
@@ -123,4 +126,5 @@ def _init_error_pages(app: Flask) -> None:
 
     for code in messages:
         app.register_error_handler(code, render_error)
+    outage.init_app(app, render_error)
 

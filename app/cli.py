@@ -13,6 +13,7 @@ from app.models.user import ROLES
 from app.services import accounts
 from app.services.contacts import contacts
 from app.services.errors import ServiceError
+from app.services.passwords import check_password_policy
 from app.tenancy import all_tenants
 
 crm = AppGroup("crm", help="Kontakt CRM administration.")
@@ -56,6 +57,7 @@ def create_user(email, password, tenant_slug, full_name, role, language) -> None
         if tenant is None:
             raise click.ClickException(f"No tenant with short name {tenant_slug!r}.")
     try:
+        check_password_policy(password)
         user = accounts.create_user(email, password, tenant=tenant, full_name=full_name,
                                     role=role, language=language)
         db.session.commit()

@@ -59,7 +59,9 @@ def load_config() -> dict:
         # feed happens to be read at (that would duplicate every event for subscribers).
         "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "kontakt-crm"),
         "LANGUAGES": LANGUAGES,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Empty: REDIS_URL when set, else memory:// (see app/rate_limits.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,

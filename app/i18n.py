@@ -1,7 +1,9 @@
 """Language choice, and translations for form validation messages.
 
-The locale comes from, in order: the user's own choice, the session (set by
+The locale comes from, in order: the session (set by /language/<code>; a login starts
+an empty session), the user's own choice (saved to the account by a POST to
 /language/<code>), the tenant's default language, the browser's Accept-Language.
+While the database is down only the session and the browser count.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from flask import current_app, has_app_context, has_request_context, request, se
 from flask_babel import get_locale, get_translations, ngettext
 from flask_login import current_user
 from wtforms.i18n import messages_path
+
+from app import outage
 
 SESSION_KEY = "language"
 
@@ -45,12 +49,12 @@ def select_locale() -> str:
     languages = available_languages()
     if not has_request_context():  # CLI and jobs: the language of the tenant at work
         return _language_outside_request()
-    user = current_user
-    logged_in = user is not None and user.is_authenticated
-    if logged_in and user.language in languages:
-        return user.language
     if session.get(SESSION_KEY) in languages:
         return session[SESSION_KEY]
+    user = current_user
+    logged_in = not outage.is_down() and user is not None and user.is_authenticated
+    if logged_in and user.language in languages:
+        return user.language
     if logged_in and user.tenant is not None and user.tenant.default_language in languages:
         return user.tenant.default_language
     return request.accept_languages.best_match(languages) or "en"

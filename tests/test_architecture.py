@@ -106,7 +106,8 @@ def test_tenant_short_names_follow_one_rule_when_changed(app, tenant_a, make_ten
 
 def test_a_users_email_is_unique_across_tenants_on_every_path(app, tenant_a, tenant_b):
     with pytest.raises(ServiceError) as refusal:
-        accounts.check_user("ADMIN@beta.example", "a-long-password", user=None)
+        accounts.check_user("ADMIN@beta.example", "a-long-password", user=None,
+                            acting_user_id=None)
     assert refusal.value.field == "email"
     with pytest.raises(ServiceError) as refusal:
         accounts.check_first_admin("user@alpha.example", "a-long-password")

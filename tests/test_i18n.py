@@ -30,17 +30,33 @@ def test_tenant_default_language_applies_after_login(client, tenant_a, tenant_b)
     assert POLISH_DASHBOARD in response.get_data(as_text=True)
 
 
+def _account_language(email: str) -> str | None:
+    db.session.expire_all()
+    with all_tenants():
+        return db.session.query(User).filter_by(email=email).one().language
+
+
 def test_switching_language_is_remembered_for_the_user(client, tenant_a):
     login(client, "admin@alpha.example")
-    response = client.get("/language/sv?next=/admin/user/")
+    response = client.post("/language/sv?next=/admin/user/")
     assert response.headers["Location"] == "/admin/user/"
     page = client.get("/admin/")
     assert html_lang(page) == "sv"
     assert SWEDISH_DASHBOARD in page.get_data(as_text=True)
-    client.get("/language/pl")
+    client.post("/language/pl", data={"next": "/admin/"})
     assert html_lang(client.get("/admin/")) == "pl"
-    with all_tenants():
-        assert db.session.query(User).filter_by(email="admin@alpha.example").one().language == "pl"
+    assert _account_language("admin@alpha.example") == "pl"
+
+
+def test_a_get_switches_the_session_but_never_writes_the_account(client, tenant_a):
+    login(client, "admin@alpha.example")
+    client.post("/language/sv")
+    client.get("/language/pl")
+    assert html_lang(client.get("/admin/")) == "pl"  # this session's choice
+    assert _account_language("admin@alpha.example") == "sv"
+    client.post("/logout")
+    login(client, "admin@alpha.example")
+    assert html_lang(client.get("/admin/")) == "sv"  # the saved choice
 
 
 def test_users_own_choice_beats_the_session(client, tenant_a):

@@ -12,11 +12,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from app.auth import sessions
 from app.auth.forms import LoginForm
 from app.auth.safe_urls import safe_redirect_target
 from app.extensions import limiter
+from app.forms import TranslatedFlaskForm
 from app.i18n import SESSION_KEY, available_languages
 from app.services import accounts
 from app.transactions import commit_or_refuse
@@ -46,8 +48,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()
-            login_user(user)
+            sessions.begin(user)
             return redirect(safe_redirect_target(form.next.data, default=default_target))
         flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", form=form), LOGIN_FAILED_STATUS
@@ -58,24 +59,27 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 @login_required
 def logout():
-    language = session.get(SESSION_KEY)
-    logout_user()
-    session.clear()
-    if language:
-        session[SESSION_KEY] = language
+    """POST (with the CSRF token) logs out, on every device; a GET only asks, so a
+    link or an image on another site cannot log anyone out."""
+    form = TranslatedFlaskForm()
+    if request.method == "GET":
+        return render_template("auth/logout.html", form=form)
+    sessions.end(current_user._get_current_object())
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def set_language(code: str):
+    """A GET switches this session's language; only a POST (CSRF-checked) also saves
+    it to the user's account."""
     if code not in available_languages():
         abort(404)
     session[SESSION_KEY] = code
-    if current_user.is_authenticated:
+    if request.method == "POST" and current_user.is_authenticated:
         commit_or_refuse(lambda: accounts.set_language(current_user, code))
     target = safe_redirect_target(
-        request.args.get("next"), _same_site_referrer(), default=url_for("admin.index")
+        request.values.get("next"), _same_site_referrer(), default=url_for("admin.index")
     )
     return redirect(target)
 

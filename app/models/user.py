@@ -4,7 +4,7 @@ tenant). A user without a tenant is a platform operator, who manages tenants."""
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import Boolean, Index, String, func
+from sqlalchemy import Boolean, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,10 @@ class User(TenantOptional, Timestamped, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     # Secret part of the user's feed URLs (address book, calendar); None until asked for.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Stored in the session at login and compared on every request: raising it ends
+    # every session of the user (logout, a password change, an administrator's reset).
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
 
     tenant: Mapped[Tenant | None] = relationship(lazy="joined")
 
@@ -61,16 +65,25 @@ class User(TenantOptional, Timestamped, db.Model):
         return self.tenant_id is not None and self.role == ROLE_ADMIN
 
     def set_password(self, password: str) -> None:
-        method = DEFAULT_PASSWORD_METHOD
-        if has_app_context():
-            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and password_matches(self.password_hash, password)
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+
+def password_hash_method() -> str:
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_METHOD)
+    return DEFAULT_PASSWORD_METHOD
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """The one place a password is compared with a hash (a login for an unknown e-mail
+    compares with a dummy hash here too, so both take the same time)."""
+    return check_password_hash(password_hash, password)
 
 
 # Case-insensitive uniqueness, enforced by the database and not only by forms.

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import Tenant, User
-from app.models.user import ROLE_ADMIN, ROLES
+from app.models.user import ROLE_ADMIN, ROLES, password_hash_method, password_matches
 from app.services.errors import ServiceError
+from app.services.passwords import check_password_policy
 from app.tenancy import all_tenants, tenant_context
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-MIN_PASSWORD_LENGTH = 8
 
 
 class AccountError(ServiceError):
@@ -42,18 +45,43 @@ def authenticate(email: str, password: str) -> User | None:
         user = db.session.execute(
             select(User).where(func.lower(User.email) == normalise_email(email))
         ).scalar_one_or_none()
-    if user is None or not user.check_password(password) or not user.is_active:
+    if user is None:
+        # Hash anyway: an unknown e-mail must take as long as a wrong password, or the
+        # answer time tells which e-mails have an account.
+        password_matches(_dummy_hash(password_hash_method()), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
 
 
-def validate_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            _l("The password must be at least %(count)d characters long.",
-               count=MIN_PASSWORD_LENGTH),
-            field="password",
-        )
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user, on every device (the session version stored at
+    login no longer matches)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def reset_password(user: User, password: str, *, field: str = "password") -> None:
+    """Give the user a new password that meets the policy; their sessions end."""
+    check_password_policy(password, field=field)
+    user.set_password(password)
+    end_sessions(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A user's change of their own password: the current one is asked for, so that a
+    session left open cannot be used to take over the account."""
+    if not user.check_password(current_password or ""):
+        raise AccountError(_l("The current password is wrong."), field="current_password")
+    if new_password == current_password:
+        raise AccountError(_l("The new password must differ from the current one."),
+                           field="new_password")
+    reset_password(user, new_password, field="new_password")
 
 
 def checked_slug(slug: str, tenant_id: int | None = None) -> str:
@@ -94,26 +122,34 @@ def update_tenant(tenant: Tenant) -> None:
 
 
 def check_first_admin(email: str | None, password: str | None) -> None:
-    """A new tenant's first administrator: an e-mail nobody uses and a valid password."""
+    """A new tenant's first administrator: an e-mail nobody uses and a password that
+    meets the policy."""
     if not email:
         raise AccountError(_l("A new tenant needs its first administrator."),
                            field="admin_email")
-    check_user(email, password, field_prefix="admin_")
+    check_email_free(email, field="admin_email")
+    check_password_policy(password, field="admin_password")
 
 
-def check_user(email: str | None, password: str | None, *, user: User | None = None,
-               field_prefix: str = "") -> None:
-    """A user's e-mail and password before saving: the e-mail unique across tenants;
-    the password required for a new user, else only checked when a new one is given."""
+def check_email_free(email: str | None, user: User | None = None, *,
+                     field: str = "email") -> None:
+    """Refuse an e-mail another user has: unique across tenants (logins ask for none)."""
     if email_taken(email or "", exclude_user_id=user.id if user else None):
         raise AccountError(_l("A user with this e-mail address already exists."),
-                           field=f"{field_prefix}email")
+                           field=field)
+
+
+def check_user(email: str | None, password: str | None, *, user: User | None,
+               acting_user_id: int | None) -> None:
+    """A user saved by an administrator: the e-mail free; the password required for a
+    new user (else only checked when one is given) and meeting the policy. One's own
+    password is not reset here: the change-password page asks for the current one."""
+    check_email_free(email, user)
+    if user is not None and user.id == acting_user_id and password:
+        raise AccountError(_l("Change your own password from the user menu."),
+                           field="password")
     if user is None or password:
-        try:
-            validate_password(password or "")
-        except ServiceError as exc:
-            exc.field = f"{field_prefix}password"
-            raise
+        check_password_policy(password)
 
 
 def save_user(user: User, *, password: str | None, is_new: bool) -> None:
@@ -121,8 +157,8 @@ def save_user(user: User, *, password: str | None, is_new: bool) -> None:
     given, and never a tenant left without an active administrator."""
     user.email = normalise_email(user.email)
     user.language = user.language or None
-    if password:
-        user.set_password(password)
+    if password:  # an administrator's reset: the user's sessions end
+        reset_password(user, password)
     if not is_new:
         ensure_admin_remains(user)
 
@@ -148,10 +184,15 @@ def create_user(
     role: str = "user",
     language: str | None = None,
 ) -> User:
-    """Create a user of a tenant, or a platform operator when tenant is None."""
+    """Create a user of a tenant, or a platform operator when tenant is None.
+
+    The password is taken as given: every screen and command where a person chooses a
+    password checks it with passwords.check_password_policy first. The demo seeding
+    sets the documented demo passwords ("demo-admin" …) here on purpose, below the
+    policy, and so do the test fixtures."""
     if role not in ROLES:
         raise AccountError(_l("Unknown role."))
-    check_user(email, password)
+    check_email_free(email)
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),

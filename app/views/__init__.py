@@ -11,6 +11,7 @@ from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, T
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
 from app.services.terms import lazy_term
+from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.attachments import AttachmentsView
 from app.views.cases import CaseView, MyTasksView, TaskView
@@ -82,6 +83,8 @@ def register_views(admin: Admin) -> None:
                              endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))
     admin.add_view(FeedsView(name=_l("My feeds"), endpoint="feeds_page", url="/admin/feeds"))
+    admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
+                                url="/admin/password"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
     admin.add_view(AttachmentsView(endpoint="attachments", url="/admin/attachments"))
     admin.add_view(MailView(endpoint="mail", url="/admin/mail"))

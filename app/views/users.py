@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Email, Optional
 
@@ -45,12 +46,14 @@ class UserView(SecureModelView):
         "password": PasswordField(
             _l("Password"),
             validators=[Optional()],
-            description=_l("Leave empty to keep the current password."),
+            description=_l("Leave empty to keep the current password. A new password "
+                           "ends the user's sessions on every device."),
         )
     }
 
     def check_form(self, form) -> None:
-        accounts.check_user(form.email.data, form.password.data, user=form.edited_obj)
+        accounts.check_user(form.email.data, form.password.data, user=form.edited_obj,
+                           acting_user_id=current_user.id)
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         accounts.save_user(model, password=form.password.data, is_new=is_created)

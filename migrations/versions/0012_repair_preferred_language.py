@@ -4,16 +4,16 @@ Demo data stored country codes ("dk") as the preferred language; the forms offer
 the supported languages, so such a value showed as "—" and was erased by the next save.
 Known country codes become their language; anything else unknown becomes empty.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 09:00:00
 
 """
 from alembic import op
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
