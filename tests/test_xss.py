@@ -156,3 +156,13 @@ def test_section_with_markup_keeps_its_fields_working(admin_client, tenant_a):
     with tenant_context(tenant_a.id):
         assert db.session.get(Contact, keys.contact).custom[keys.text] == "ny værdi"
         assert db.session.scalar(select(FieldSection.id)) == keys.section
+
+
+def test_tag_colour_is_a_colour_and_its_name_text(admin_client, tenant_a):
+    refused = admin_client.post("/admin/tag/new/", data={"name": "Rød", "colour": "red;x:y"})
+    assert "Ugyldigt input." in refused.get_data(as_text=True)
+    admin_client.post("/admin/tag/new/", data={"name": TAG, "colour": "#00aa00"})
+    with tenant_context(tenant_a.id):
+        assert [(t.name, t.colour) for t in db.session.scalars(select(Tag))] == [
+            (TAG, "#00aa00")]
+    assert_no_markup(admin_client.get("/admin/tag/").get_data(as_text=True), "tag list")
