@@ -40,13 +40,14 @@ TEXT_LABEL, TEXT_HELP = script("label"), script("help")
 CHOICE_LABEL, CHOICE_HELP = image("choice-label"), image("choice-help")
 OPTION, SECTION, TAG = image("option"), script("section"), image("tag")
 PRIORITY_LABEL, CATEGORY_LABEL = image("priority"), image("category")
-LETTERHEAD = script("letterhead")
+LETTERHEAD, CONTACT_NAME = script("letterhead"), image("name")
 
 
 def hostile_texts(tenant_id: int) -> Ref:
     """A contact whose tenant's administrator wrote markup into every text they define:
     a section with a text field and a choice field (both listed, so both filter the
-    list), a tag, dictionary entries used by a task and a case, and the letterhead."""
+    list), a tag, dictionary entries used by a task and a case, and the letterhead; the
+    contact's own name (any user's text) is markup too."""
     with tenant_context(tenant_id):
         section = custom_field_admin.create_section("contact", everywhere(SECTION))
         text = custom_field_admin.create_field(section, FieldInput(
@@ -64,7 +65,8 @@ def hostile_texts(tenant_id: int) -> Ref:
         keys = Ref(text=text.key, choice=choice.key, option=choice.choices[0].key,
                    text_form=text.form_name, choice_form=choice.form_name,
                    section=section.id, priority=priority.id, category=category.id)
-    contact_id = make_contact(tenant_id, custom={keys.text: "værdi", keys.choice: keys.option})
+    contact_id = make_contact(tenant_id, last_name=CONTACT_NAME,
+                              custom={keys.text: "værdi", keys.choice: keys.option})
     with tenant_context(tenant_id):
         contact = db.session.get(Contact, contact_id)
         contact.tags.append(Tag(name=TAG, colour="#aa0000"))
@@ -101,7 +103,8 @@ def pages(keys: Ref, filters: dict[str, str]) -> list[str]:
         f"{profile}/panel/fields-{keys.section}/edit", f"{profile}/panel/responsible/edit",
         f"{profile}?tab=tasks", f"{profile}?tab=cases", f"{profile}?tab=timeline",
         "/admin/task/", "/admin/task/new/", "/admin/case/", "/admin/case/new/",
-        "/admin/my_tasks/", "/admin/activity/new/?kind=note", "/admin/tag/",
+        "/admin/my_tasks/", "/admin/activity/new/?kind=note",
+        f"/admin/activity/new/?kind=note&contact_id={contact}", "/admin/tag/",
         "/admin/fields/", "/admin/dictionaries/", "/admin/letterhead/",
     ]
 
@@ -166,3 +169,12 @@ def test_tag_colour_is_a_colour_and_its_name_text(admin_client, tenant_a):
         assert [(t.name, t.colour) for t in db.session.scalars(select(Tag))] == [
             (TAG, "#00aa00")]
     assert_no_markup(admin_client.get("/admin/tag/").get_data(as_text=True), "tag list")
+
+
+def test_refusal_naming_a_dictionary_entry_shows_it_as_text(admin_client, tenant_a):
+    keys = hostile_texts(tenant_a.id)  # the priority is used by a task
+    response = admin_client.post(f"/admin/dictionaries/{keys.priority}/delete/",
+                                 follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(&#34;priority&#34;)&gt;" in html
+    assert_no_markup(html, "refused deletion")

@@ -10,7 +10,14 @@ import json
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.test_xss import CHOICE_LABEL, TAG, TEXT_LABEL, hostile_texts
+from tests.test_xss import (
+    CHOICE_LABEL,
+    CONTACT_NAME,
+    PRIORITY_LABEL,
+    TAG,
+    TEXT_LABEL,
+    hostile_texts,
+)
 
 
 @pytest.fixture
@@ -78,4 +85,22 @@ def test_forms_and_profile_run_no_markup(page, dialogs, tenant_a):
     page.wait_for_selector("#select2-drop .select2-results")
     page.keyboard.press("Escape")
     visit(page, f"/admin/contact/{keys.contact}/profile/panel/fields-{keys.section}/edit")
+    assert dialogs == []
+
+
+def test_task_list_editing_and_activity_form_run_no_markup(page, dialogs, tenant_a):
+    """A dictionary label in the task list's in-place editor (x-editable and select2),
+    and the contact's name among the persons of a new note (select2)."""
+    keys = hostile_texts(tenant_a.id)
+    log_in(page, "admin@alpha.example")
+    visit(page, "/admin/task/")
+    assert PRIORITY_LABEL in page.inner_text("table.model-list")
+    page.click("table.model-list a#priority")
+    page.wait_for_selector("#select2-drop .select2-result-label")  # opens at once
+    assert PRIORITY_LABEL in page.inner_text("#select2-drop")
+    page.keyboard.press("Escape")
+
+    visit(page, f"/admin/activity/new/?kind=note&contact_id={keys.contact}")
+    assert CONTACT_NAME in page.inner_text("#s2id_contacts")  # the persons chosen
+    page.wait_for_load_state("networkidle")
     assert dialogs == []
