@@ -23,7 +23,7 @@ def cell_value(value: Any) -> Cell:
     no spreadsheet program takes for a formula."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return value
-    text = value.decode() if isinstance(value, bytes) else str(value)
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     # control characters have no place in a cell, and an XLSX file cannot hold them
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     # leading spaces do not stop every program from reading a formula
