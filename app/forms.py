@@ -1,5 +1,6 @@
-"""Form base classes whose validation messages follow the user's language, and which
-refuse a related record's id that names nothing the user may choose."""
+"""Form base classes whose validation messages follow the user's language, whose
+help texts are always shown as text, and which refuse a related record's id that
+names nothing the user may choose."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from wtforms import Field, FieldList, FormField
 
 from app.i18n import form_translations
@@ -16,10 +18,27 @@ from app.i18n import form_translations
 BLANK_CHOICES = ("", "__None")  # what a select posts for "none"
 
 
+class KontaktMeta:
+    """Meta of every form: our translations, and each field's description escaped.
+
+    Flask-Admin's ``render_field`` macro prints a description with ``|safe``, and help
+    texts of configurable fields are written by a tenant's administrator: escaped here,
+    they are text wherever a form is shown. Texts that are meant as HTML stay as they
+    are (``Markup`` and translated strings, which escape() leaves alone)."""
+
+    def get_translations(self, form):  # noqa: ARG002 - WTForms' signature
+        return form_translations
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        if field.description:
+            field.description = escape(field.description)
+        return field
+
+
 class TranslatedFlaskForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):  # noqa: ARG002 - WTForms' signature
-            return form_translations
+    class Meta(KontaktMeta):
+        pass
 
 
 def relation_fields(form) -> Iterator[Field]:
@@ -65,9 +84,8 @@ def refuse_unknown_choices(form) -> bool:
 class TranslatedAdminForm(BaseForm):
     """Base form of every Flask-Admin view (CSRF comes from CSRFProtect)."""
 
-    class Meta:
-        def get_translations(self, form):  # noqa: ARG002
-            return form_translations
+    class Meta(KontaktMeta):
+        pass
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

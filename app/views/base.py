@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import mimetypes
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, session, url_for
+import tablib
+from flask import Response, abort, flash, g, redirect, request, session, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
@@ -19,10 +23,11 @@ from flask_babel import format_date, format_datetime, gettext
 from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from werkzeug.utils import secure_filename
 
 from app.extensions import db
 from app.forms import TranslatedAdminForm
-from app.services import references
+from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
@@ -191,12 +196,35 @@ class SecureModelView(AccessMixin, ModelView):
                                    in session.get("_flashes", []) if message not in generic]
         return response
 
+    def export_rows(self) -> Iterator[list[spreadsheets.Cell]]:
+        """The export's title row, then one row per record, every value made safe for a
+        spreadsheet (spreadsheets.cell_value): the one source of every export format."""
+        columns = self._export_columns
+        yield [spreadsheets.cell_value(title) for _name, title in columns]
+        _count, records = self._export_data()
+        for record in records:
+            yield [spreadsheets.cell_value(self.get_export_value(record, name))
+                   for name, _title in columns]
+
     def _export_csv(self, return_url):
-        """Flask-Admin streams the CSV after the view returns, when the request's tenant
-        is no longer set (so nothing tenant-scoped would load): build it here instead."""
-        response = super()._export_csv(return_url)
-        response.set_data("".join(response.response))
-        return response
+        """Built here, not streamed as Flask-Admin does after the view returns, when the
+        request's tenant is no longer set (so nothing tenant-scoped would load)."""
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(self.export_rows())
+        return self._export_response(buffer.getvalue(), "csv")
+
+    def _export_tablib(self, export_type, return_url):
+        rows = self.export_rows()
+        dataset = tablib.Dataset(headers=next(rows))
+        for row in rows:
+            dataset.append(row)
+        return self._export_response(dataset.export(export_type), export_type)
+
+    def _export_response(self, body: str | bytes, export_type: str) -> Response:
+        filename = secure_filename(self.get_export_name(export_type))
+        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f"attachment;filename={filename}"})
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"))

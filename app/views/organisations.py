@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.validators import Regexp
 
 from app.models import Organisation
 from app.services import identifiers
@@ -82,6 +83,8 @@ class TagView(SecureModelView):
     column_labels = FIELD_LABELS
     form_columns = ("name", "colour")
     form_widget_args = {"colour": {"type": "color"}}
+    # the colour goes into a style attribute: only "#rrggbb", whatever the browser sends
+    form_args = {"colour": {"validators": [Regexp(r"^#[0-9a-fA-F]{6}\Z")]}}
 
     @property
     def can_create(self) -> bool:

@@ -1,0 +1,32 @@
+"""Values written to spreadsheet files (the CSV and XLSX exports of every list).
+
+A spreadsheet program reads a text cell starting with = + - or @ (or a tab or carriage
+return) as a formula: a contact named ``=HYPERLINK("http://…","…")`` — typed by any user,
+or sent by a website visitor as a lead — would run in the spreadsheet of whoever opens
+the export. Following OWASP's advice on CSV injection, such text is written with a
+leading apostrophe; numbers stay numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float | Decimal
+
+
+def cell_value(value: Any) -> Cell:
+    """``value`` as one spreadsheet cell: a number as it is, anything else as text that
+    no spreadsheet program takes for a formula."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    # control characters have no place in a cell, and an XLSX file cannot hold them
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    # leading spaces do not stop every program from reading a formula
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
