@@ -53,6 +53,12 @@ ROLE_IDS = ("anonymous", "user", "admin", "other_admin", "operator")  # test ids
 TENANT_A_ROLES = (USER, ADMIN)
 
 MARKER = "Zqxalpha"  # in the text of every record of tenant A that a URL names
+# What ``{name}`` in a URL or form may be: tenant A's record ids, its slug, tokens.
+PLACEHOLDERS = frozenset({
+    "activity", "attachment", "audit", "campaign", "case", "contact", "entry", "field",
+    "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
+    "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity)
+    "slug", "intake_token", "feed_token", "marker"})
 EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record, no role"}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from pathlib import Path
+from string import Formatter
 from urllib.parse import urlsplit
 
 import pytest
@@ -53,6 +54,7 @@ from tests.authorisation_matrix import (
     MARKER,
     OPERATOR,
     OTHER,
+    PLACEHOLDERS,
     ROLE_IDS,
     ROLES,
     TENANT_A_ROLES,
@@ -101,6 +103,17 @@ def test_every_entry_names_a_url(app):
             wrong.append(f"  {probe.method} {probe.url}: the URL map says {endpoint!r}, "
                          f"the entry {probe.endpoint!r}")
     assert not wrong, "\n".join([f"Entries of {MATRIX_FILE} naming no URL:", *wrong])
+
+
+def test_every_entry_fills_in_known_names():
+    unknown = sorted({f"  {{{name}}} in {probe.method} {probe.url}"
+                      for probe in all_probes()
+                      for text in (probe.url, *probe.data.values(),
+                                   *(o.location or "" for o in probe.expect.values()))
+                      for _literal, name, _spec, _conv in Formatter().parse(text)
+                      if name is not None and name not in PLACEHOLDERS})
+    assert not unknown, "\n".join([f"Names not in PLACEHOLDERS of {MATRIX_FILE}:",
+                                    *unknown])
 
 
 class _AnyId(dict):
@@ -172,6 +185,7 @@ def world(app, tenant_a, tenant_b, operator) -> dict[str, str]:
         values["audit"] = str(db.session.scalar(
             select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)))
     db.session.remove()
+    assert set(values) == PLACEHOLDERS
     return values
 
 
