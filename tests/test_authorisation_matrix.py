@@ -268,9 +268,13 @@ def run_probes(client, role: str, probes: list[Probe], values: dict[str, str]) -
     return found
 
 
+REMOVING = ("delete", "erase")  # endpoints whose names say they remove a record
+
+
 def in_safe_order(probes: list[Probe]) -> list[Probe]:
-    """Pages first, then posts; deletions last (what they remove, others still use)."""
-    return sorted(probes, key=lambda p: (p.method != "GET", "delete" in p.endpoint))
+    """Pages first, then posts; removals last (what they remove, others still use)."""
+    return sorted(probes, key=lambda p: (
+        p.method != "GET", any(word in p.endpoint for word in REMOVING)))
 
 
 @pytest.mark.parametrize("role", ROLES, ids=ROLE_IDS)
