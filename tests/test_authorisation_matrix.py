@@ -43,9 +43,12 @@ from app.models.activity import MEETING, NOTE
 from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.sales import Opportunity
-from app.services import attachments, dictionaries, feeds, leads, letters, photos
-from app.services import custom_field_admin as field_admin
-from app.services.cases import new_case
+from app.services import dictionaries, feeds
+from app.services.activities import attachments, letters
+from app.services.contacts import photos
+from app.services.fields import admin as field_admin
+from app.services.work import leads
+from app.services.work.cases import new_case
 from app.tenancy import tenant_context
 from tests.authorisation_matrix import (
     ADMIN,
