@@ -66,6 +66,7 @@ EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record,
 class Outcome:
     status: int
     location: str | None = None  # a redirect's path (its query is not compared)
+    own_session: bool = field(default=False, compare=False)  # changes only the asker's
 
     def __str__(self) -> str:
         return f"{self.status} → {self.location}" if self.location else str(self.status)
@@ -78,6 +79,9 @@ BAD_REQUEST = Outcome(400)
 FORBIDDEN = Outcome(403)
 MISSING = Outcome(404)
 LOGIN = Outcome(302, "/login")
+# The user's own logout: to the login page too, but not a refusal (it changes their own
+# session version, nothing of anyone else).
+SIGNED_OUT = Outcome(302, "/login", own_session=True)
 
 
 def to(path: str) -> Outcome:
@@ -86,7 +90,7 @@ def to(path: str) -> Outcome:
 
 def is_refusal(outcome: Outcome) -> bool:
     """An answer that lets the role see or change nothing of tenant A."""
-    return outcome in (LOGIN, FORBIDDEN, MISSING)
+    return outcome in (LOGIN, FORBIDDEN, MISSING) and not outcome.own_session
 
 
 Expect = dict[str, Outcome]
@@ -232,9 +236,13 @@ PROBES = (
     Probe("GET", "auth.login", "/login", everyone(to("/admin/"), anonymous=OK)),
     Probe("POST", "auth.login", "/login", everyone(Outcome(401)),
           data={"email": "admin@alpha.example", "password": "wrong"}),
-    Probe("GET", "auth.logout", "/logout", logged_in(LOGIN)),
-    Probe("POST", "auth.logout", "/logout", logged_in(LOGIN)),
+    Probe("GET", "auth.logout", "/logout", logged_in(OK)),  # only asks to confirm
+    Probe("POST", "auth.logout", "/logout", logged_in(SIGNED_OUT)),
     Probe("GET", "auth.set_language", "/language/da", everyone(to("/admin/"))),
+    Probe("POST", "auth.set_language", "/language/da", everyone(to("/admin/"))),
+    Probe("GET", "password.index", "/admin/password/", logged_in(OK)),
+    Probe("POST", "password.index", "/admin/password/", logged_in(OK),  # refused: re-shown
+          data={"current_password": "wrong", "new_password": "x"}),
     Probe("GET", "health.healthz", "/healthz", everyone(OK)),
     Probe("GET", "admin.static", "/admin/static/admin/js/helpers.js", everyone(OK)),
     # secret-token URLs: the token is the credential, a wrong one names nothing
@@ -263,6 +271,13 @@ PROBES = (
           member(OK, MISSING), shows=True),
     Probe("POST", "contact.panel_edit_view", f"{CONTACT}/profile/panel/about/edit",
           member(Outcome(422), MISSING), data={"first_name": "Overwritten"}),
+    Probe("GET", "contact.privacy_view", f"{CONTACT}/privacy/", admin(OK, MISSING), shows=True),
+    Probe("GET", "contact.privacy_export_view", f"{CONTACT}/privacy/export", admin(OK, MISSING),
+          shows=True),
+    Probe("GET", "contact.privacy_erase_view", f"{CONTACT}/privacy/erase", admin(OK, MISSING),
+          shows=True),
+    Probe("POST", "contact.privacy_erase_view", f"{CONTACT}/privacy/erase",
+          admin(Outcome(422), MISSING), data={"confirm": "1"}),  # unconfirmed: asks again
     Probe("POST", "contact.email_access_view", f"{CONTACT}/profile/email-access",
           member(PROFILE, MISSING, user=FORBIDDEN), data={"restricted": "1"}),
     Probe("GET", "contact.photo_view", "/admin/contact/photo/{contact}/", member(OK, MISSING)),
