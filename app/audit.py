@@ -11,7 +11,6 @@ of configurable fields) are recorded per key, as ``column.key``; columns in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -70,7 +69,9 @@ def _snapshot(obj: Audited) -> dict[str, list]:
     changes: dict[str, list] = {}
     for key in _audited_columns(state):
         value = _value(obj, key, state.dict.get(key))
-        if value not in (None, "", False):
+        # an unset value is left out; 0 (equal to False, hence not `in (None, "", False)`)
+        # is a value like any other
+        if value is not None and value != "" and value is not False:
             changes[key] = [None, value]
     for key in obj.__audit_relations__:
         labels = _labels(state.dict.get(key) or [])
@@ -125,10 +126,6 @@ def _current_user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-# Extra change sources (e.g. configurable fields) can register here: obj -> changes.
-EXTRA_DIFFERS: list[Callable[[Audited], dict[str, list]]] = []
-
-
 def _record(session: Session, _flush_context) -> None:
     from app.models.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE, AuditEntry
 
@@ -141,8 +138,6 @@ def _record(session: Session, _flush_context) -> None:
                 continue
             if action == ACTION_UPDATE:
                 changes = _differences(obj)
-                for differ in EXTRA_DIFFERS:
-                    changes.update(differ(obj))
                 if not changes:
                     continue
             else:
