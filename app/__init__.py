@@ -14,6 +14,7 @@ from app import audit, fragments, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
+from app.logs import init_logging
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    init_logging(app)
     _init_extensions(app)
     _init_request_hooks(app)
     _init_templates(app)
