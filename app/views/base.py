@@ -6,12 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
-from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
@@ -27,6 +26,7 @@ from app.services.errors import ServiceError
 from app.services.fields.values import FieldErrors
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
+from app.views.admin_compat import CompatModelView, drop_flashed
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -128,7 +128,7 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
             flash(message, "error")
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(AccessMixin, CompatModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it."""
 
     form_base_class = TranslatedAdminForm
@@ -187,15 +187,13 @@ class SecureModelView(AccessMixin, ModelView):
 
     def _without_generic_message(self, response):
         if g.pop("own_saved_message", False):
-            generic = {admin_gettext(text) for text in GENERIC_SAVED_MESSAGES}
-            session["_flashes"] = [(category, message) for category, message
-                                   in session.get("_flashes", []) if message not in generic]
+            drop_flashed({admin_gettext(text) for text in GENERIC_SAVED_MESSAGES})
         return response
 
-    def _export_csv(self, return_url):
+    def export_csv(self, return_url):
         """Flask-Admin streams the CSV after the view returns, when the request's tenant
         is no longer set (so nothing tenant-scoped would load): build it here instead."""
-        response = super()._export_csv(return_url)
+        response = super().export_csv(return_url)
         response.set_data("".join(response.response))
         return response
 
@@ -239,11 +237,11 @@ class SecureModelView(AccessMixin, ModelView):
         """More conditions any of which may match instead (configurable fields)."""
         return []
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
+    def apply_search(self, query, count_query, joins, count_joins, search):
         conditions = [c for c in (self.search_condition(search),
                                   *self.extra_search_conditions(search)) if c is not None]
         if not conditions:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            return super().apply_search(query, count_query, joins, count_joins, search)
         condition = or_(*conditions)
         count_query = count_query.filter(condition) if count_query is not None else None
         return query.filter(condition), count_query, joins, count_joins
@@ -252,12 +250,12 @@ class SecureModelView(AccessMixin, ModelView):
         """Raise ServiceError for input the business rules refuse (override).
         ``form.edited_obj`` is the record being edited, None on create."""
 
-    def _get_filter_groups(self):
+    def filter_groups(self):
         """Filter choices computed per request: they are the current tenant's data."""
-        groups = super()._get_filter_groups()
+        groups = super().filter_groups()
         for items in (groups or {}).values():
             for item in items:
-                options = self._filters[item["index"]].options
+                options = self.current_filters()[item["index"]].options
                 if callable(options):
                     item["options"] = [(key, str(label)) for key, label in options()]
         return groups
