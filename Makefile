@@ -49,6 +49,7 @@ bench: compile-translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Extract messages from the code, merge them into each catalog, compile.
 translations: $(VENV)/.installed

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import utcnow
 from app.models.user import User
 from app.tenancy import TenantScoped
@@ -18,7 +18,7 @@ ACTION_UPDATE = "update"
 ACTION_DELETE = "delete"
 
 
-class AuditEntry(TenantScoped, db.Model):
+class AuditEntry(TenantScoped, Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
