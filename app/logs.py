@@ -24,7 +24,8 @@ def init_logging(app: Flask) -> None:
     logger.removeHandler(default_handler)  # Flask's own, with another format
     if not any(handler.name == HANDLER_NAME for handler in logger.handlers):
         # wsgi_errors_stream: the server's error stream in a request, else stderr
-        handler = logging.StreamHandler(wsgi_errors_stream)
+        handler = logging.StreamHandler(  # type: ignore[call-overload]  # a proxy of a stream
+            wsgi_errors_stream)
         handler.set_name(HANDLER_NAME)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         logger.addHandler(handler)

@@ -12,7 +12,7 @@ there, in one obvious place.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context, session
 from flask_admin.contrib.sqla import ModelView
@@ -152,3 +152,11 @@ def drop_flashed(messages: Collection[str]) -> None:
     ``_flashes`` (Flask, not Flask-Admin)."""
     session["_flashes"] = [(category, message) for category, message
                            in session.get("_flashes", []) if message not in messages]
+
+
+# The base of a mixin for model views: to type checkers the mixin is a model view (its
+# ``self.model``, ``super().render`` … are known); at run time it is a plain mixin.
+if TYPE_CHECKING:
+    ModelViewMixin = CompatModelView
+else:
+    ModelViewMixin = object

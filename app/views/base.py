@@ -93,7 +93,7 @@ class EditRightsMixin:
     can_delete = can_create
 
 
-def _in_integer_range(filter_class: type) -> type:
+def _in_integer_range(filter_class: type[Any]) -> type:
     """The number filter refusing (as an invalid value) what an INTEGER column cannot
     hold, instead of sending it to PostgreSQL, which fails on it."""
     def clean(self, value):

@@ -50,7 +50,7 @@ from app.models.custom_field import (
 from app.services.fields import queries
 from app.services.fields import values as custom_fields
 from app.services.fields.values import FieldErrors
-from app.views.admin_compat import PerRequestAttributes
+from app.views.admin_compat import ModelViewMixin, PerRequestAttributes
 from app.views.base import show_refusal
 
 # --- filters ------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def form_class_with_fields(base, entity: str, record=None):
 
 # --- the mixin ----------------------------------------------------------------------
 
-class CustomFieldsMixin(PerRequestAttributes):
+class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
     """Put before the ModelView base: ``class ContactView(CustomFieldsMixin, …)``.
     The view's model has HasCustomFields; its ``__custom_entity__`` names the fields."""
 

@@ -29,11 +29,12 @@ from app.services.profile import panels as profile
 from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
+from app.views.admin_compat import ModelViewMixin
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 
 
-class ProfileMixin:
+class ProfileMixin(ModelViewMixin):
     """Routes of the profile; put before the ModelView base of ContactView."""
 
     profile_template = "kontakt/profile/page.html"

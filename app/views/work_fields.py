@@ -134,7 +134,8 @@ class IdInListFilter(FilterInList):
         return bool(ids) and all(record_id(item) is not None for item in ids)
 
     def clean(self, value) -> list[int]:
-        return [record_id(item) for item in super().clean(value)]
+        ids = (record_id(item) for item in super().clean(value))
+        return [number for number in ids if number is not None]  # validate refused others
 
 
 class ConditionFilter(BaseSQLAFilter):
