@@ -47,10 +47,11 @@ test: compile-translations $(CHROMIUM)
 bench: compile-translations
 	$(BIN)/python bench/list_performance.py
 
-# ruff, then the layer contract of pyproject.toml (views > services > models > base).
+# ruff, the layer contract of pyproject.toml (views > services > models > base), mypy.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Extract messages from the code, merge them into each catalog, compile.
 translations: $(VENV)/.installed

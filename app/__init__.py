@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import Table
 
 from app import audit, fragments, i18n, outage, rate_limits, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
+from app.logs import init_logging
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    init_logging(app)
     _init_extensions(app)
     _init_request_hooks(app)
     _init_templates(app)
@@ -53,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     tenancy.install()
-    audit.install(models.AuditEntry.__table__)
+    audit.install(cast(Table, models.AuditEntry.__table__))
     attachments.install()
     csrf.init_app(app)
     rate_limits.init_app(app)

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import has_request_context
 from sqlalchemy import Table, event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.masking import mask_national_id
 
@@ -78,6 +78,8 @@ def _snapshot(obj: Audited) -> dict[str, list]:
     changes: dict[str, list] = {}
     for key in _audited_columns(state):
         value = _value(obj, key, state.dict.get(key))
+        # an unset value is left out; 0 (equal to False, hence not `in (None, "", False)`)
+        # is a value like any other
         if value is not None and value != "" and value is not False:
             changes[key] = [None, value]
     for key in obj.__audit_relations__:
@@ -167,7 +169,7 @@ def _record(session: Session, _flush_context) -> None:
 
 
 @contextmanager
-def unrecorded(session: Session) -> Iterator[None]:
+def unrecorded(session: Session | scoped_session) -> Iterator[None]:
     """Changes flushed inside the block are not recorded; what was changed before it is
     flushed (and recorded) first. The caller writes its own entry for the change."""
     session.flush()

@@ -46,6 +46,7 @@ def load_config() -> dict:
             os.environ.get("DATABASE_URL", default_db)
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_flag("SESSION_COOKIE_SECURE"),

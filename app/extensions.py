@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -30,6 +31,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. Type checkers cannot take a base class from an instance's
+# attribute like ``db.Model`` (python/mypy#8603): for them it is the declarative Base,
+# which is what Flask-SQLAlchemy builds ``db.Model`` from (adding its query property,
+# table names and binds, none of which the models rely on).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

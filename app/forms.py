@@ -12,13 +12,14 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from wtforms import Field, FieldList, FormField
+from wtforms.meta import DefaultMeta
 
 from app.i18n import form_translations
 
 BLANK_CHOICES = ("", "__None")  # what a select posts for "none"
 
 
-class KontaktMeta:
+class KontaktMeta(DefaultMeta):
     """Meta of every form: our translations, and each field's description escaped.
 
     Flask-Admin's ``render_field`` macro prints a description with ``|safe``, and help

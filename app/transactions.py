@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -24,15 +24,22 @@ class Outcome(Generic[T]):
     """What a service call came to: its result when committed, else its refusal.
     True when committed, so ``if commit_or_refuse(...)`` reads naturally."""
 
-    value: T | None = None
+    result: T | None = None
     refusal: ServiceError | None = None
 
     def __bool__(self) -> bool:
         return self.refusal is None
 
+    @property
+    def value(self) -> T:
+        """The call's result; asking it of a refused call is a programming error."""
+        if self.refusal is not None:
+            raise RuntimeError("a refused service call has no result")
+        return cast(T, self.result)
+
 
 def commit_or_refuse(action: Callable[[], T],
-                     refused: Callable[[ServiceError], None] | None = None) -> Outcome[T]:
+                     refused: Callable[[ServiceError], object] | None = None) -> Outcome[T]:
     """Run ``action`` as one transaction. A refusal (a ServiceError, or a unique
     constraint met at commit) rolls everything back (files stored for it go too:
     services.activities.attachments) and is handed to ``refused``, if given."""
@@ -43,10 +50,10 @@ def commit_or_refuse(action: Callable[[], T],
         return _refuse(exc, refused)
     except IntegrityError:
         return _refuse(ServiceError(CONFLICT), refused)
-    return Outcome(value=value)
+    return Outcome(result=value)
 
 
-def _refuse(exc: ServiceError, refused: Callable[[ServiceError], None] | None) -> Outcome:
+def _refuse(exc: ServiceError, refused: Callable[[ServiceError], object] | None) -> Outcome:
     db.session.rollback()
     if refused is not None:
         refused(exc)

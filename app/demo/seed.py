@@ -10,7 +10,7 @@ from flask_babel import refresh
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Tenant, User
+from app.models import Tenant
 from app.services import accounts
 from app.tenancy import all_tenants, tenant_context
 
@@ -90,8 +90,3 @@ def seed_demo(contacts: int = 50) -> list[str]:
         db.session.commit()
         report.append("operator: created")
     return report
-
-
-def demo_user(email: str) -> User | None:
-    with all_tenants():
-        return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()

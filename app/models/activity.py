@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped, link_table, utcnow
 from app.models.case import Case
 from app.models.contact import Contact
@@ -48,7 +48,7 @@ MAIL_RECEIVED = "received"
 activity_contact = link_table("activity_contact", "activity", "activity", "contact", "contact")
 
 
-class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
+class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
     __tablename__ = "activity"
     __custom_entity__ = "activity"
 
@@ -107,7 +107,7 @@ class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
         return self.subject or self.kind
 
 
-class Attachment(TenantScoped, Audited, Timestamped, db.Model):
+class Attachment(TenantScoped, Audited, Timestamped, Model):
     """A file on a contact, an organisation, a case or an activity (exactly one)."""
 
     __tablename__ = "attachment"

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import utcnow
 from app.models.user import User
 from app.tenancy import TenantScoped
@@ -19,7 +19,7 @@ ACTION_ERASE = "erase"  # a person's data erased (F4): the entry holds no values
 __all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_ERASE", "ACTION_UPDATE", "AuditEntry"]
 
 
-class AuditEntry(TenantScoped, db.Model):
+class AuditEntry(TenantScoped, Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)

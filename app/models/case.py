@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped, link_table
 from app.models.contact import Contact
 from app.models.custom_field import HasCustomFields, custom_values_index
@@ -35,7 +35,7 @@ CASE_STATUSES = (CASE_OPEN, CASE_CLOSED, CASE_REJECTED)
 case_contact = link_table("case_contact", "case", "crm_case", "contact", "contact")
 
 
-class Case(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
+class Case(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
     __tablename__ = "crm_case"  # "case" is a reserved word in SQL
     __custom_entity__ = "case"
     __table_args__ = (UniqueConstraint("tenant_id", "reference"),)
@@ -70,7 +70,7 @@ class Case(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
         return f"#{self.reference} {self.title}"
 
 
-class Task(TenantScoped, Audited, HasCustomFields, Timestamped, db.Model):
+class Task(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
     __tablename__ = "task"
     __custom_entity__ = "task"
 

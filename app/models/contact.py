@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.organisation import Address, Organisation
@@ -45,7 +45,7 @@ class Consent:
     consent_letter_source: Mapped[str | None] = mapped_column(String(200))
 
 
-class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestamped, db.Model):
+class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestamped, Model):
     __tablename__ = "contact"
     __custom_entity__ = "contact"
     __table_args__ = (UniqueConstraint("tenant_id", "customer_number"),)
@@ -115,7 +115,7 @@ class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestam
         return self.full_name
 
 
-class Employment(TenantScoped, Audited, Timestamped, db.Model):
+class Employment(TenantScoped, Audited, Timestamped, Model):
     """A person's job at an organisation; ended jobs stay as history."""
 
     __tablename__ = "employment"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.tenancy import TenantScoped
 
 
-class TenantCounter(TenantScoped, db.Model):
+class TenantCounter(TenantScoped, Model):
     __tablename__ = "tenant_counter"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped
 from app.tenancy import TenantScoped
 
@@ -82,7 +82,7 @@ def custom_values_index(model) -> None:
           postgresql_ops={"custom_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
-class FieldSection(TenantScoped, Audited, Timestamped, db.Model):
+class FieldSection(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "field_section"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class FieldSection(TenantScoped, Audited, Timestamped, db.Model):
         return localised(self.labels, "en")
 
 
-class FieldDefinition(TenantScoped, Audited, Timestamped, db.Model):
+class FieldDefinition(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "field_definition"
     __table_args__ = (UniqueConstraint("tenant_id", "entity", "key"),)
 
@@ -141,7 +141,7 @@ class FieldDefinition(TenantScoped, Audited, Timestamped, db.Model):
         return localised(self.labels, "en") or self.key
 
 
-class FieldChoice(TenantScoped, Audited, Timestamped, db.Model):
+class FieldChoice(TenantScoped, Audited, Timestamped, Model):
     """A choice of a single- or multiple-choice field; a choice in use is deactivated,
     never deleted, so stored values keep their label."""
 

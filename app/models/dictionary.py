@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.i18n import current_language
 from app.models.base import Timestamped
 from app.models.custom_field import localised
@@ -22,7 +22,7 @@ CASE_CATEGORY = "case_category"
 DICTIONARIES = (ACTIVITY_KIND, PRIORITY, ACTIVITY_CATEGORY, TASK_STATUS, CASE_CATEGORY)
 
 
-class DictionaryEntry(TenantScoped, Audited, Timestamped, db.Model):
+class DictionaryEntry(TenantScoped, Audited, Timestamped, Model):
     """One entry of a dictionary. An inactive entry is not offered for new choices but
     stays on the records that have it."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped, utcnow
 from app.models.case import Case
 from app.models.contact import Contact
@@ -22,7 +22,7 @@ LEAD_REJECTED = "rejected"
 LEAD_STATUSES = (LEAD_NEW, LEAD_ACCEPTED, LEAD_REJECTED)
 
 
-class Lead(TenantScoped, Audited, Timestamped, db.Model):
+class Lead(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "lead"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.tag import Tag, organisation_tag
@@ -33,7 +33,7 @@ class Address:
         return [line for line in (self.street, locality, self.country) if line]
 
 
-class Organisation(TenantScoped, Audited, HasCustomFields, Address, Timestamped, db.Model):
+class Organisation(TenantScoped, Audited, HasCustomFields, Address, Timestamped, Model):
     __tablename__ = "organisation"
     __custom_entity__ = "organisation"
 

@@ -10,7 +10,7 @@ from sqlalchemy import Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped, link_table
 from app.models.contact import Contact
 from app.models.organisation import Organisation
@@ -24,7 +24,7 @@ campaign_contact = link_table("campaign_contact", "campaign", "campaign", "conta
 project_contact = link_table("project_contact", "project", "project", "contact", "contact")
 
 
-class Opportunity(TenantScoped, Audited, Timestamped, db.Model):
+class Opportunity(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "opportunity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,7 @@ class Opportunity(TenantScoped, Audited, Timestamped, db.Model):
         return self.title
 
 
-class Campaign(TenantScoped, Audited, Timestamped, db.Model):
+class Campaign(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "campaign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,7 @@ class Campaign(TenantScoped, Audited, Timestamped, db.Model):
         return self.name
 
 
-class Project(TenantScoped, Audited, Timestamped, db.Model):
+class Project(TenantScoped, Audited, Timestamped, Model):
     __tablename__ = "project"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped, link_table
 from app.tenancy import TenantScoped
 
 DEFAULT_TAG_COLOUR = "#6c757d"
 
 
-class Tag(TenantScoped, Timestamped, db.Model):
+class Tag(TenantScoped, Timestamped, Model):
     __tablename__ = "tag"
 
     id: Mapped[int] = mapped_column(primary_key=True)

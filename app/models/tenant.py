@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped
 
 TERM_CONTACT = "contact"
@@ -26,7 +26,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-class Tenant(Timestamped, db.Model):
+class Tenant(Timestamped, Model):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(primary_key=True)

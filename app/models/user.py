@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Timestamped
 from app.models.tenant import Tenant
 from app.tenancy import TenantOptional
@@ -21,7 +21,7 @@ ROLES = (ROLE_ADMIN, ROLE_USER)
 DEFAULT_PASSWORD_METHOD = "scrypt"
 
 
-class User(TenantOptional, Timestamped, db.Model):
+class User(TenantOptional, Timestamped, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

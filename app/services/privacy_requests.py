@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import String, and_, or_, select
+from sqlalchemy import ColumnElement, String, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -341,7 +341,7 @@ def _stored_forms(text: str) -> set[str]:
 
 
 def _sales_and_leads_history(contact_id: int):
-    def of(model: type, ids) -> object:
+    def of(model: type[Any], ids: Any) -> ColumnElement[bool]:
         return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
 
     return or_(
@@ -361,6 +361,6 @@ def _without_personal_fields(entry: AuditEntry, contact_id: int) -> dict[str, An
     if entry.entity == Lead.__tablename__:
         erased = {"name", "email", "phone"}
     else:
-        erased = ERASED_CHANGES.get(entry.entity, frozenset())
+        erased = set(ERASED_CHANGES.get(entry.entity, frozenset()))
     return {key: value for key, value in changes.items() if key not in erased}
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from app.extensions import db
 from app.models import (
@@ -28,11 +28,11 @@ from app.models.activity import activity_contact
 from app.models.case import case_contact
 from app.services.errors import ServiceError
 
-Counter = Callable[[int], object]  # record id -> SELECT count(...)
+Counter = Callable[[int], Select]  # record id -> SELECT count(...)
 Noun = Callable[[int], str]  # a count -> "3 cases", in the current language and grammar
 
 
-def _count(model, *conditions) -> object:
+def _count(model, *conditions) -> Select:
     return select(func.count()).select_from(model).where(*conditions)
 
 

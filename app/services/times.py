@@ -4,9 +4,18 @@ from DEFAULT_TIMEZONE or the user's)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
+
+
+@overload
+def to_utc(moment: datetime) -> datetime: ...
+@overload
+def to_utc(moment: None) -> None: ...
+@overload
+def to_utc(moment: datetime | None) -> datetime | None: ...
 
 
 def to_utc(moment: datetime | None) -> datetime | None:

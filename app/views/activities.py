@@ -202,7 +202,8 @@ def note_details_formatter(view, context, model: Activity, name) -> Markup:
 
 
 def direction_formatter(view, context, model: Activity, name) -> str:
-    return str(activities.DIRECTION_LABELS.get(model.direction, model.direction or ""))
+    direction = model.direction or ""
+    return str(activities.DIRECTION_LABELS.get(direction, direction))
 
 
 def follow_up_formatter(view, context, model: Activity, name) -> Markup | str:
@@ -438,8 +439,8 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         activity = self.get_one(request.form.get("id", ""))
         if activity is None:
             abort(404)
-        if commit_or_refuse(lambda: activities.reopen(
-                activity, by=db.session.get(User, current_user.id)), flash_refusal):
+        user = db.session.get(User, current_user.id) or abort(403)
+        if commit_or_refuse(lambda: activities.reopen(activity, by=user), flash_refusal):
             flash(_("The activity was reopened."), "success")
         return redirect(url_for(".details_view", id=activity.id))
 

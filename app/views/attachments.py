@@ -12,6 +12,7 @@ from flask_admin import expose
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from werkzeug.http import dump_options_header
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
@@ -110,8 +111,10 @@ class AttachmentsView(SecureBaseView):
     @expose("/<kind>/<owner_id>/upload/", methods=["POST"])
     def upload(self, kind: str, owner_id: str) -> Response:
         number = record_id(owner_id)
+        if number is None:
+            abort(404)
         owner = attachments.owner_of(kind, number) or abort(404)
-        uploads = request.files.getlist("file") or [None]
+        uploads: list[FileStorage | None] = [*request.files.getlist("file")] or [None]
 
         def attach() -> None:
             self._check_form()

@@ -10,12 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 import tablib
-from flask import Response, abort, flash, g, redirect, request, session, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
-from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
@@ -31,6 +30,7 @@ from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
+from app.views.admin_compat import CompatModelView, drop_flashed
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -97,7 +97,7 @@ class EditRightsMixin:
     can_delete = can_create
 
 
-def _in_integer_range(filter_class: type) -> type:
+def _in_integer_range(filter_class: type[Any]) -> type:
     """The number filter refusing (as an invalid value) what an INTEGER column cannot
     hold, instead of sending it to PostgreSQL, which fails on it."""
     def clean(self, value):
@@ -132,7 +132,7 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
             flash(message, "error")
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(AccessMixin, CompatModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it."""
 
     form_base_class = TranslatedAdminForm
@@ -205,29 +205,27 @@ class SecureModelView(AccessMixin, ModelView):
 
     def _without_generic_message(self, response):
         if g.pop("own_saved_message", False):
-            generic = {admin_gettext(text) for text in GENERIC_SAVED_MESSAGES}
-            session["_flashes"] = [(category, message) for category, message
-                                   in session.get("_flashes", []) if message not in generic]
+            drop_flashed({admin_gettext(text) for text in GENERIC_SAVED_MESSAGES})
         return response
 
     def export_rows(self) -> Iterator[list[spreadsheets.Cell]]:
         """The export's title row, then one row per record, every value made safe for a
         spreadsheet (spreadsheets.cell_value): the one source of every export format."""
-        columns = self._export_columns
+        columns = self.current_export_columns()
         yield [spreadsheets.cell_value(title) for _name, title in columns]
-        _count, records = self._export_data()
+        _count, records = self.export_data()
         for record in records:
             yield [spreadsheets.cell_value(self.get_export_value(record, name))
                    for name, _title in columns]
 
-    def _export_csv(self, return_url):
+    def export_csv(self, return_url):
         """Built here, not streamed as Flask-Admin does after the view returns, when the
         request's tenant is no longer set (so nothing tenant-scoped would load)."""
         buffer = io.StringIO()
         csv.writer(buffer).writerows(self.export_rows())
         return self._export_response(buffer.getvalue(), "csv")
 
-    def _export_tablib(self, export_type, return_url):
+    def export_tablib(self, export_type, return_url):
         rows = self.export_rows()
         dataset = tablib.Dataset(headers=next(rows))
         for row in rows:
@@ -280,11 +278,11 @@ class SecureModelView(AccessMixin, ModelView):
         """More conditions any of which may match instead (configurable fields)."""
         return []
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
+    def apply_search(self, query, count_query, joins, count_joins, search):
         conditions = [c for c in (self.search_condition(search),
                                   *self.extra_search_conditions(search)) if c is not None]
         if not conditions:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            return super().apply_search(query, count_query, joins, count_joins, search)
         condition = or_(*conditions)
         count_query = count_query.filter(condition) if count_query is not None else None
         return query.filter(condition), count_query, joins, count_joins
@@ -293,12 +291,12 @@ class SecureModelView(AccessMixin, ModelView):
         """Raise ServiceError for input the business rules refuse (override).
         ``form.edited_obj`` is the record being edited, None on create."""
 
-    def _get_filter_groups(self):
+    def filter_groups(self):
         """Filter choices computed per request: they are the current tenant's data."""
-        groups = super()._get_filter_groups()
+        groups = super().filter_groups()
         for items in (groups or {}).values():
             for item in items:
-                options = self._filters[item["index"]].options
+                options = self.current_filters()[item["index"]].options
                 if callable(options):
                     item["options"] = [(key, str(label)) for key, label in options()]
         return groups

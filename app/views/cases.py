@@ -148,10 +148,10 @@ class WorkView(CustomFieldsMixin, SecureModelView):
     def default_order(self) -> list:
         return [self.model.id.desc()]
 
-    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+    def apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:
             return query.order_by(*self.default_order()), joins
-        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        query, joins = super().apply_sorting(query, joins, sort_column, sort_desc)
         return query.order_by(self.model.id), joins  # ties keep one order across pages
 
     def initial_values(self) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.i18n import LANGUAGE_NAMES
 from app.masking import mask_national_id
-from app.models import Contact, Employment
+from app.models import Contact, Employment, Organisation
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
 from app.services.contacts import contacts, photos
@@ -222,7 +222,7 @@ def address_label(contact: Contact) -> Markup:
     """B6: the organisation's address for a company contact, marked as such."""
     holder = contacts.address_holder(contact)
     lines = Markup("<br>").join(holder.address_lines())
-    if holder is contact:
+    if not isinstance(holder, Organisation):  # the contact's own address
         return lines
     return Markup('{}<br><small class="text-muted">{}</small>').format(
         lines, _l("Address of %(organisation)s", organisation=holder.name))

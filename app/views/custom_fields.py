@@ -3,14 +3,14 @@ list columns, sorting, filters, search, details and export — all built per req
 the current tenant's definitions, so one tenant's fields never reach another's screens.
 
 Flask-Admin computes its columns, filters and form classes once at start-up and keeps
-them on the view. :class:`PerRequest` turns those attributes into "start-up value plus
-the tenant's fields", computed once per request."""
+them on the view. :class:`~app.views.admin_compat.PerRequestAttributes` turns those
+attributes into "start-up value plus the tenant's fields", computed once per request."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form.widgets import Select2Widget
 from flask_admin.helpers import get_form_data
@@ -51,32 +51,8 @@ from app.models.custom_field import (
 from app.services.errors import FieldErrors
 from app.services.fields import queries
 from app.services.fields import values as custom_fields
+from app.views.admin_compat import ModelViewMixin, PerRequestAttributes
 from app.views.base import show_refusal
-
-
-class PerRequest:
-    """A view attribute whose value is the start-up value extended, per request, by the
-    view's ``extend_for_request(name, value)``."""
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name = name
-        self.static_name = f"_static{name}"
-
-    def __get__(self, view, owner=None):
-        if view is None:
-            return self
-        static = view.__dict__.get(self.static_name)
-        if not has_request_context():
-            return static
-        cache = g.setdefault("per_request_view_attributes", {})
-        key = (id(view), self.name)
-        if key not in cache:
-            cache[key] = view.extend_for_request(self.name, static)
-        return cache[key]
-
-    def __set__(self, view, value) -> None:
-        view.__dict__[self.static_name] = value
-
 
 # --- filters ------------------------------------------------------------------------
 
@@ -149,7 +125,7 @@ class BooleanFieldFilter(CustomFieldFilter):
         return value == "1"
 
 
-def filter_groups(view, filters: list) -> tuple[dict, dict]:
+def group_filters(view, filters: list) -> tuple[dict, dict]:
     """Flask-Admin's filter groups and URL arguments for a list of filters."""
     groups: dict[str, FilterGroup] = {}
     arguments: dict[str, tuple[int, Any]] = {}
@@ -226,16 +202,9 @@ def form_class_with_fields(base, entity: str, record=None):
 
 # --- the mixin ----------------------------------------------------------------------
 
-class CustomFieldsMixin:
+class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
     """Put before the ModelView base: ``class ContactView(CustomFieldsMixin, …)``.
     The view's model has HasCustomFields; its ``__custom_entity__`` names the fields."""
-
-    _list_columns = PerRequest()
-    _sortable_columns = PerRequest()
-    _filters = PerRequest()
-    _filter_groups = PerRequest()
-    _filter_args = PerRequest()
-    _export_columns = PerRequest()
 
     @property
     def custom_entity(self) -> str:
@@ -245,25 +214,25 @@ class CustomFieldsMixin:
         fields = custom_fields.active_fields(self.custom_entity)
         listed = [f for f in fields if f.show_in_list]
         lang = current_language()
-        if name == "_list_columns":
+        if name == "list_columns":
             return [*static, *((f.form_name, f.label(lang)) for f in listed)]
-        if name == "_sortable_columns":
+        if name == "sortable_columns":
             return {**static, **{f.form_name: f for f in listed}}
-        if name == "_export_columns":
+        if name == "export_columns":
             return [*static, *((f.form_name, f.label(lang)) for f in fields)]
-        if name == "_filters":
+        if name == "filters":
             return [*(static or []), *(flt for f in fields for flt in filters_for(self.model, f))]
         # both come from one pass over the filters (each may query its options)
         cache = g.setdefault("filter_groups_of_view", {})
         if id(self) not in cache:
-            cache[id(self)] = filter_groups(self, self._filters)
+            cache[id(self)] = group_filters(self, self.current_filters())
         groups, arguments = cache[id(self)]
-        return (groups or None) if name == "_filter_groups" else (arguments or None)
+        return (groups or None) if name == "filter_groups" else (arguments or None)
 
-    def _apply_sorting(self, query, joins, sort_column, sort_desc):
-        field = self._sortable_columns.get(sort_column) if sort_column else None
+    def apply_sorting(self, query, joins, sort_column, sort_desc):
+        field = self.current_sortable_columns().get(sort_column) if sort_column else None
         if not isinstance(field, FieldDefinition):
-            return super()._apply_sorting(query, joins, sort_column, sort_desc)
+            return super().apply_sorting(query, joins, sort_column, sort_desc)
         expression = queries.sort_expression(self.model, field)
         order = expression.desc() if sort_desc else expression.asc()
         # empty values last either way, on both databases
@@ -293,14 +262,14 @@ class CustomFieldsMixin:
         return custom_fields.display(field, (model.custom or {}).get(field.key))
 
     def create_form(self, obj=None):
-        form_class = form_class_with_fields(self._create_form_class, self.custom_entity)
+        form_class = form_class_with_fields(self.create_form_class(), self.custom_entity)
         form = form_class(get_form_data(), obj=obj,
                           **custom_fields.default_values(self.custom_entity))
         form.edited_obj = None
         return form
 
     def edit_form(self, obj=None):
-        form_class = form_class_with_fields(self._edit_form_class, self.custom_entity, obj)
+        form_class = form_class_with_fields(self.edit_form_class(), self.custom_entity, obj)
         values = (obj.custom or {}) if obj is not None else {}
         initial = {f.form_name: custom_fields.form_value(f, values.get(f.key))
                    for f in custom_fields.active_fields(self.custom_entity)}

@@ -74,4 +74,4 @@ class MailView(SecureBaseView):
         if activity.mail_status == MAIL_SENT:
             flash(_("The e-mail was sent."), "success")
         else:
-            flash(activity.mail_note, "warning")
+            flash(activity.mail_note or "", "warning")

@@ -21,6 +21,7 @@ from app.services.activities import activities
 from app.services.contacts import photos
 from app.services.work import cases
 from app.transactions import commit_or_refuse
+from app.views.admin_compat import ModelViewMixin
 from app.views.fields import FIELD_LABELS
 from app.views.profile import profile_url
 from app.views.screens import flash_refusal
@@ -50,9 +51,13 @@ def document_label(entity: str, name: str) -> str:
     return field_label(entity, name)
 
 
+def _kind_labels() -> dict[str, str]:
+    return activities.kind_labels()
+
+
 def document_value(entity: str, name: str, value: Any) -> Any:
     """A coded value of the export document (a kind, a status …) in words."""
-    words = {("activity", "kind"): lambda: per_request(activities.kind_labels),
+    words = {("activity", "kind"): lambda: per_request(_kind_labels),
              ("crm_case", "status"): lambda: {value: cases.status_label(value)},
              ("crm_case", "role"): lambda: ROLES,
              ("contact", "channel"): lambda: CHANNELS}.get((entity, name))
@@ -61,7 +66,7 @@ def document_value(entity: str, name: str, value: Any) -> Any:
     return str(words().get(value, value))
 
 
-class PrivacyRequestsMixin:
+class PrivacyRequestsMixin(ModelViewMixin):
     """Routes of the privacy requests; put before the ModelView base of ContactView."""
 
     privacy_template = "kontakt/privacy/report.html"

@@ -27,12 +27,13 @@ from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
 from app.services.terms import term
 from app.transactions import commit_or_refuse
+from app.views.admin_compat import ModelViewMixin
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 from app.views.screens import flash_refusal
 
 
-class ProfileMixin:
+class ProfileMixin(ModelViewMixin):
     """Routes of the profile; put before the ModelView base of ContactView."""
 
     profile_template = "kontakt/profile/page.html"

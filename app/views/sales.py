@@ -27,6 +27,7 @@ from app.services.contacts import contacts
 from app.services.sales import records as sales
 from app.services.terms import lazy_term
 from app.services.text import every_word_in
+from app.views.admin_compat import ModelViewMixin
 from app.views.base import SecureModelView
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
 from app.views.formatters import link, link_formatter, plain
@@ -119,7 +120,7 @@ class ContactNameFilter(BaseSQLAFilter):
 class ParticipantFilter(BaseSQLAFilter):
     """Campaigns or projects with a participant matching the contact search."""
 
-    def __init__(self, model: type, name) -> None:
+    def __init__(self, model: type[Campaign | Project], name) -> None:
         super().__init__(model.id, name)
         self.model = model
 
@@ -158,11 +159,11 @@ def participant_count_export(view, context, model, name) -> str:
     return str(counted_participants(model))
 
 
-def owner_filter(model: type) -> IdEqualFilter:
+def owner_filter(model: type[Opportunity | Project]) -> IdEqualFilter:
     return IdEqualFilter(model.owner_id, _l("Owner"), options=user_options)
 
 
-def organisation_filter(model: type) -> IdEqualFilter:
+def organisation_filter(model: type[Opportunity | Project]) -> IdEqualFilter:
     return IdEqualFilter(model.organisation_id, _l("Organisation"), options=organisation_options)
 
 
@@ -257,7 +258,7 @@ class SalesView(SecureModelView):
         self.flash_saved(str(self.saved_message) % {"name": str(model)})
 
 
-class ParticipantsMixin:
+class ParticipantsMixin(ModelViewMixin):
     """Campaigns and projects: participants chosen by typing, counted in lists."""
 
     def get_list(self, *args, **kwargs):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterInList
@@ -68,7 +68,9 @@ class InputRequiredWith(InputRequired):
 
 # --- choices per request --------------------------------------------------------------
 
-def per_request(build: Callable[[], list]) -> list:
+T = TypeVar("T")
+
+def per_request(build: Callable[[], T]) -> T:
     """What ``build`` returns, computed once per request (a list page asks per row)."""
     if not has_request_context():
         return build()
@@ -134,7 +136,8 @@ class IdInListFilter(FilterInList):
         return bool(ids) and all(record_id(item) is not None for item in ids)
 
     def clean(self, value) -> list[int]:
-        return [record_id(item) for item in super().clean(value)]
+        ids = (record_id(item) for item in super().clean(value))
+        return [number for number in ids if number is not None]  # validate refused others
 
 
 class ConditionFilter(BaseSQLAFilter):

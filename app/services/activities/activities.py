@@ -310,11 +310,11 @@ def follow_up_start(start: datetime, follow_up: FollowUp) -> datetime:
     wall clock (at the hour of ``start`` for a day); hours are elapsed time."""
     start = to_utc(start)
     every, unit, on = follow_up.every, follow_up.unit, follow_up.on
-    if (every is None) == (on is None):
+    if on is not None and every is None:
+        return _at_day_or_time(start, on)
+    if every is None or on is not None:  # neither, or both
         raise ServiceError(_l("Give either a number of hours, days or weeks, or a date."),
                            field="follow_up_in")
-    if on is not None:
-        return _at_day_or_time(start, on)
     if unit not in FOLLOW_UP_UNITS:
         raise ServiceError(_l("Not a valid choice."), field="follow_up_unit")
     if not 1 <= every <= MAX_FOLLOW_UP_STEPS:

@@ -19,13 +19,13 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, BinaryIO, Protocol
+from typing import IO, Any, Protocol, TypeGuard
 
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import import_string
 
@@ -37,8 +37,10 @@ from app.services.errors import ServiceError
 from app.tenancy import current_tenant_id
 
 KIND = "attachments"  # the folder under the tenant's upload folder
-OWNERS: dict[str, type] = {"contact": Contact, "organisation": Organisation, "case": Case,
-                           "activity": Activity}
+Owner = Contact | Organisation | Case | Activity  # what attachments belong to
+AnySession = Session | scoped_session[Any]  # a session, or Flask-SQLAlchemy's proxy of one
+OWNERS: dict[str, type[Owner]] = {
+    "contact": Contact, "organisation": Organisation, "case": Case, "activity": Activity}
 FALLBACK_TYPE = "application/octet-stream"
 MAX_NAME_LENGTH = 150
 FALLBACK_NAME = "file"
@@ -50,7 +52,7 @@ log = logging.getLogger(__name__)
 class AttachmentStorage(Protocol):
     """Where attachment bytes are kept; names are chosen by the store, never by users."""
 
-    def save(self, stream: BinaryIO) -> str:
+    def save(self, stream: IO[bytes]) -> str:
         """Store the stream's bytes; return the new stored name."""
 
     def open(self, stored_name: str) -> IO[bytes]:
@@ -66,7 +68,7 @@ class LocalAttachmentStorage:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def save(self, stream: BinaryIO) -> str:
+    def save(self, stream: IO[bytes]) -> str:
         name = storage.new_name(".bin")  # neutral suffix: nothing on disk is executable
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self._path(name), "xb") as target:
@@ -176,8 +178,12 @@ def owner_of(kind: str, owner_id: int | None):
     return db.session.get(model, owner_id)
 
 
-def kind_of(owner) -> str | None:
+def kind_of(owner: object) -> str | None:
     return next((kind for kind, model in OWNERS.items() if isinstance(owner, model)), None)
+
+
+def _is_owner(record: object) -> TypeGuard[Owner]:
+    return kind_of(record) is not None
 
 
 def owner_key(attachment: Attachment) -> tuple[str, int]:
@@ -206,13 +212,16 @@ def add(owner, upload: FileStorage | None, user: User | None,
     _unless_committed(db.session, lambda: store.delete(stored_name))
     attachment = Attachment(filename=filename, stored_name=stored_name, size=size,
                             content_type=content_type_for(filename), uploaded_by=user)
-    setattr(attachment, kind_of(owner), owner)
+    kind = kind_of(owner)
+    if kind is None:
+        raise TypeError(f"{type(owner).__name__} records take no attachments")
+    setattr(attachment, kind, owner)
     db.session.add(attachment)
     return attachment
 
 
 @contextmanager
-def _bounded_copy(stream: BinaryIO, field: str) -> Iterator[tuple[BinaryIO, int]]:
+def _bounded_copy(stream: IO[bytes], field: str) -> Iterator[tuple[IO[bytes], int]]:
     """The stream copied to a temporary spool (memory, then disk), refused as soon as it
     passes ATTACHMENT_MAX_BYTES, so a large upload is never read whole into memory."""
     limit, size = current_app.config["ATTACHMENT_MAX_BYTES"], 0
@@ -252,7 +261,7 @@ def delete(attachment: Attachment) -> None:
     _delete(db.session, attachment)
 
 
-def _delete(session: Session, attachment: Attachment) -> None:
+def _delete(session: AnySession, attachment: Attachment) -> None:
     store, stored_name = file_storage(attachment.tenant_id), attachment.stored_name
     session.delete(attachment)
     _after_commit(session, lambda: store.delete(stored_name))
@@ -288,11 +297,11 @@ UNLESS_COMMITTED = "attachments_unless_committed"  # new files, removed on rollb
 AFTER_COMMIT = "attachments_after_commit"  # files of deleted rows, removed on commit
 
 
-def _unless_committed(session: Session, action: Callable[[], None]) -> None:
+def _unless_committed(session: AnySession, action: Callable[[], None]) -> None:
     session.info.setdefault(UNLESS_COMMITTED, []).append(action)
 
 
-def _after_commit(session: Session, action: Callable[[], None]) -> None:
+def _after_commit(session: AnySession, action: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
@@ -319,7 +328,7 @@ def _on_transaction_end(session: Session, transaction) -> None:
 def _delete_with_owners(session: Session, _flush_context, _instances) -> None:
     """Attachments go with their owner through the ORM (SQLite does not cascade, and
     the files must go too)."""
-    owners = [obj for obj in session.deleted if isinstance(obj, tuple(OWNERS.values()))]
+    owners = [obj for obj in session.deleted if _is_owner(obj)]
     conditions = [getattr(Attachment, f"{kind_of(o)}_id") == o.id for o in owners if o.id]
     if not conditions:
         return

@@ -9,6 +9,7 @@ status "not sent" and the reason in ``mail_note`` — the user's text is never l
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 import ssl
@@ -35,6 +36,8 @@ from app.services.text import lowered
 NOTE_LENGTH = 500  # Activity.mail_note
 FALLBACK_DOMAIN = "kontakt.invalid"  # for Message-IDs when the sender has no domain
 SEPARATORS = re.compile(r"[,;\n]")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -121,6 +124,8 @@ def deliver(activity: Activity, files: list[Attachment], reply_to: str | None = 
         message = build_message(activity, files, reply_to)
         _send(message)
     except (smtplib.SMTPException, OSError, ValueError) as exc:
+        log.warning("E-mail not sent (tenant %s, activity %s): %s", activity.tenant_id,
+                    activity.id, logged_reason(exc))
         _not_sent(activity, _("The e-mail was saved but not sent: %(reason)s",
                               reason=failure_reason(exc)))
         return
@@ -143,6 +148,16 @@ def failure_reason(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return str(exc) or type(exc).__name__
+
+
+def logged_reason(exc: Exception) -> str:
+    """The failure for the server's log, without the addresses that a server's answer
+    may name (personal data): the user sees the full answer on the e-mail itself."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} {exc.smtp_code}"
+    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"{type(exc).__name__}: {exc}"
+    return type(exc).__name__
 
 
 def _text(answer: bytes | str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 
 from app.config import LANGUAGES
 from app.extensions import db
@@ -185,7 +186,7 @@ def resync_organisations(today: date | None = None) -> int:
         update(Contact).where(Contact.id.in_(ended),
                               Contact.organisation_id.is_distinct_from(current))
         .values(organisation_id=current).execution_options(synchronize_session=False))
-    return result.rowcount
+    return cast(CursorResult, result).rowcount  # an UPDATE's result is a cursor's
 
 
 def change_photo(contact: Contact, image=None, remove: bool = False) -> str | None:
@@ -207,7 +208,7 @@ def address_holder(contact: Contact) -> Contact | Organisation:
 
 def likely_duplicates(contact: Contact, limit: int = 5) -> list[Contact]:
     """Contacts with the same name, the same e-mail or the same phone (seed 002)."""
-    conditions = [
+    conditions: list[ColumnElement[bool]] = [
         (lowered(Contact.first_name) == (contact.first_name or "").strip().lower())
         & (lowered(Contact.last_name) == (contact.last_name or "").strip().lower())
     ]

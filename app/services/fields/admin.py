@@ -85,6 +85,7 @@ def delete_section(section: FieldSection) -> None:
 def move(item: FieldSection | FieldDefinition, step: int) -> None:
     """Move a section among its entity's sections, or a field within its section, one
     place up (-1) or down (+1)."""
+    siblings: list[FieldSection] | list[FieldDefinition]
     if isinstance(item, FieldSection):
         siblings = list(db.session.scalars(
             select(FieldSection).where(FieldSection.entity == item.entity)
@@ -144,8 +145,8 @@ def _apply(field: FieldDefinition, data: FieldInput, labels: dict[str, str]) -> 
     numeric = field.field_type in NUMBER_TYPES
     field.min_value = data.min_value if numeric else None
     field.max_value = data.max_value if numeric else None
-    if numeric and None not in (field.min_value, field.max_value) and (
-            field.min_value > field.max_value):
+    low, high = field.min_value, field.max_value
+    if numeric and low is not None and high is not None and low > high:
         raise ServiceError(_l("The smallest value is above the largest."), field="min_value")
     if field.field_type in CHOICE_TYPES:  # other types keep theirs for a change back
         save_choices(field, data.choices)
@@ -180,7 +181,8 @@ def save_choices(field: FieldDefinition, rows: list[ChoiceInput]) -> list[str]:
     """Apply the choices editor. A choice left out or emptied is deleted, or deactivated
     if records use it. Returns the labels of the choices kept that way."""
     by_key = {choice.key: choice for choice in field.choices}
-    kept_keys, kept_in_use = set(), []
+    kept_keys: set[str] = set()
+    kept_in_use: list[str] = []
     position = 0
     for row in rows:
         labels = {lang: text.strip() for lang, text in row.labels.items() if text and text.strip()}
@@ -240,7 +242,7 @@ def as_text(field: FieldDefinition, stored: Any) -> str:
     if field.field_type in CHOICE_TYPES:
         labels = {c.key: c.label(current_language()) for c in field.choices}
         keys = stored if isinstance(stored, list) else [stored]
-        return "; ".join(labels.get(key, key) for key in keys)
+        return "; ".join(str(labels.get(key, key)) for key in keys)
     return str(stored)
 
 

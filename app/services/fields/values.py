@@ -5,6 +5,7 @@ the administrator's changes to definitions in custom_field_admin."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -35,7 +36,7 @@ from app.services.errors import FieldErrors, ServiceError
 from app.tenancy import current_tenant_id
 
 # Entities that take configurable fields.
-ENTITIES: dict[str, type[HasCustomFields]] = {
+ENTITIES: dict[str, type[Contact | Organisation | Case | Task | Activity]] = {
     "contact": Contact, "organisation": Organisation, "case": Case, "task": Task,
     "activity": Activity}
 # JSON numbers are exact as integers up to 2**53; larger ones would silently change.
@@ -179,27 +180,27 @@ def _clean_multi_choice(field: FieldDefinition, raw: Any) -> list[str]:
     items = raw if isinstance(raw, list | tuple | set) else str(raw).split(";")
     keys = [_choice_key(field, item) for item in items if str(item).strip()]
     order = {choice.key: index for index, choice in enumerate(field.choices)}
-    return sorted(set(keys), key=order.get)
+    return sorted(set(keys), key=lambda key: order[key])  # every key is a choice's
 
 
 def _clean_email(field: FieldDefinition, raw: Any) -> str:
     return identifiers.normalise_email(str(raw), field=field.form_name)
 
 
-def _clean_url(field: FieldDefinition, raw: Any) -> str:
+def _clean_url(field: FieldDefinition, raw: Any) -> str | None:
     try:
         return identifiers.normalise_website(str(raw))
     except ServiceError:
         raise _error(field, _l("This is not a valid web address.")) from None
 
 
-def _clean_phone(field: FieldDefinition, raw: Any) -> str:
+def _clean_phone(field: FieldDefinition, raw: Any) -> str | None:
     from app.services.settings import phone_region
 
     return identifiers.normalise_phone(str(raw), phone_region(), field=field.form_name)
 
 
-_CLEANERS = {
+_CLEANERS: dict[str, Callable[[FieldDefinition, Any], Any]] = {
     INTEGER: _clean_integer, DECIMAL: _clean_decimal, DATE: _clean_date,
     BOOLEAN: _clean_boolean, CHOICE: _clean_choice, MULTI_CHOICE: _clean_multi_choice,
     EMAIL: _clean_email, URL: _clean_url, PHONE: _clean_phone,
@@ -269,7 +270,7 @@ def display(field: FieldDefinition, stored: Any) -> str:
     if kind in CHOICE_TYPES:
         labels = {c.key: c.label(current_language()) for c in field.choices}
         keys = stored if isinstance(stored, list) else [stored]
-        return ", ".join(labels.get(key, key) for key in keys)
+        return ", ".join(str(labels.get(key, key)) for key in keys)
     if kind == PHONE:
         region = identifiers.PHONE_REGION_OF_LANGUAGE.get(current_language())
         return identifiers.format_phone(stored, region)

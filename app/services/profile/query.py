@@ -118,7 +118,8 @@ class Page:
 
 
 def count_rows(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def page_of(total: int, number: int, param: str, size: int = PAGE_SIZE) -> Page:

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import QueryableAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
@@ -96,7 +96,7 @@ class CasesTab:
     categories: list[DictionaryEntry]
 
 
-def _case_sorts() -> dict[str, ColumnElement]:
+def _case_sorts() -> dict[str, ColumnElement | QueryableAttribute]:
     def value_of(column, key) -> ColumnElement:
         return select(column).where(column.table.c.id == key).scalar_subquery()
 
@@ -119,8 +119,8 @@ def _case_conditions(args: Args) -> list:
     for name, column in CASE_SELECT_FILTERS.items():
         if (number := args.number(name)) is not None:
             conditions.append(column == number)
-    for name, column in (("cases_opened", Case.opened_on), ("cases_closed", Case.closed_on)):
-        conditions += period(column, args.day(f"{name}_from"), args.day(f"{name}_to"),
+    for name, day in (("cases_opened", Case.opened_on), ("cases_closed", Case.closed_on)):
+        conditions += period(day, args.day(f"{name}_from"), args.day(f"{name}_to"),
                              moments=False)
     return conditions
 
@@ -177,7 +177,7 @@ def tasks_tab(contact: Contact, args: Args, viewer: User) -> TasksTab:
     query = select(Task).where(tasks_about(contact.id), tasks.open_condition())
     if chosen:
         query = query.where(Task.status_id.in_(chosen))
-    total = db.session.scalar(query.with_only_columns(func.count(Task.id)))
+    total = db.session.scalar(query.with_only_columns(func.count(Task.id))) or 0
     shown = db.session.scalars(query.options(
         joinedload(Task.status), joinedload(Task.priority), joinedload(Task.assignee),
         joinedload(Task.case)).order_by(Task.created_at.desc(), Task.id.desc())

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, literal_column, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employment, Task, User
 from app.models.activity import KINDS
 from app.services import privacy
@@ -56,12 +56,12 @@ class TimelineItem:
 
     @property
     def overdue(self) -> bool:
-        return self.type == ACTIVITY and activities.is_overdue(self.record)
+        return isinstance(self.record, Activity) and activities.is_overdue(self.record)
 
     @property
     def task_completed(self) -> bool:
         """A task that ended as done (not e.g. cancelled, which also ends it)."""
-        return self.type == TASK_DONE and self.record.status.key == TASK_DONE_KEY
+        return isinstance(self.record, Task) and self.record.status.key == TASK_DONE_KEY
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def history_condition(contact_id: int):
     """Audit entries of the contact and of its records (those that still exist: a
     deleted record no longer names the contact; the administrators' change history
     keeps it)."""
-    def of(model: type, ids) -> object:
+    def of(model: type[Model], ids) -> ColumnElement[bool]:
         return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
 
     return or_(

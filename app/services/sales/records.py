@@ -109,14 +109,15 @@ def _default_owner(record: Opportunity | Project, is_new: bool, creator_id: int 
 
 # --- participants ---------------------------------------------------------------------
 
-def participant_count_expression(model: type):
+def participant_count_expression(model: type[Campaign | Project]):
     """The number of participants as a correlated subquery: a list sorts on it."""
     table, key = PARTICIPANT_LINKS[model]
     return (select(func.count()).select_from(table)
             .where(table.c[key] == model.id).scalar_subquery())
 
 
-def participant_counts(model: type, record_ids: Sequence[int]) -> dict[int, int]:
+def participant_counts(model: type[Campaign | Project], record_ids: Sequence[int]
+                       ) -> dict[int, int]:
     """Participants per record, for a page of records in one query."""
     if not record_ids:
         return {}
@@ -150,7 +151,7 @@ def related_to_contact(contact_id: int) -> Related:
                    _taking_part(Project, contact_id, joinedload(Project.organisation)))
 
 
-def _taking_part(model: type, contact_id: int, *load_options) -> list:
+def _taking_part(model: type[Campaign | Project], contact_id: int, *load_options) -> list:
     table, key = PARTICIPANT_LINKS[model]
     return list(db.session.scalars(
         select(model).options(*load_options).join(table, table.c[key] == model.id)

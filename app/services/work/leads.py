@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from app.extensions import db
 from app.models import Case, Contact, Employment, Lead, Organisation, Tenant, User
@@ -105,10 +105,10 @@ def receive(values: Mapping[str, Any]) -> Lead:
 def _claim(lead: Lead, status: str, user: User | None) -> None:
     """Move a new lead to ``status`` or refuse: the conditional UPDATE changes no row
     when another transaction decided the lead first (it waits for that one to end)."""
-    claimed = db.session.execute(
+    result = db.session.execute(
         update(Lead).where(Lead.id == lead.id, Lead.status == LEAD_NEW)
-        .values(status=status).execution_options(synchronize_session=False)
-    ).rowcount
+        .values(status=status).execution_options(synchronize_session=False))
+    claimed = cast(CursorResult, result).rowcount  # an UPDATE's result is a cursor's
     if claimed != 1:
         raise ServiceError(_l("This lead has already been accepted or rejected."))
     # The same values again through the ORM, so the change history records them.
@@ -157,7 +157,7 @@ def _contact_for(lead: Lead, user: User | None) -> Contact:
         contacts.prepare(contact, is_new=True, creator_id=user.id if user else None)
     except ServiceError as exc:
         raise ServiceError(_l("The contact cannot be created: %(reason)s", reason=str(exc)),
-                           field=LEAD_FIELD_OF_CONTACT.get(exc.field)) from None
+                           field=LEAD_FIELD_OF_CONTACT.get(exc.field or "")) from None
     db.session.add(contact)
     return contact
 

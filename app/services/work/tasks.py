@@ -80,7 +80,7 @@ def open_tasks_of(user_id: int) -> ColumnElement:
 def overdue_first(now: datetime | None = None) -> list[ColumnElement]:
     """ORDER BY of open tasks: overdue ones first, then by due time, undated last."""
     overdue = case((Task.due_at < (now or utcnow()), 0), else_=1)
-    return [overdue, Task.due_at.asc().nulls_last(), Task.id]
+    return [overdue, Task.due_at.asc().nulls_last(), Task.id.asc()]
 
 
 def of_case(case_id: int) -> list[Task]:
