@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context
 from sqlalchemy import Table, event, insert, inspect
@@ -34,6 +34,11 @@ UNRECORDED = "audit_unrecorded"  # session.info flag set by unrecorded()
 
 
 class Audited:
+    if TYPE_CHECKING:  # given by the mapped model the mixin is put on
+        id: int
+        tenant_id: int
+        __tablename__: str
+
     __audit_masked__: frozenset[str] = frozenset()
     __audit_relations__: tuple[str, ...] = ()
     __audit_derived__: frozenset[str] = frozenset()

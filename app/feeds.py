@@ -15,11 +15,13 @@ from app.tenancy import tenant_context
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 
-def _owner(token: str) -> User:
+def _owner(token: str) -> tuple[User, int]:
+    """The user the token belongs to and their tenant; 404 for no such token (or a
+    user of no tenant, who has no feed)."""
     user = feeds.user_for_token(token)
-    if user is None:
+    if user is None or user.tenant_id is None:
         abort(404)
-    return user
+    return user, user.tenant_id
 
 
 def _feed_response(body: str, mimetype: str, filename: str) -> Response:
@@ -33,8 +35,8 @@ def _feed_response(body: str, mimetype: str, filename: str) -> Response:
 @bp.route("/<token>/contacts.vcf")
 @limiter.limit("60 per minute")
 def address_book(token: str) -> Response:
-    user = _owner(token)
-    with tenant_context(user.tenant_id):
+    _user, tenant_id = _owner(token)
+    with tenant_context(tenant_id):
         body = "".join(feeds.address_book())
     return _feed_response(body, "text/vcard", "contacts.vcf")
 
@@ -42,8 +44,8 @@ def address_book(token: str) -> Response:
 @bp.route("/<token>/calendar.ics")
 @limiter.limit("60 per minute")
 def planned_activities(token: str) -> Response:
-    user = _owner(token)
+    user, tenant_id = _owner(token)
     # No one is logged in: the texts follow the owner's language, not the client's.
-    with tenant_context(user.tenant_id), force_locale(feeds.language_of(user)):
+    with tenant_context(tenant_id), force_locale(feeds.language_of(user)):
         body = calendar.calendar(user)
     return _feed_response(body, "text/calendar", "calendar.ics")

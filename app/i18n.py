@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from babel import support
-from flask import current_app, has_app_context, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations, ngettext
 from flask_login import current_user
 from wtforms.i18n import messages_path
@@ -113,10 +113,10 @@ def _extract_plural_messages() -> None:  # pragma: no cover - never called
 
 
 def _wtforms_catalog() -> support.NullTranslations:
-    cached = getattr(request, "_wtforms_translations", None)
+    cached = g.get("wtforms_translations")
     if cached is None:
         cached = support.Translations.load(messages_path(), [get_locale()], domain="wtforms")
-        request._wtforms_translations = cached
+        g.wtforms_translations = cached
     return cached
 
 

@@ -172,7 +172,7 @@ def _kind_details(demo: _Demo, activity: Activity) -> None:
         activity.outcome = None if activity.planned else rng.choice(OUTCOMES[demo.locale])
     elif activity.kind == EMAIL:
         outgoing = rng.random() < 0.6
-        staff = activity.employee.email
+        staff = activity.employee.email if activity.employee else None
         activity.mail_from = staff if outgoing else person.email
         activity.mail_to = (person.email if outgoing else staff) or None
         activity.mail_status = None if activity.planned else (
@@ -200,5 +200,6 @@ def _cases_by_organisation() -> dict[int, list[Case]]:
     cases: dict[int, list[Case]] = defaultdict(list)
     for case in db.session.scalars(select(Case).where(Case.organisation_id.is_not(None))
                                    .order_by(Case.id).limit(SAMPLE_LIMIT)):
-        cases[case.organisation_id].append(case)
+        if case.organisation_id is not None:
+            cases[case.organisation_id].append(case)
     return dict(cases)

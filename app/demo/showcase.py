@@ -53,6 +53,9 @@ def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
     custom_fields.set_values(contact, {"cf_attention": note, "cf_satisfaction": "high",
                                        "cf_interests": ["price", "quality"]})
     admin = db.session.scalar(select(User).where(User.role == ROLE_ADMIN).order_by(User.id))
+    organisation = contact.organisation
+    if admin is None or organisation is None:  # demo tenants have both; others: nothing
+        return
     case = cases.new_case()
     case.title, case.primary_contact, case.responsible_user = title, contact, admin
     cases.prepare(case, is_new=True, creator_id=admin.id)
@@ -71,7 +74,7 @@ def fill_showcase(tenant, faker_locale: str, contacts: int) -> None:
         Activity(kind=NOTE, subject=note, body=note, case=case,
                  starts_at=now - timedelta(days=1), **common),
         mail,
-        Activity(kind=MEETING, subject=meeting, location=contact.organisation.city,
+        Activity(kind=MEETING, subject=meeting, location=organisation.city,
                  starts_at=now - timedelta(days=7), duration_minutes=60, **common),
         Activity(kind=CALL, subject=call, planned=True, starts_at=now + timedelta(days=2),
                  **common),

@@ -19,6 +19,14 @@ def current_tenant() -> Tenant | None:
     return db.session.get(Tenant, tenant_id) if tenant_id is not None else None
 
 
+def tenant_at_work() -> Tenant:
+    """The current tenant, for screens and jobs that only run inside one."""
+    tenant = current_tenant()
+    if tenant is None:
+        raise LookupError("no tenant is at work")
+    return tenant
+
+
 def tenant_language() -> str:
     """The current tenant's default language ("en" with no tenant at work)."""
     tenant = current_tenant()

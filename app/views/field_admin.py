@@ -83,6 +83,8 @@ class LimitField(DecimalField):
     """An optional bound of a number field: "1,5" or "1.5", within what the column holds
     (20 digits, 6 of them decimals)."""
 
+    data: Decimal | None
+
     def __init__(self, label: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("validators", [Optional()])
         super().__init__(label, places=None, **kwargs)

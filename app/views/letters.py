@@ -21,7 +21,7 @@ from app.auth.safe_urls import safe_redirect_target
 from app.models import Activity, Contact
 from app.services.activities import letters
 from app.services.contacts import photos
-from app.services.settings import current_tenant
+from app.services.settings import tenant_at_work
 from app.views import follow_up
 from app.views.base import ADMIN, record_id
 from app.views.follow_up import FollowUpFields
@@ -74,7 +74,7 @@ class LetterheadView(ServiceScreenView):
             upload = form.logo_upload.data
             image = photos.read_upload(upload.stream, field="logo_upload") if upload else None
             replaced.append(letters.update_letterhead(
-                current_tenant(), sender_name=form.sender_name.data or "",
+                tenant_at_work(), sender_name=form.sender_name.data or "",
                 sender_address=form.sender_address.data or "", footer=form.footer.data or "",
                 logo=image, remove_logo=form.remove_logo.data))
 

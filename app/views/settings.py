@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -10,6 +12,7 @@ from wtforms import BooleanField, SelectField
 
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES
+from app.models import Tenant
 from app.models.tenant import TERM_CONTACT, TERM_CUSTOMER
 from app.services import settings as tenant_settings
 from app.services.work import leads
@@ -39,7 +42,7 @@ class SettingsView(SecureBaseView):
 
     @expose("/", methods=["GET", "POST"])
     def index(self):
-        tenant = tenant_settings.current_tenant()
+        tenant = tenant_settings.tenant_at_work()
         form = SettingsForm(data={
             "default_language": tenant.default_language,
             **{key: tenant.setting(key) for key in SETTING_FIELDS},
@@ -59,7 +62,8 @@ class SettingsView(SecureBaseView):
         """A new secret intake URL (the old one stops working), or none: intake closed."""
         if not TranslatedFlaskForm().validate_on_submit():
             abort(400)
-        tenant = tenant_settings.current_tenant()
+        tenant = tenant_settings.tenant_at_work()
+        change: Callable[[Tenant], object]
         if action == "regenerate":
             change = leads.regenerate_intake_token
             message = _("A new intake address was made. The previous one no longer works.")

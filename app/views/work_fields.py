@@ -6,7 +6,7 @@ checked before they reach the database."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
@@ -27,6 +27,8 @@ DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 class LocalDateTimeField(DateTimeField):
     """A date and time typed and shown in the display time zone, kept in UTC."""
+
+    data: datetime | None
 
     def __init__(self, label=None, validators=None, format=None, **kwargs) -> None:
         super().__init__(label, validators, format=format or DATETIME_FORMATS, **kwargs)
