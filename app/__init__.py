@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, fragments, tenancy
+from app import audit, fragments, security, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     _init_extensions(app)
+    security.init_app(app)
     _init_request_hooks(app)
     _init_templates(app)
 
@@ -81,13 +82,6 @@ def _init_request_hooks(app: Flask) -> None:
         tenancy.set_current_tenant(None)
 
     app.after_request(fragments.hand_redirect_to_script)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 def _init_templates(app: Flask) -> None:

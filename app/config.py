@@ -56,6 +56,8 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Europe/Copenhagen"),
         "LANGUAGES": LANGUAGES,
+        # Proxies in front of the app (0: none): their X-Forwarded-* headers are trusted.
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
