@@ -51,7 +51,20 @@ ADMIN_TEMPLATE_REWRITES = (
      'data-add-inline-field="{{ field.id }}"'),
 )
 
-talisman = Talisman()
+
+
+class _Talisman(Talisman):
+    """Talisman, leaving alone a policy a view set itself (a downloaded file's
+    "sandbox", stricter than any page's)."""
+
+    def _set_content_security_policy_headers(self, headers, options) -> None:
+        own = headers.get("Content-Security-Policy")
+        super()._set_content_security_policy_headers(headers, options)
+        if own:
+            headers["Content-Security-Policy"] = own
+
+
+talisman = _Talisman()
 
 
 def init_app(app: Flask) -> None:
@@ -90,9 +103,11 @@ def _trust_proxy(app: Flask) -> None:
 
 def _no_store_for_signed_in(response: Response) -> Response:
     """What a logged-in user is shown stays out of every cache (a shared computer's
-    browser history, a proxy); static files stay cacheable."""
+    browser, a proxy). Static files stay cacheable, and so does what a view gave its
+    own caching rule (a contact's photo, a downloaded file: private)."""
     endpoint = request.endpoint or ""
-    if endpoint.rpartition(".")[2] != "static" and current_user.is_authenticated:
+    if ("Cache-Control" not in response.headers and endpoint.rpartition(".")[2] != "static"
+            and current_user.is_authenticated):
         response.headers["Cache-Control"] = "no-store"
     return response
 
