@@ -92,7 +92,8 @@ def test_profile_tabs_dialog_and_panel(page, problems, tenant_a):
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/contact/{contact_id}/profile")
     page.click("#tab-tasks")
-    page.wait_for_selector("#tab-panel-tasks")
+    page.wait_for_url("**tab=tasks**")  # loaded, with its scripts
+    assert page.locator("#tab-panel-tasks").count() == 1
 
     page.click("#profile-actions a[data-activity-form] >> text=Notat")
     page.wait_for_selector("#profile-activity-modal.show form")
@@ -113,8 +114,7 @@ def test_activity_form(page, problems, tenant_a):
     page.goto(f"/admin/activity/new/?organisation_id={org}&kind=call")
     assert len(offered_persons(page)) == 2  # the organisation's people, by script
     page.keyboard.press("Escape")
-    page.click(".kontakt-timer-button")
-    page.wait_for_timeout(1100)
+    page.click(".kontakt-timer-button")  # start, then stop the duration timer
     page.click(".kontakt-timer-button")
     assert problems == []
 
