@@ -127,8 +127,8 @@ def crawl(client, urls: list[str], signed_in: bool) -> dict[str, list[str]]:
     """Each HTML page's problems (policy, markup, caching), by URL."""
     report = {}
     for url in urls:
-        for headers in ({}, SCRIPT_HEADERS) if "fragment=1" in url or "/panel/" in url \
-                else ({},):
+        fragment = "fragment=1" in url or "/panel/" in url  # also asked for by script
+        for headers in ({}, SCRIPT_HEADERS) if fragment else ({},):
             response = client.get(url, headers=headers)
             assert response.status_code == 200, (url, response.status_code)
             assert response.mimetype == "text/html", url
