@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Table
 
-from app import audit, fragments, i18n, outage, rate_limits, tenancy
+from app import audit, fragments, i18n, outage, rate_limits, security, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_logging(app)
     _init_extensions(app)
+    security.init_app(app)
     _init_request_hooks(app)
     _init_templates(app)
 
@@ -87,13 +88,6 @@ def _init_request_hooks(app: Flask) -> None:
         tenancy.set_current_tenant(None)
 
     app.after_request(fragments.hand_redirect_to_script)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 def _init_templates(app: Flask) -> None:

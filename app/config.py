@@ -63,6 +63,8 @@ def load_config() -> dict:
         # Empty: REDIS_URL when set, else memory:// (see app/rate_limits.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Proxies in front of the app (0: none): their X-Forwarded-* headers are trusted.
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX") or 0),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,

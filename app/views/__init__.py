@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from app import security
 from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, Tenant, User
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
@@ -46,6 +47,7 @@ def init_admin(app: Flask) -> Admin:
         url="/admin",
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(base_template="kontakt/base.html", fluid=True),
+        csp_nonce_generator=security.csp_nonce,
     )
     register_views(admin)
     return admin

@@ -198,7 +198,7 @@ def note_formatter(view, context, model: Activity, name) -> str:
 
 
 def note_details_formatter(view, context, model: Activity, name) -> Markup:
-    return Markup('<div style="white-space: pre-wrap">{}</div>').format(model.body or "")
+    return Markup('<div class="kontakt-note-body">{}</div>').format(model.body or "")
 
 
 def direction_formatter(view, context, model: Activity, name) -> str:

@@ -49,8 +49,9 @@ def phone_formatter(view, context, model, name) -> str:
 
 
 def tags_formatter(view, context, model, name) -> Markup:
+    # The colour is set by behaviours.js: the security policy refuses style attributes.
     return Markup(" ").join(
-        Markup('<span class="badge kontakt-tag" style="background:{}">{}</span>').format(
+        Markup('<span class="badge kontakt-tag" data-colour="{}">{}</span>').format(
             tag.colour, tag.name)
         for tag in model.tags
     )

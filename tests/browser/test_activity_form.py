@@ -42,8 +42,9 @@ def test_persons_come_from_the_chosen_organisation(page, tenant_a):
     assert not any("Udenfor" in n for n in names)
     page.click(".select2-result-label >> text=/Hansen/")
     page.fill("#subject", "Opfølgning på tilbud")
+    # a function, not an expression: the page's policy refuses to eval a string
     page.wait_for_function(
-        "document.querySelector('.kontakt-timer-clock').textContent !== '0:00'")
+        "() => document.querySelector('.kontakt-timer-clock').textContent !== '0:00'")
     assert int(page.input_value("#duration_minutes")) >= 1  # the timer counts
     page.click("input[type=submit][value]:not([name])")
     page.wait_for_url("**/admin/activity/**")

@@ -1,0 +1,74 @@
+/* What the pages' markup asks for with data attributes, in place of inline event
+   handlers (onclick=…) and javascript: links, which the Content-Security-Policy does
+   not run (app/security.py rewrites Flask-Admin's templates into these attributes):
+   - a[href="#"]                 a link that only carries a script's behaviour: stays put
+   - [data-confirm]              a button or form that asks before it submits
+   - [data-model-action]         a list's "With selected" action
+   - [data-add-inline-field]     "Add" under a form's inline list (employments)
+   - [data-select-on-focus]      an input whose text is selected when it gets focus
+   - [data-colour]               a tag's colour (the policy refuses style attributes) */
+(function () {
+  'use strict';
+
+  function confirmed(element) {
+    return window.faHelpers ? window.faHelpers.safeConfirm(element.dataset.confirm)
+                            : window.confirm(element.dataset.confirm);
+  }
+
+  document.addEventListener('click', function (event) {
+    if (!event.target.closest) { return; }
+    var button = event.target.closest('button[data-confirm], input[data-confirm]');
+    if (button && !confirmed(button)) {
+      event.preventDefault();
+      return;
+    }
+    var action = event.target.closest('[data-model-action]');
+    if (action && window.modelActions) {
+      event.preventDefault();
+      window.modelActions.execute(action.dataset.modelAction);
+      return;
+    }
+    var add = event.target.closest('[data-add-inline-field]');
+    if (add && window.faForm) {
+      event.preventDefault();
+      window.faForm.addInlineField(add, add.dataset.addInlineField);
+      return;
+    }
+    if (event.target.closest('a[href="#"]')) { event.preventDefault(); }
+  });
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.matches && form.matches('form[data-confirm]') && !confirmed(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();  // nor is it sent by another script
+    }
+  }, true);
+
+  document.addEventListener('focusin', function (event) {
+    if (event.target.matches && event.target.matches('[data-select-on-focus]')) {
+      event.target.select();
+    }
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-colour]'), function (tag) {
+    tag.style.backgroundColor = tag.dataset.colour;  // set through the DOM: allowed
+  });
+
+  /* x-editable (the lists' in-place edits) reads its JSON-looking data attributes
+     (a select's choices) with `new Function`, which the policy refuses as eval: the
+     server writes them as JSON, so JSON.parse reads them the same. */
+  var editable = window.jQuery && window.jQuery.fn.editableutils;
+  if (editable) {
+    editable.tryParseJson = function (text, safe) {
+      if (typeof text === 'string' && /^[\{\[].*[\}\]]$/.test(text)) {
+        try {
+          return JSON.parse(text);
+        } catch (error) {
+          if (!safe) { throw error; }
+        }
+      }
+      return text;
+    };
+  }
+}());
