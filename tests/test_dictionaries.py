@@ -14,6 +14,7 @@ from app.models.dictionary import DICTIONARIES, PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.tenancy import tenant_context
 from tests.conftest import errors_in, login
+from tests.factories import gen_task
 
 URL = "/admin/dictionaries"
 
@@ -34,14 +35,6 @@ def keys_in_order(tenant_id: int, dictionary: str, active_only: bool = False) ->
     db.session.expire_all()
     with tenant_context(tenant_id):
         return [e.key for e in dictionaries.entries(dictionary, active_only=active_only)]
-
-
-def make_task(tenant_id: int, status_key: str) -> int:
-    with tenant_context(tenant_id):
-        task = Task(title="Ring tilbage", status=dictionaries.by_key(TASK_STATUS, status_key))
-        db.session.add(task)
-        db.session.commit()
-        return task.id
 
 
 def post(client, path: str, data: dict | None = None, follow: bool = False):
@@ -144,7 +137,7 @@ def test_move_up_and_down(admin_client, tenant_a):
 # --- deactivate, delete, the rules --------------------------------------------------
 
 def test_deactivated_entry_is_not_offered_but_stays_on_its_task(admin_client, tenant_a):
-    task_id = make_task(tenant_a.id, "waiting")
+    task_id = gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     assert post(admin_client, f"/{waiting.id}/deactivate/").status_code == 302
     assert "waiting" not in keys_in_order(tenant_a.id, TASK_STATUS, active_only=True)
@@ -165,7 +158,7 @@ def test_delete_unused_entry(admin_client, tenant_a):
 
 
 def test_delete_used_entry_is_refused_and_deactivation_suggested(admin_client, tenant_a):
-    make_task(tenant_a.id, "waiting")
+    gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     response = post(admin_client, f"/{waiting.id}/delete/", follow=True)
     html = response.get_data(as_text=True)
@@ -182,7 +175,7 @@ def test_database_refusal_is_explained_too(admin_client, tenant_a, monkeypatch):
     from app.services import references
 
     monkeypatch.setitem(references.REFERENCES, DictionaryEntry, [])
-    make_task(tenant_a.id, "waiting")
+    gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     response = post(admin_client, f"/{waiting.id}/delete/", follow=True)
     assert [m for m in errors_in(response.get_data(as_text=True)) if "Afventer" in m]

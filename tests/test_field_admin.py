@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Contact, Employment, FieldDefinition, FieldSection, Organisation
+from app.models import Contact, FieldDefinition, FieldSection
 from app.services import custom_field_admin as field_admin
 from app.services.custom_field_admin import ChoiceInput, FieldInput
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import count_queries, csrf_token_from, errors_in, login, make_app
+from tests.factories import gen_contact, gen_organisation
 
 URL = "/admin/fields"
 
@@ -78,16 +79,6 @@ def section_by_label(name: str) -> FieldSection:
 
 def field_by_label(name: str) -> FieldDefinition:
     return by_label(FieldDefinition, name)
-
-
-def make_contact(tenant_id: int, custom: dict) -> int:
-    with tenant_context(tenant_id):
-        organisation = Organisation(name="Nordlys ApS")
-        contact = Contact(first_name="Jens", last_name="Hansen", custom=custom,
-                          employments=[Employment(organisation=organisation)])
-        db.session.add_all([organisation, contact])
-        db.session.commit()
-        return contact.id
 
 
 def custom_of(tenant_id: int, contact_id: int) -> dict:
@@ -261,7 +252,8 @@ def test_choices_editor_adds_choices_and_deactivates_one_in_use(admin_client, te
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Kundetype", "choice",
                          **choice_rows(("", "Guld", True), ("", "Sølv", True)))
-    contact_id = make_contact(tenant_a.id, {"kundetype": "guld"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"kundetype": "guld"})
     edit_page = admin_client.get(f"{URL}/field/{field_id}/edit/").get_data(as_text=True)
     assert 'value="Guld"' in edit_page and "choices-4-label_da" in edit_page  # 3 new rows
     response = admin_client.post(f"{URL}/field/{field_id}/edit/", data=field_form(
@@ -291,8 +283,9 @@ def test_choice_field_needs_an_active_choice(admin_client, tenant_a):
 def test_type_change_refused_when_a_value_does_not_convert(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    make_contact(tenant_a.id, {"antal": "12"})
-    bad = make_contact(tenant_a.id, {"antal": "abc"})
+    gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None, custom={"antal": "12"})
+    bad = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                      custom={"antal": "abc"})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "integer", "Antal ændret"))
     html = response.get_data(as_text=True)
@@ -307,7 +300,8 @@ def test_type_change_refused_when_a_value_does_not_convert(admin_client, tenant_
 def test_type_change_converts_stored_values(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    contact_id = make_contact(tenant_a.id, {"antal": "12"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"antal": "12"})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "integer", "Antal"))
     assert response.status_code == 302, errors_in(response.get_data(as_text=True))
@@ -320,7 +314,8 @@ def test_multiple_choice_to_text_keeps_readable_labels(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Interesser", "multi_choice",
                          **choice_rows(("", "Sejlads", True), ("", "Golf", True)))
-    contact_id = make_contact(tenant_a.id, {"interesser": ["sejlads", "golf"]})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"interesser": ["sejlads", "golf"]})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "text", "Interesser"))
     assert response.status_code == 302, errors_in(response.get_data(as_text=True))
@@ -332,7 +327,8 @@ def test_multiple_choice_to_text_keeps_readable_labels(admin_client, tenant_a):
 def test_deactivate_and_reactivate(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    contact_id = make_contact(tenant_a.id, {"antal": "12"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"antal": "12"})
     assert admin_client.post(f"{URL}/field/{field_id}/deactivate/").status_code == 302
     with tenant_context(tenant_a.id):
         assert field_by_label("Antal").active is False
@@ -347,8 +343,9 @@ def test_deactivate_and_reactivate(admin_client, tenant_a):
 def test_delete_field_with_values_needs_confirmation(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    first = make_contact(tenant_a.id, {"antal": "12", "andet": "x"})
-    make_contact(tenant_a.id, {"antal": "13"})
+    first = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                        custom={"antal": "12", "andet": "x"})
+    gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None, custom={"antal": "13"})
     page = admin_client.get(f"{URL}/field/{field_id}/delete/").get_data(as_text=True)
     assert "Antal" in page and re.search(r"alert-warning[^>]*>\s*2\b", page)
     response = admin_client.post(f"{URL}/field/{field_id}/delete/")  # no confirm
