@@ -200,6 +200,11 @@ def gen_fields(tenant_id: int, entity: str = "contact", **only: FieldInput) -> d
 # --- form data ----------------------------------------------------------------------
 
 
+def label_inputs(prefix: str = "label", **texts: str) -> dict[str, str]:
+    """The inputs of a text per language (``label_da`` …), empty where none is given."""
+    return {f"{prefix}_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
+
+
 def contact_form(organisation_id: int | None = None, **values) -> dict:
     form = {"kind": "company", "first_name": "Jens", "last_name": "Hansen",
             "email": "jens@nordlys.example", "phone": "20 12 34 56", "country": "DK"}

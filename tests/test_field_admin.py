@@ -14,20 +14,16 @@ from app.services import custom_field_admin as field_admin
 from app.services.custom_field_admin import ChoiceInput, FieldInput
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import count_queries, csrf_token_from, errors_in, login, make_app
-from tests.factories import gen_contact, gen_organisation
+from tests.factories import gen_contact, gen_organisation, label_inputs
 
 URL = "/admin/fields"
 
 
 # --- helpers ------------------------------------------------------------------------
 
-def labels(prefix: str = "label", **texts: str) -> dict[str, str]:
-    return {f"{prefix}_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
-
-
 def field_form(section_id: int, field_type: str = "text", da: str = "Felt", **values) -> dict:
-    form = {"section": str(section_id), "field_type": field_type, **labels(da=da),
-            **labels("help"), "default_value": "", "min_value": "", "max_value": ""}
+    form = {"section": str(section_id), "field_type": field_type, **label_inputs(da=da),
+            **label_inputs("help"), "default_value": "", "min_value": "", "max_value": ""}
     form.update(values)
     return form
 
@@ -37,7 +33,7 @@ def choice_rows(*rows: tuple[str, str, bool]) -> dict[str, str]:
     data = {}
     for index, (key, label, active) in enumerate(rows):
         data.update({f"choices-{index}-{name}": value
-                     for name, value in labels(da=label).items()})
+                     for name, value in label_inputs(da=label).items()})
         data[f"choices-{index}-key"] = key
         if active:
             data[f"choices-{index}-active"] = "y"
@@ -45,7 +41,7 @@ def choice_rows(*rows: tuple[str, str, bool]) -> dict[str, str]:
 
 
 def new_section(client, name: str, entity: str = "contact") -> int:
-    response = client.post(f"{URL}/section/new/?entity={entity}", data=labels(da=name))
+    response = client.post(f"{URL}/section/new/?entity={entity}", data=label_inputs(da=name))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert f"entity={entity}" in response.headers["Location"]
     return section_by_label(name).id
@@ -191,14 +187,14 @@ def test_rename_section_and_edit_field_labels(admin_client, tenant_a):
     form_page = admin_client.get(f"{URL}/section/{section_id}/edit/").get_data(as_text=True)
     assert 'value="Kundeforhold"' in form_page
     response = admin_client.post(f"{URL}/section/{section_id}/edit/",
-                                 data=labels(da="Relation", sv="Relation", en="Relationship"))
+                                 data=label_inputs(da="Relation", sv="Relation", en="Relationship"))
     assert response.status_code == 302
     assert admin_client.post(f"{URL}/section/{section_id}/edit/",
-                             data=labels()).status_code == 200  # a label is needed
+                             data=label_inputs()).status_code == 200  # a label is needed
     edit_page = admin_client.get(f"{URL}/field/{field_id}/edit/").get_data(as_text=True)
     assert "bemaerkninger" in edit_page and 'value="Bemærkninger"' in edit_page
     response = admin_client.post(f"{URL}/field/{field_id}/edit/", data=field_form(
-        section_id, **labels(da="Noter", sv="Anteckningar", pl="Notatki", en="Notes"),
+        section_id, **label_inputs(da="Noter", sv="Anteckningar", pl="Notatki", en="Notes"),
         help_en="Anything worth knowing"))
     assert response.status_code == 302
     with tenant_context(tenant_a.id):
@@ -387,7 +383,7 @@ def test_ordinary_user_gets_403(user_client, tenant_a_fields):
     assert user_client.get(f"{URL}/").status_code == 403
     assert user_client.get(f"{URL}/field/{field}/edit/").status_code == 403
     assert user_client.post(f"{URL}/section/new/?entity=contact",
-                            data=labels(da="X")).status_code == 403
+                            data=label_inputs(da="X")).status_code == 403
     assert user_client.post(f"{URL}/section/{section}/delete/").status_code == 403
     assert user_client.post(f"{URL}/field/{field}/delete/",
                             data={"confirm": "1"}).status_code == 403
@@ -437,7 +433,7 @@ def test_other_tenant_gets_404_on_every_url(client, tenant_a, tenant_a_fields, t
              f"/field/{field}/deactivate/"]
     for path in gets:
         assert client.get(URL + path).status_code == 404, path
-    data = {**field_form(section, da="Overtaget"), **labels(da="Overtaget"), "confirm": "1"}
+    data = {**field_form(section, da="Overtaget"), **label_inputs(da="Overtaget"), "confirm": "1"}
     for path in posts:
         assert client.post(URL + path, data=data).status_code == 404, path
     for entity in ("contact", "organisation"):
