@@ -220,19 +220,157 @@ def entry_id(tenant_id: int, dictionary: str, key: str) -> int:
         return dictionaries.by_key(dictionary, key).id
 
 
-def reload(model, tenant_id: int, record_id: int):
-    """The record as the database has it now (requests ran in their own sessions)."""
+def reload(model, tenant_id: int, record_id: int, *loaded: str):
+    """The record as the database has it now (requests ran in their own sessions), with
+    the ``loaded`` relationships read while its tenant is current."""
     from app.tenancy import tenant_context
 
     db.session.expire_all()
     with tenant_context(tenant_id):
-        return db.session.get(model, record_id)
+        record = db.session.get(model, record_id)
+        for name in loaded if record is not None else ():
+            getattr(record, name)
+        return record
+
+
+def load_contact(tenant_id: int, contact_id: int):
+    from app.models import Contact
+
+    return reload(Contact, tenant_id, contact_id, "tags", "responsible_user")
+
+
+def load_activity(tenant_id: int, activity_id: int):
+    from app.models import Activity
+
+    return reload(Activity, tenant_id, activity_id, "contacts", "follow_up", "employee")
+
+
+def records(model, tenant_id: int) -> list:
+    """A tenant's rows of a model, in the order made, read afresh."""
+    from sqlalchemy import select
+
+    from app.tenancy import tenant_context
+
+    db.session.expire_all()  # requests ran in their own sessions
+    with tenant_context(tenant_id):
+        return list(db.session.scalars(select(model).order_by(model.id)))
 
 
 def errors_in(html: str) -> list[str]:
     """The texts of error alerts and of messages beside inputs."""
-    import re
-
     found = re.findall(r'class="(?:invalid-feedback|alert alert-danger)[^>]*>(.*?)</div>',
                        html, re.S)
     return [" ".join(re.sub(r"<[^>]+>|&times;", " ", text).split()) for text in found]
+
+
+def feedback(html: str) -> list[str]:
+    """The texts of alerts and form messages (first lines), for failure reports."""
+    return re.findall(r"(?:alert|feedback|help-block)[^>]*>\s*([^<]+)", html)
+
+
+def translated(message: str, language: str = "da", **variables) -> str:
+    """A message as the page shows it, whatever the state of the catalogs."""
+    from flask_babel import force_locale, gettext
+    from markupsafe import escape
+
+    with force_locale(language):
+        return str(escape(gettext(message, **variables)))
+
+
+def selected_option(html: str, field: str) -> str | None:
+    select_tag = re.search(rf'<select[^>]*name="{field}".*?</select>', html, re.S).group(0)
+    match = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected',
+                      select_tag)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def list_html(client, endpoint: str, query: str = "") -> str:
+    """The table part of an admin list page."""
+    response = client.get(f"/admin/{endpoint}/{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html[html.index("model-list"):]
+
+
+def titles_in(html: str, titles: list[str]) -> list[str]:
+    """The given titles in the order the page shows them."""
+    found = sorted((html.index(title), title) for title in titles if title in html)
+    return [title for _position, title in found]
+
+
+def action_links(page: str) -> dict[str, str]:
+    """{label: URL} of the profile's action bar."""
+    import html as html_lib
+
+    bar = page[page.index('id="profile-actions"'):]
+    bar = bar[:bar.index("</nav>")]
+    return {re.sub(r"<[^>]+>", "", label).strip(): html_lib.unescape(url)
+            for url, label in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', bar, re.S)}
+
+
+def switch_user(client, email: str) -> None:
+    client.post("/logout")
+    login(client, email)
+
+
+def upload(client, owner_id: int, *files: tuple[bytes, str], kind: str = "contact"):
+    """Attach (content, name) files to a contact (or ``kind``) through the screen."""
+    import io
+
+    data = {"file": [(io.BytesIO(content), name) for content, name in files]}
+    return client.post(f"/admin/attachments/{kind}/{owner_id}/upload/", data=data,
+                       content_type="multipart/form-data")
+
+
+def folder_of(app, tenant_id: int):
+    """Where a tenant's attached files are stored."""
+    from pathlib import Path
+
+    return Path(app.config["UPLOAD_FOLDER"]) / f"tenant-{tenant_id}" / "attachments"
+
+
+# --- list filters -------------------------------------------------------------------
+
+
+@contextmanager
+def _english_request(app, tenant_id: int | None):
+    """A request of its own (fresh g: the views cache per-request attributes there) in
+    English, as the tenant if one is given."""
+    from flask_babel import force_locale
+
+    from app.tenancy import tenant_context
+
+    with app.app_context(), app.test_request_context(), force_locale("en"):
+        if tenant_id is None:
+            yield
+        else:
+            with tenant_context(tenant_id):
+                yield
+
+
+def filters_of(app, endpoint: str, tenant_id: int | None = None) -> list[tuple[str, object]]:
+    """(URL argument, filter) of every filter of an admin list as a request of the
+    tenant sees them (its configurable fields too; without a tenant, the fixed ones).
+    The one place that reads Flask-Admin's filter list."""
+    view = view_of(app, endpoint)
+    with _english_request(app, tenant_id):
+        return [(view.get_filter_arg(index, flt), flt)
+                for index, flt in enumerate(view._filters or [])]
+
+
+def filter_arg(app, endpoint: str, column: str, op: str, *, tenant_id: int | None = None,
+               position: int = 0) -> str:
+    """The URL argument (``flt0_12``) of a list filter. ``column``: the model attribute
+    filtered, the configurable field's key (give ``tenant_id``), or the filter's English
+    name where one attribute has several (a contact's tag and organisation, both on id);
+    ``op``: the English operation as the filter menu shows it ("equals", "between")."""
+    found = []
+    filters = filters_of(app, endpoint, tenant_id)
+    with _english_request(app, tenant_id):
+        for arg, flt in filters:
+            names = {getattr(getattr(flt, "column", None), "key", None), str(flt.name),
+                     getattr(getattr(flt, "field", None), "key", None)}
+            if column in names and str(flt.operation()) == op:
+                found.append(arg)
+    assert len(found) == 1, f"{endpoint}: {len(found)} filters {column!r} {op!r}"
+    return f"flt{position}_{found[0]}"

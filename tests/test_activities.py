@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,6 @@ from app.models import (
     AuditEntry,
     Case,
     Contact,
-    Employment,
     Organisation,
     Project,
     Tenant,
@@ -28,9 +27,25 @@ from app.services.activities import activities
 from app.services.contacts import organisations as organisation_service
 from app.services.times import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, user_id, view_of
-from tests.test_contacts import filter_index, make_organisation
-from tests.test_sales import feedback, make_with_participants, translated
+from tests.conftest import (
+    count_queries,
+    feedback,
+    filter_arg,
+    load_activity,
+    records,
+    translated,
+    user_id,
+)
+from tests.factories import (
+    FIELDS,
+    activity_form,
+    gen_activity,
+    gen_case,
+    gen_contact,
+    gen_fields,
+    gen_organisation,
+    gen_with_participants,
+)
 
 PERSONS_REFUSED = ("Only persons currently linked to the chosen organisation can take "
                    "part in the activity.")
@@ -40,62 +55,15 @@ COMPLETED = ("This activity is completed and can no longer be changed. An admini
 
 # --- helpers --------------------------------------------------------------------------
 
-def make_person(tenant_id: int, organisation_id: int | None, first: str = "Jens",
-                last: str = "Hansen", ended: bool = False, **values) -> int:
-    with tenant_context(tenant_id):
-        contact = Contact(first_name=first, last_name=last, **values)
-        if organisation_id is not None:
-            contact.employments.append(Employment(
-                organisation_id=organisation_id, is_primary=True,
-                end_date=date.today() - timedelta(days=30) if ended else None))
-            contact.organisation_id = organisation_id
-        db.session.add(contact)
-        db.session.commit()
-        return contact.id
-
-
-def activity_form(organisation_id, contact_ids=(), **values) -> dict:
-    form = {"kind": NOTE, "body": "Talte om tilbuddet", "starts_at": "2024-05-02 10:00",
-            "organisation": str(organisation_id),
-            "contacts": ",".join(str(i) for i in contact_ids)}
-    form.update(values)
-    return form
-
-
-def activities_of(tenant_id: int) -> list[Activity]:
-    db.session.expire_all()  # requests ran in their own sessions: read afresh
-    with tenant_context(tenant_id):
-        return list(db.session.scalars(select(Activity).order_by(Activity.id)))
-
-
-def add_activity(tenant_id: int, organisation_id: int, contact_ids=(), **values) -> int:
-    with tenant_context(tenant_id):
-        values.setdefault("subject", "Møde om aftalen")
-        activity = Activity(organisation_id=organisation_id, contacts=[
-            db.session.get(Contact, i) for i in contact_ids], **values)
-        db.session.add(activity)
-        db.session.commit()
-        return activity.id
-
-
-def load(tenant_id: int, activity_id: int) -> Activity | None:
-    db.session.expire_all()
-    with tenant_context(tenant_id):
-        activity = db.session.get(Activity, activity_id)
-        if activity is not None:
-            _ = activity.contacts, activity.follow_up, activity.employee
-        return activity
-
-
 def person_ids(activity: Activity) -> set[int]:
     return {contact.id for contact in activity.contacts}
 
 
 def setup_people(tenant_id: int) -> tuple[int, int, int]:
     """An organisation with an employee, and another organisation with its own."""
-    org = make_organisation(tenant_id, "Nordlys ApS", country="DK")
-    other = make_organisation(tenant_id, "Sydvind ApS")
-    return org, make_person(tenant_id, org), make_person(tenant_id, other, "Eva", "Berg")
+    org = gen_organisation(tenant_id, "Nordlys ApS", country="DK")
+    other = gen_organisation(tenant_id, "Sydvind ApS")
+    return org, gen_contact(tenant_id, org), gen_contact(tenant_id, other, "Eva", "Berg")
 
 
 # --- the organisation and person rule (E2) -------------------------------------------
@@ -104,8 +72,8 @@ def test_create_note_with_a_person_of_the_organisation(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
     response = admin_client.post("/admin/activity/new/", data=activity_form(org, [person]))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
-    [activity] = activities_of(tenant_a.id)
-    activity = load(tenant_a.id, activity.id)
+    [activity] = records(Activity, tenant_a.id)
+    activity = load_activity(tenant_a.id, activity.id)
     assert person_ids(activity) == {person}
     assert activity.subject == "Talte om tilbuddet"  # a note is its text
     assert activity.employee.email == "admin@alpha.example"  # E7
@@ -118,13 +86,13 @@ def test_person_of_another_organisation_is_refused(admin_client, tenant_a):
                                  data=activity_form(org, [person, other_person]))
     assert response.status_code == 200
     assert translated(PERSONS_REFUSED) in response.get_data(as_text=True)
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 def test_contact_of_another_tenant_is_refused(admin_client, tenant_a, tenant_b):
     org, person, _other = setup_people(tenant_a.id)
-    foreign_org = make_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
-    foreign = make_person(tenant_b.id, foreign_org, "Jan", "Kowalski")
+    foreign_org = gen_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
+    foreign = gen_contact(tenant_b.id, foreign_org, "Jan", "Kowalski")
     response = admin_client.post("/admin/activity/new/",
                                  data=activity_form(org, [person, foreign]))
     assert response.status_code == 200
@@ -132,8 +100,8 @@ def test_contact_of_another_tenant_is_refused(admin_client, tenant_a, tenant_b):
     response = admin_client.post("/admin/activity/new/",
                                  data=activity_form(foreign_org, [foreign]))
     assert response.status_code == 200
-    assert activities_of(tenant_a.id) == []
-    assert activities_of(tenant_b.id) == []
+    assert records(Activity, tenant_a.id) == []
+    assert records(Activity, tenant_b.id) == []
 
 
 def test_organisation_and_a_person_are_required(admin_client, tenant_a):
@@ -141,24 +109,24 @@ def test_organisation_and_a_person_are_required(admin_client, tenant_a):
     for form in (activity_form("", [person]), activity_form(org, [])):
         response = admin_client.post("/admin/activity/new/", data=form)
         assert response.status_code == 200
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 def test_former_employee_cannot_be_added_but_stays_on_a_saved_activity(admin_client,
                                                                         tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    former = make_person(tenant_a.id, org, "Ole", "Gammel", ended=True)
+    former = gen_contact(tenant_a.id, org, "Ole", "Gammel", ended=True)
     response = admin_client.post("/admin/activity/new/",
                                  data=activity_form(org, [person, former]))
     assert response.status_code == 200
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
     # the record is history: once on it, a person who left stays through later edits
-    activity_id = add_activity(tenant_a.id, org, [former], kind=NOTE, body="Gammelt")
+    activity_id = gen_activity(tenant_a.id, org, [former], kind=NOTE, body="Gammelt")
     response = admin_client.post(f"/admin/activity/edit/?id={activity_id}",
                                  data=activity_form(org, [former], body="Rettet"))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
-    assert load(tenant_a.id, activity_id).body == "Rettet"
+    assert load_activity(tenant_a.id, activity_id).body == "Rettet"
 
 
 def test_private_customers_take_part_with_the_private_customers_organisation(admin_client,
@@ -207,8 +175,8 @@ def test_new_call_from_a_contact_has_its_organisation_and_the_person(admin_clien
 
 
 def test_garbage_or_foreign_ids_prefill_nothing(admin_client, tenant_a, tenant_b):
-    foreign_org = make_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
-    foreign = make_person(tenant_b.id, foreign_org, "Jan", "Kowalski")
+    foreign_org = gen_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
+    foreign = gen_contact(tenant_b.id, foreign_org, "Jan", "Kowalski")
     for query in (f"organisation_id={foreign_org}", f"contact_id={foreign}", "contact_id=abc",
                   "organisation_id=99999999999999", "case_id=-1", "kind=<script>"):
         response = admin_client.get(f"/admin/activity/new/?{query}")
@@ -222,8 +190,8 @@ def test_garbage_or_foreign_ids_prefill_nothing(admin_client, tenant_a, tenant_b
 
 def test_persons_endpoint_lists_the_organisations_current_people(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    make_person(tenant_a.id, org, "Ole", "Gammel", ended=True)
-    second = make_person(tenant_a.id, org, "Anna", "Andersen")
+    gen_contact(tenant_a.id, org, "Ole", "Gammel", ended=True)
+    second = gen_contact(tenant_a.id, org, "Anna", "Andersen")
     data = admin_client.get(f"/admin/activity/persons/?organisation_id={org}").get_json()
     assert [(p["id"], p["name"]) for p in data["results"]] == [
         (second, "Anna Andersen"), (person, "Jens Hansen")]
@@ -233,8 +201,8 @@ def test_persons_endpoint_lists_the_organisations_current_people(admin_client, t
 
 
 def test_persons_endpoint_is_tenant_scoped(admin_client, tenant_a, tenant_b):
-    foreign_org = make_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
-    make_person(tenant_b.id, foreign_org, "Jan", "Kowalski")
+    foreign_org = gen_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
+    gen_contact(tenant_b.id, foreign_org, "Jan", "Kowalski")
     for value in (str(foreign_org), "abc", "", "-3", "99999999999"):
         response = admin_client.get(f"/admin/activity/persons/?organisation_id={value}")
         assert response.status_code == 404, value
@@ -242,16 +210,18 @@ def test_persons_endpoint_is_tenant_scoped(admin_client, tenant_a, tenant_b):
 
 
 def test_persons_endpoint_needs_a_login(client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     response = client.get(f"/admin/activity/persons/?organisation_id={org}")
-    assert response.status_code in (302, 403)
+    assert response.status_code == 302
+    assert response.headers["Location"] == (
+        f"/login?next=/admin/activity/persons/?organisation_id%3D{org}")
 
 
 # --- the next contact (E4) ------------------------------------------------------------
 
 def test_next_contact_in_hours_days_weeks_or_on_a_date(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    case_id = make_case(tenant_a.id, person, org)
+    case_id = gen_case(tenant_a.id, person, "Tilbud", organisation_id=org)
     # 29 March 2024 10:00 in Copenhagen (UTC+1); summer time starts on 31 March
     start = "2024-03-29 10:00"
     expected = {
@@ -289,19 +259,19 @@ def test_next_contact_needs_one_clear_time(admin_client, tenant_a):
         response = admin_client.post("/admin/activity/new/",
                                      data=activity_form(org, [person], **values))
         assert response.status_code == 200, values
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 def test_planned_list_and_planned_for(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
     me = user_id(tenant_a.id, "admin@alpha.example")
-    later = add_activity(tenant_a.id, org, [person], subject="Senere", planned=True,
+    later = gen_activity(tenant_a.id, org, [person], subject="Senere", planned=True,
                          employee_id=me, starts_at=datetime(2030, 1, 2, tzinfo=UTC))
-    sooner = add_activity(tenant_a.id, org, [person], subject="Snart", planned=True,
+    sooner = gen_activity(tenant_a.id, org, [person], subject="Snart", planned=True,
                           employee_id=me, starts_at=datetime(2030, 1, 1, tzinfo=UTC))
-    add_activity(tenant_a.id, org, [person], subject="Overstået møde", planned=True,
+    gen_activity(tenant_a.id, org, [person], subject="Overstået møde", planned=True,
                  completed=True, employee_id=me)
-    add_activity(tenant_a.id, org, [person], subject="Historik", employee_id=me)
+    gen_activity(tenant_a.id, org, [person], subject="Historik", employee_id=me)
     with tenant_context(tenant_a.id):
         assert [a.id for a in activities.planned_for(me)] == [sooner, later]
     html = admin_client.get("/admin/planned-activity/").get_data(as_text=True)
@@ -313,7 +283,7 @@ def test_planned_list_and_planned_for(admin_client, tenant_a):
 
 def test_completed_activity_cannot_be_changed_or_deleted(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    done = add_activity(tenant_a.id, org, [person], kind=NOTE, body="Endelig",
+    done = gen_activity(tenant_a.id, org, [person], kind=NOTE, body="Endelig",
                         completed=True)
     response = admin_client.post(f"/admin/activity/edit/?id={done}",
                                  data=activity_form(org, [person], body="Ændret"))
@@ -325,7 +295,7 @@ def test_completed_activity_cannot_be_changed_or_deleted(admin_client, tenant_a)
     assert translated(COMPLETED) in response.get_data(as_text=True)
     admin_client.post("/admin/activity/delete/", data={"id": str(done)})
     admin_client.post("/admin/activity/action/", data={"action": "delete", "rowid": [str(done)]})
-    activity = load(tenant_a.id, done)
+    activity = load_activity(tenant_a.id, done)
     assert activity is not None and activity.body == "Endelig" and activity.completed
 
     page = admin_client.get(f"/admin/activity/edit/?id={done}").get_data(as_text=True)
@@ -334,27 +304,27 @@ def test_completed_activity_cannot_be_changed_or_deleted(admin_client, tenant_a)
 
 def test_note_of_an_open_activity_is_edited_in_the_list(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    open_id = add_activity(tenant_a.id, org, [person], kind=NOTE, body="Første udkast")
-    done = add_activity(tenant_a.id, org, [person], kind=NOTE, body="Lukket", completed=True)
+    open_id = gen_activity(tenant_a.id, org, [person], kind=NOTE, body="Første udkast")
+    done = gen_activity(tenant_a.id, org, [person], kind=NOTE, body="Lukket", completed=True)
     html = admin_client.get("/admin/activity/").get_data(as_text=True)
     assert re.search(rf'data-pk="{open_id}"', html)
     assert not re.search(rf'data-pk="{done}"', html)  # plain text, no in-place editor
     response = admin_client.post("/admin/activity/ajax/update/",
                                  data={"list_form_pk": str(open_id), "body": "Rettet note"})
     assert response.status_code == 200
-    activity = load(tenant_a.id, open_id)
+    activity = load_activity(tenant_a.id, open_id)
     assert activity.body == "Rettet note" and activity.subject == "Rettet note"
 
 
 def test_admin_reopens_a_completed_activity_and_history_shows_it(admin_client, client,
                                                                  tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    done = add_activity(tenant_a.id, org, [person], completed=True)
+    done = gen_activity(tenant_a.id, org, [person], completed=True)
     page = admin_client.get(f"/admin/activity/details/?id={done}").get_data(as_text=True)
     assert "/admin/activity/reopen/" in page
     response = admin_client.post("/admin/activity/reopen/", data={"id": str(done)})
     assert response.status_code == 302
-    assert load(tenant_a.id, done).completed is False
+    assert load_activity(tenant_a.id, done).completed is False
     with tenant_context(tenant_a.id):
         entries = list(db.session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "activity", AuditEntry.record_id == done,
@@ -365,11 +335,11 @@ def test_admin_reopens_a_completed_activity_and_history_shows_it(admin_client, c
 
 def test_user_cannot_reopen(user_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    done = add_activity(tenant_a.id, org, [person], completed=True)
+    done = gen_activity(tenant_a.id, org, [person], completed=True)
     page = user_client.get(f"/admin/activity/details/?id={done}").get_data(as_text=True)
     assert "/admin/activity/reopen/" not in page
     assert user_client.post("/admin/activity/reopen/", data={"id": str(done)}).status_code == 403
-    assert load(tenant_a.id, done).completed is True
+    assert load_activity(tenant_a.id, done).completed is True
 
 
 # --- meetings: owner change (D8), end time -------------------------------------------
@@ -378,13 +348,13 @@ def test_meetings_get_another_owner_together(admin_client, tenant_a, tenant_b):
     org, person, _other = setup_people(tenant_a.id)
     me = user_id(tenant_a.id, "admin@alpha.example")
     colleague = user_id(tenant_a.id, "user@alpha.example")
-    meetings = [add_activity(tenant_a.id, org, [person], kind=MEETING, employee_id=me)
+    meetings = [gen_activity(tenant_a.id, org, [person], kind=MEETING, employee_id=me)
                 for _ in range(2)]
-    call = add_activity(tenant_a.id, org, [person], kind=CALL, employee_id=me)
-    done = add_activity(tenant_a.id, org, [person], kind=MEETING, employee_id=me,
+    call = gen_activity(tenant_a.id, org, [person], kind=CALL, employee_id=me)
+    done = gen_activity(tenant_a.id, org, [person], kind=MEETING, employee_id=me,
                         completed=True)
-    foreign_org = make_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
-    foreign_meeting = add_activity(tenant_b.id, foreign_org, kind=MEETING)
+    foreign_org = gen_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
+    foreign_meeting = gen_activity(tenant_b.id, foreign_org, kind=MEETING)
     rows = [str(i) for i in (*meetings, call, done, foreign_meeting)] + ["abc"]
 
     page = admin_client.post("/admin/activity/action/",
@@ -395,15 +365,15 @@ def test_meetings_get_another_owner_together(admin_client, tenant_a, tenant_b):
     foreign_user = user_id(tenant_b.id, "admin@beta.example")
     admin_client.post("/admin/activity/action/", data={
         "action": "change_employee", "rowid": rows, "employee_id": str(foreign_user)})
-    assert {load(tenant_a.id, i).employee_id for i in meetings} == {me}
+    assert {load_activity(tenant_a.id, i).employee_id for i in meetings} == {me}
 
     response = admin_client.post("/admin/activity/action/", data={
         "action": "change_employee", "rowid": rows, "employee_id": str(colleague)})
     assert response.status_code == 302
-    assert {load(tenant_a.id, i).employee_id for i in meetings} == {colleague}
-    assert load(tenant_a.id, call).employee_id == me
-    assert load(tenant_a.id, done).employee_id == me  # completed: read-only
-    assert load(tenant_b.id, foreign_meeting).employee_id is None
+    assert {load_activity(tenant_a.id, i).employee_id for i in meetings} == {colleague}
+    assert load_activity(tenant_a.id, call).employee_id == me
+    assert load_activity(tenant_a.id, done).employee_id == me  # completed: read-only
+    assert load_activity(tenant_b.id, foreign_meeting).employee_id is None
 
 
 def test_meeting_cannot_end_before_it_starts(admin_client, tenant_a):
@@ -411,7 +381,7 @@ def test_meeting_cannot_end_before_it_starts(admin_client, tenant_a):
     response = admin_client.post("/admin/activity/new/", data=activity_form(
         org, [person], kind=MEETING, subject="Møde", ends_at="2024-05-02 09:00"))
     assert response.status_code == 200
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 # --- duration (E3), calls ------------------------------------------------------------
@@ -422,11 +392,11 @@ def test_duration_is_zero_to_a_hundred_thousand_minutes(admin_client, tenant_a):
         response = admin_client.post("/admin/activity/new/", data=activity_form(
             org, [person], duration_minutes=minutes))
         assert response.status_code == 200, minutes
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
     response = admin_client.post("/admin/activity/new/", data=activity_form(
         org, [person], duration_minutes="100000"))
     assert response.status_code == 302
-    assert [a.duration_minutes for a in activities_of(tenant_a.id)] == [100000]
+    assert [a.duration_minutes for a in records(Activity, tenant_a.id)] == [100000]
 
 
 def test_call_number_is_normalised_and_other_kinds_drop_call_details(admin_client, tenant_a):
@@ -435,7 +405,7 @@ def test_call_number_is_normalised_and_other_kinds_drop_call_details(admin_clien
         org, [person], kind=CALL, subject="Opkald", direction="out",
         phone_number="20 12 34 56", outcome="Ring igen", location="Ikke her"))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
-    [call] = activities_of(tenant_a.id)
+    [call] = records(Activity, tenant_a.id)
     assert (call.phone_number, call.direction, call.outcome, call.location) == (
         "+4520123456", "out", "Ring igen", None)
     response = admin_client.post("/admin/activity/new/", data=activity_form(
@@ -444,7 +414,7 @@ def test_call_number_is_normalised_and_other_kinds_drop_call_details(admin_clien
     response = admin_client.post("/admin/activity/new/", data=activity_form(
         org, [person], kind=LETTER, subject="Brev", phone_number="20 12 34 56"))
     assert response.status_code == 302
-    assert activities_of(tenant_a.id)[-1].phone_number is None
+    assert records(Activity, tenant_a.id)[-1].phone_number is None
 
 
 # --- dictionaries (E8) ----------------------------------------------------------------
@@ -459,26 +429,17 @@ def test_deactivated_kind_and_priority_are_not_offered_but_kept(admin_client, te
         db.session.commit()
     html = admin_client.get("/admin/activity/new/").get_data(as_text=True)
     assert 'value="letter"' not in html and f'value="{low_id}"' not in html
-    kept = add_activity(tenant_a.id, org, [person], kind=LETTER, priority_id=low_id)
+    kept = gen_activity(tenant_a.id, org, [person], kind=LETTER, priority_id=low_id)
     html = admin_client.get(f"/admin/activity/edit/?id={kept}").get_data(as_text=True)
     assert 'value="letter"' in html and f'value="{low_id}"' in html
 
 
 # --- references -----------------------------------------------------------------------
 
-def make_case(tenant_id: int, contact_id: int, organisation_id: int | None = None) -> int:
-    with tenant_context(tenant_id):
-        case = Case(reference=1, title="Tilbud", primary_contact_id=contact_id,
-                    organisation_id=organisation_id)
-        db.session.add(case)
-        db.session.commit()
-        return case.id
-
-
 def test_records_with_activities_are_not_deleted(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    case_id = make_case(tenant_a.id, person)
-    add_activity(tenant_a.id, org, [person], case_id=case_id)
+    case_id = gen_case(tenant_a.id, person, "Tilbud")
+    gen_activity(tenant_a.id, org, [person], case_id=case_id)
     admin_client.post("/admin/organisation/delete/", data={"id": str(org)})
     admin_client.post("/admin/contact/delete/", data={"id": str(person)})
     admin_client.post("/admin/case/delete/", data={"id": str(case_id)})
@@ -492,9 +453,9 @@ def test_records_with_activities_are_not_deleted(admin_client, tenant_a):
 # --- tenant isolation -----------------------------------------------------------------
 
 def test_another_tenants_activity_is_out_of_reach(admin_client, tenant_a, tenant_b):
-    foreign_org = make_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
-    foreign_person = make_person(tenant_b.id, foreign_org, "Jan", "Kowalski")
-    foreign = add_activity(tenant_b.id, foreign_org, [foreign_person], subject="Hemmeligt",
+    foreign_org = gen_organisation(tenant_b.id, "Fremmed Sp. z o.o.")
+    foreign_person = gen_contact(tenant_b.id, foreign_org, "Jan", "Kowalski")
+    foreign = gen_activity(tenant_b.id, foreign_org, [foreign_person], subject="Hemmeligt",
                            body="Tajne")
     for url in ("/admin/activity/", "/admin/planned-activity/", "/admin/activity/export/csv/",
                 f"/admin/activity/details/?id={foreign}", f"/admin/activity/edit/?id={foreign}",
@@ -508,7 +469,7 @@ def test_another_tenants_activity_is_out_of_reach(admin_client, tenant_a, tenant
     admin_client.post("/admin/activity/ajax/update/",
                       data={"list_form_pk": str(foreign), "body": "Ændret"})
     admin_client.post("/admin/activity/reopen/", data={"id": str(foreign)})
-    activity = load(tenant_b.id, foreign)
+    activity = load_activity(tenant_b.id, foreign)
     assert activity is not None and activity.body == "Tajne"
 
 
@@ -516,12 +477,12 @@ def test_another_tenants_activity_is_out_of_reach(admin_client, tenant_a, tenant
 
 def test_list_query_count_is_fixed(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    case_id = make_case(tenant_a.id, person, org)
+    case_id = gen_case(tenant_a.id, person, "Tilbud", organisation_id=org)
     me = user_id(tenant_a.id, "admin@alpha.example")
     counts = []
     for batch in range(2):
         for index in range(5 + 10 * batch):
-            add_activity(tenant_a.id, org, [person], subject=f"A{batch}-{index}",
+            gen_activity(tenant_a.id, org, [person], subject=f"A{batch}-{index}",
                          employee_id=me, case_id=case_id, kind=KINDS[index % len(KINDS)])
         with count_queries() as statements:
             assert admin_client.get("/admin/activity/?page_size=50").status_code == 200
@@ -531,8 +492,8 @@ def test_list_query_count_is_fixed(admin_client, tenant_a):
 
 def test_list_search_sort_and_filters(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    add_activity(tenant_a.id, org, [person], subject="Årsmøde", kind=MEETING)
-    add_activity(tenant_a.id, org, [person], subject="Opringning", kind=CALL,
+    gen_activity(tenant_a.id, org, [person], subject="Årsmøde", kind=MEETING)
+    gen_activity(tenant_a.id, org, [person], subject="Opringning", kind=CALL,
                  body="Kunden spurgte om priser")
     html = admin_client.get("/admin/activity/?search=priser").get_data(as_text=True)
     assert "Opringning" in html and "Årsmøde" not in html
@@ -544,23 +505,21 @@ def test_list_search_sort_and_filters(admin_client, tenant_a):
 
 def test_list_filters(app, admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    add_activity(tenant_a.id, org, [person], subject="Årsmøde", kind=MEETING,
+    gen_activity(tenant_a.id, org, [person], subject="Årsmøde", kind=MEETING,
                  starts_at=datetime(2024, 5, 2, 10, tzinfo=UTC))
-    add_activity(tenant_a.id, make_organisation(tenant_a.id, "Tredje ApS"), [], kind=CALL,
+    gen_activity(tenant_a.id, gen_organisation(tenant_a.id, "Tredje ApS"), [], kind=CALL,
                  subject="Opringning", planned=True, starts_at=datetime(2025, 1, 1, tzinfo=UTC))
-    kind = filter_index(app, "activity", "kind", "FilterEqual")
-    between = filter_index(app, "activity", "starts_at", "DateTimeBetweenFilter")
-    planned = filter_index(app, "activity", "planned", "BooleanEqualFilter")
-    person_matches = next(index for index, flt in enumerate(view_of(app, "activity")._filters)
-                          if type(flt).__name__ == "ConditionFilter"
-                          and str(flt.column) == "Activity.id")
+    kind = filter_arg(app, "activity", "kind", "equals")
+    between = filter_arg(app, "activity", "starts_at", "between")
+    planned = filter_arg(app, "activity", "planned", "equals")
+    person_matches = filter_arg(app, "activity", "Contact", "matches")
     for query, shown, hidden in (
-            (f"flt0_{kind}=call", "Opringning", "Årsmøde"),
-            (f"flt0_{between}=2024-05-01+00:00:00+to+2024-05-03+00:00:00", "Årsmøde",
+            (f"{kind}=call", "Opringning", "Årsmøde"),
+            (f"{between}=2024-05-01+00:00:00+to+2024-05-03+00:00:00", "Årsmøde",
              "Opringning"),
-            (f"flt0_{planned}=1", "Opringning", "Årsmøde"),
-            (f"flt0_{person_matches}=hansen", "Årsmøde", "Opringning"),
-            (f"flt0_{kind}=nonsense", None, "Årsmøde")):
+            (f"{planned}=1", "Opringning", "Årsmøde"),
+            (f"{person_matches}=hansen", "Årsmøde", "Opringning"),
+            (f"{kind}=nonsense", None, "Årsmøde")):
         page = admin_client.get(f"/admin/activity/?{query}")
         html = page.get_data(as_text=True)
         assert page.status_code == 200, query
@@ -569,33 +528,31 @@ def test_list_filters(app, admin_client, tenant_a):
 
 def test_list_filters_on_the_project(app, admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    project = make_with_participants(Project, tenant_a.id, "Ny lagerhal", [person])
-    add_activity(tenant_a.id, org, [person], subject="Om hallen", project_id=project)
-    add_activity(tenant_a.id, org, [person], subject="Uden projekt")
-    index = [i for i, flt in enumerate(view_of(app, "activity")._filters)
-             if type(flt).__name__ == "ConditionFilter"][-1]  # the last: the project's
-    html = admin_client.get(f"/admin/activity/?flt0_{index}=LAGERHAL").get_data(as_text=True)
+    project = gen_with_participants(Project, tenant_a.id, "Ny lagerhal", [person])
+    gen_activity(tenant_a.id, org, [person], subject="Om hallen", project_id=project)
+    gen_activity(tenant_a.id, org, [person], subject="Uden projekt")
+    project_filter = filter_arg(app, "activity", "project_id", "matches")
+    html = admin_client.get(f"/admin/activity/?{project_filter}=LAGERHAL").get_data(
+        as_text=True)
     assert "Om hallen" in html and "Uden projekt" not in html
-    html = admin_client.get(f"/admin/activity/?flt0_{index}=nothing").get_data(as_text=True)
+    html = admin_client.get(f"/admin/activity/?{project_filter}=nothing").get_data(
+        as_text=True)
     assert "Om hallen" not in html
 
 
 def test_list_filters_on_the_case_by_reference_or_title(app, admin_client, tenant_a):
-    from tests.test_cases import make_case
-
     org, person, _other = setup_people(tenant_a.id)
-    case = make_case(tenant_a.id, person, "Reklamation over levering")
-    add_activity(tenant_a.id, org, [person], subject="Om sagen", case_id=case)
-    add_activity(tenant_a.id, org, [person], subject="Uden sag")
-    index = next(i for i, flt in enumerate(view_of(app, "activity")._filters)
-                 if str(flt.column) == "Activity.case_id")
-    html = admin_client.get(f"/admin/activity/?flt0_{index}=levering").get_data(as_text=True)
+    case = gen_case(tenant_a.id, person, "Reklamation over levering")
+    gen_activity(tenant_a.id, org, [person], subject="Om sagen", case_id=case)
+    gen_activity(tenant_a.id, org, [person], subject="Uden sag")
+    case_filter = filter_arg(app, "activity", "case_id", "matches")
+    html = admin_client.get(f"/admin/activity/?{case_filter}=levering").get_data(as_text=True)
     assert "Om sagen" in html and "Uden sag" not in html
 
 
 def test_details_show_the_details_of_the_kind(admin_client, tenant_a):
     org, person, _other = setup_people(tenant_a.id)
-    call = add_activity(tenant_a.id, org, [person], kind=CALL, subject="Opkald",
+    call = gen_activity(tenant_a.id, org, [person], kind=CALL, subject="Opkald",
                         phone_number="+4520123456", direction="in")
     html = admin_client.get(f"/admin/activity/details/?id={call}").get_data(as_text=True)
     assert "+4520123456" in html and "Jens Hansen" in html
@@ -626,15 +583,14 @@ def test_demo_filler_makes_every_kind_planned_and_done(app, tenant_a):
 # --- configurable fields --------------------------------------------------------------
 
 def test_activities_take_configurable_fields(admin_client, tenant_a):
-    from tests.test_custom_fields import FIELDS, define_fields
 
     org, person, _other = setup_people(tenant_a.id)
-    names = define_fields(tenant_a.id, "activity", visits=FIELDS["visits"])
+    names = gen_fields(tenant_a.id, "activity", visits=FIELDS["visits"])
     assert names["visits"] in admin_client.get("/admin/activity/new/").get_data(as_text=True)
     response = admin_client.post("/admin/activity/new/", data=activity_form(
         org, [person], **{names["visits"]: "7"}))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
-    [activity] = activities_of(tenant_a.id)
+    [activity] = records(Activity, tenant_a.id)
     assert list((activity.custom or {}).values()) == [7]
     html = admin_client.get("/admin/activity/").get_data(as_text=True)
     assert "Besøg" in html  # the field is a list column

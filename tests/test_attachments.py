@@ -10,54 +10,22 @@ from urllib.parse import quote
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, Attachment, Contact, Employment
+from app.models import Activity, Attachment, Contact
 from app.services.activities import attachments
 from app.tenancy import tenant_context
-from tests.conftest import login
-from tests.test_cases import make_case
-from tests.test_contacts import make_organisation
-
-PDF = b"%PDF-1.4 " + bytes(range(256)) * 4
-
-
-def make_contact(tenant_id: int, email: str = "jens@nordlys.example",
-                 organisation_id: int | None = None, last_name: str = "Hansen") -> int:
-    organisation_id = organisation_id or make_organisation(tenant_id)
-    with tenant_context(tenant_id):
-        contact = Contact(first_name="Jens", last_name=last_name, email=email,
-                          organisation_id=organisation_id,
-                          employments=[Employment(organisation_id=organisation_id,
-                                                  is_primary=True)])
-        db.session.add(contact)
-        db.session.commit()
-        return contact.id
-
-
-def upload(client, owner_id: int, *files: tuple[bytes, str], kind: str = "contact"):
-    data = {"file": [(io.BytesIO(content), name) for content, name in files]}
-    return client.post(f"/admin/attachments/{kind}/{owner_id}/upload/", data=data,
-                       content_type="multipart/form-data")
-
-
-def attachments_of(tenant_id: int) -> list[Attachment]:
-    db.session.expire_all()  # requests ran in their own sessions: read afresh
-    with tenant_context(tenant_id):
-        return list(db.session.scalars(select(Attachment).order_by(Attachment.id)))
-
-
-def folder_of(app, tenant_id: int) -> Path:
-    return Path(app.config["UPLOAD_FOLDER"]) / f"tenant-{tenant_id}" / "attachments"
+from tests.conftest import folder_of, login, records, upload
+from tests.factories import PDF, gen_case, gen_contact, gen_organisation
 
 
 def test_upload_and_download_give_back_the_same_bytes(app, admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = upload(admin_client, contact_id, (PDF, "Tilbud 2024.pdf"))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/contact/details/?id={contact_id}")
-    [attachment] = attachments_of(tenant_a.id)
+    [attachment] = records(Attachment, tenant_a.id)
     assert (attachment.filename, attachment.size) == ("Tilbud 2024.pdf", len(PDF))
     assert attachment.content_type == "application/pdf"
     assert attachment.contact_id == contact_id and attachment.uploaded_by.email == \
@@ -76,8 +44,8 @@ def test_upload_and_download_give_back_the_same_bytes(app, admin_client, tenant_
 
 
 def test_details_pages_list_the_files_with_an_upload_form(admin_client, tenant_a):
-    organisation_id = make_organisation(tenant_a.id)
-    contact_id = make_contact(tenant_a.id, organisation_id=organisation_id)
+    organisation_id = gen_organisation(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, organisation_id, email="jens@nordlys.example")
     upload(admin_client, contact_id, (b"notes", "møde.txt"))
     upload(admin_client, organisation_id, (b"csv", "liste.csv"), kind="organisation")
     contact_page = admin_client.get(f"/admin/contact/details/?id={contact_id}").get_data(
@@ -88,7 +56,7 @@ def test_details_pages_list_the_files_with_an_upload_form(admin_client, tenant_a
     html = org_page.get_data(as_text=True)
     assert "liste.csv" in html and "møde.txt" not in html
     assert f'action="/admin/attachments/organisation/{organisation_id}/upload/"' in html
-    case_id = make_case(tenant_a.id, contact_id)
+    case_id = gen_case(tenant_a.id, contact_id)
     response = upload(admin_client, case_id, (b"claim", "reklamation.txt"), kind="case")
     assert response.headers["Location"].endswith(f"/admin/case/details/?id={case_id}")
     html = admin_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -120,11 +88,12 @@ def test_long_names_are_cut_keeping_the_extension():
 
 
 def test_hostile_names_uploaded_stay_in_the_tenants_folder(app, admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     names = ["../../etc/passwd", "..\\\\x.exe", "a\x00b.txt", "y" * 300 + ".pdf",
              "Ærø Łódź.pdf"]
     assert upload(admin_client, contact_id, *[(b"data", n) for n in names]).status_code == 302
-    stored = attachments_of(tenant_a.id)
+    stored = records(Attachment, tenant_a.id)
     assert [a.filename for a in stored][:3] == ["passwd", "x.exe", "a b.txt"]
     assert len(stored[3].filename) == 150 and stored[3].filename.endswith(".pdf")
     assert stored[4].filename == "Ærø Łódź.pdf"
@@ -138,20 +107,22 @@ def test_hostile_names_uploaded_stay_in_the_tenants_folder(app, admin_client, te
 
 
 def test_type_comes_from_the_name_not_the_browser(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     files = {"file": [(io.BytesIO(b"%PDF"), "a.pdf", "text/html"),
                       (io.BytesIO(b"?"), "noextension", "image/png"),
                       (io.BytesIO(b"gz"), "backup.tar.gz", "text/plain")]}
     admin_client.post(f"/admin/attachments/contact/{contact_id}/upload/", data=files,
                       content_type="multipart/form-data")
-    assert [a.content_type for a in attachments_of(tenant_a.id)] == [
+    assert [a.content_type for a in records(Attachment, tenant_a.id)] == [
         "application/pdf", "application/octet-stream", "application/gzip"]
 
 
 def test_too_large_or_empty_files_are_refused_and_nothing_is_kept(
         app, admin_client, tenant_a, monkeypatch):
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 100_000)
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     # the first file is stored before the second is refused: both must go
     response = upload(admin_client, contact_id, (b"ok", "small.txt"),
                       (b"x" * 100_001, "big.bin"))
@@ -159,19 +130,20 @@ def test_too_large_or_empty_files_are_refused_and_nothing_is_kept(
     with force_locale("da"):
         expected = gettext("The file is larger than %(size)s MB.", size="0,1")
     assert expected in page
-    assert attachments_of(tenant_a.id) == []
+    assert records(Attachment, tenant_a.id) == []
     assert os.listdir(folder_of(app, tenant_a.id)) == []
     upload(admin_client, contact_id, (b"", "empty.txt"))
-    assert attachments_of(tenant_a.id) == []
+    assert records(Attachment, tenant_a.id) == []
     assert upload(admin_client, contact_id).status_code == 302  # no file chosen
-    assert attachments_of(tenant_a.id) == []
+    assert records(Attachment, tenant_a.id) == []
 
 
 def test_other_tenants_files_and_contacts_are_not_found(client, tenant_a, tenant_b):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     login(client, "admin@alpha.example")
     upload(client, contact_id, (PDF, "hemmelig.pdf"))
-    [attachment] = attachments_of(tenant_a.id)
+    [attachment] = records(Attachment, tenant_a.id)
     client.post("/logout")
     login(client, "admin@beta.example")
     assert client.get(f"/admin/attachments/{attachment.id}/download/").status_code == 404
@@ -180,34 +152,36 @@ def test_other_tenants_files_and_contacts_are_not_found(client, tenant_a, tenant
     for bad in ("999999", "abc", "99999999999999999999", "-1"):
         assert client.get(f"/admin/attachments/{bad}/download/").status_code == 404
     assert upload(client, contact_id, (b"x", "x.txt"), kind="tenant").status_code == 404
-    assert attachments_of(tenant_b.id) == []
-    assert [a.filename for a in attachments_of(tenant_a.id)] == ["hemmelig.pdf"]
+    assert records(Attachment, tenant_b.id) == []
+    assert [a.filename for a in records(Attachment, tenant_a.id)] == ["hemmelig.pdf"]
 
 
 def test_only_the_uploader_or_an_admin_deletes(app, client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     login(client, "admin@alpha.example")
     upload(client, contact_id, (b"admin's", "admin.txt"))
     client.post("/logout")
     login(client, "user@alpha.example")
     upload(client, contact_id, (b"user's", "user.txt"))
-    admins, users = attachments_of(tenant_a.id)
+    admins, users = records(Attachment, tenant_a.id)
     assert client.post(f"/admin/attachments/{admins.id}/delete/").status_code == 403
     response = client.post(f"/admin/attachments/{users.id}/delete/")
     assert response.status_code == 302
-    assert [a.filename for a in attachments_of(tenant_a.id)] == ["admin.txt"]
+    assert [a.filename for a in records(Attachment, tenant_a.id)] == ["admin.txt"]
     assert os.listdir(folder_of(app, tenant_a.id)) == [admins.stored_name]
     client.post("/logout")
     login(client, "admin@alpha.example")
     assert client.post(f"/admin/attachments/{admins.id}/delete/").status_code == 302
-    assert attachments_of(tenant_a.id) == []
+    assert records(Attachment, tenant_a.id) == []
     assert os.listdir(folder_of(app, tenant_a.id)) == []
 
 
 def test_contact_files_include_the_attachments_of_its_emails(admin_client, tenant_a):
-    organisation_id = make_organisation(tenant_a.id)
-    contact_id = make_contact(tenant_a.id, organisation_id=organisation_id)
-    other_id = make_contact(tenant_a.id, "anna@nordlys.example", organisation_id, "Berg")
+    organisation_id = gen_organisation(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, organisation_id, email="jens@nordlys.example")
+    other_id = gen_contact(tenant_a.id, organisation_id, last_name="Berg",
+                           email="anna@nordlys.example")
     with tenant_context(tenant_a.id):
         email = Activity(kind="email", subject="Tilbud", organisation_id=organisation_id,
                          contacts=[db.session.get(Contact, contact_id)])
@@ -230,12 +204,13 @@ def test_contact_files_include_the_attachments_of_its_emails(admin_client, tenan
 
 
 def test_deleting_the_owner_deletes_its_files(app, admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     upload(admin_client, contact_id, (b"x", "a.txt"), (b"y", "b.txt"))
     assert len(os.listdir(folder_of(app, tenant_a.id))) == 2
     response = admin_client.post("/admin/contact/delete/", data={"id": contact_id})
     assert response.status_code == 302
-    assert attachments_of(tenant_a.id) == []
+    assert records(Attachment, tenant_a.id) == []
     assert os.listdir(folder_of(app, tenant_a.id)) == []
 
 
@@ -263,9 +238,10 @@ def test_storage_is_chosen_by_configuration(app, admin_client, tenant_a, monkeyp
     monkeypatch.setitem(attachments.STORAGES, "memory", MemoryStorage)
     monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE", "memory")
     monkeypatch.setattr(MemoryStorage, "files", {})
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     upload(admin_client, contact_id, (PDF, "i-hukommelsen.pdf"))
-    [attachment] = attachments_of(tenant_a.id)
+    [attachment] = records(Attachment, tenant_a.id)
     assert MemoryStorage.files == {attachment.stored_name: PDF}
     assert not folder_of(app, tenant_a.id).exists()
     assert admin_client.get(f"/admin/attachments/{attachment.id}/download/").data == PDF

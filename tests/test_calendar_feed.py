@@ -14,21 +14,18 @@ from app.models import Activity, Contact
 from app.models.activity import CALL, MEETING, NOTE
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, login, user_id
-from tests.test_contacts import make_organisation
+from tests.factories import gen_activity, gen_organisation
 
 START = datetime(2030, 3, 5, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen (winter time)
 
 
-def add_activity(tenant_id: int, organisation_id: int, employee_id: int | None,
-                 contact_ids=(), **values) -> int:
+def planned_activity(tenant_id: int, organisation_id: int, employee_id: int | None,
+                     contact_ids=(), **values) -> int:
+    """The employee's planned meeting "Budget" at START, unless told otherwise."""
     values = {"kind": MEETING, "subject": "Budget", "starts_at": START, "planned": True,
               **values}
-    with tenant_context(tenant_id):
-        activity = Activity(organisation_id=organisation_id, employee_id=employee_id,
-                            contacts=[db.session.get(Contact, i) for i in contact_ids], **values)
-        db.session.add(activity)
-        db.session.commit()
-        return activity.id
+    return gen_activity(tenant_id, organisation_id, contact_ids, employee_id=employee_id,
+                        **values)
 
 
 def calendar_url_of(client) -> str:
@@ -58,7 +55,7 @@ def events_of(client, url: str) -> dict[str, vobject.base.Component]:
 
 
 def test_calendar_has_own_planned_activities_with_zoned_times(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id, "Nordlys ApS")
+    org = gen_organisation(tenant_a.id, "Nordlys ApS")
     me = user_id(tenant_a.id, "admin@alpha.example")
     colleague = user_id(tenant_a.id, "user@alpha.example")
     with tenant_context(tenant_a.id):
@@ -67,14 +64,14 @@ def test_calendar_has_own_planned_activities_with_zoned_times(admin_client, tena
         db.session.add(person)
         db.session.commit()
         person_id = person.id
-    meeting = add_activity(tenant_a.id, org, me, [person_id], location="Havnegade 1",
+    meeting = planned_activity(tenant_a.id, org, me, [person_id], location="Havnegade 1",
                            body="Tag tilbud med.", ends_at=START + timedelta(minutes=90))
-    add_activity(tenant_a.id, org, me, kind=CALL, subject="Ring op", duration_minutes=15)
-    add_activity(tenant_a.id, org, me, kind=NOTE, subject="Kort", location="Ignored")
-    add_activity(tenant_a.id, org, me, subject="Done", completed=True)
-    add_activity(tenant_a.id, org, me, subject="History", planned=False)
-    add_activity(tenant_a.id, org, colleague, subject="Colleague's")
-    add_activity(tenant_a.id, org, None, subject="Nobody's")
+    planned_activity(tenant_a.id, org, me, kind=CALL, subject="Ring op", duration_minutes=15)
+    planned_activity(tenant_a.id, org, me, kind=NOTE, subject="Kort", location="Ignored")
+    planned_activity(tenant_a.id, org, me, subject="Done", completed=True)
+    planned_activity(tenant_a.id, org, me, subject="History", planned=False)
+    planned_activity(tenant_a.id, org, colleague, subject="Colleague's")
+    planned_activity(tenant_a.id, org, None, subject="Nobody's")
 
     events = events_of(admin_client, calendar_url_of(admin_client))
     assert sorted(events) == ["Møde: Budget", "Notat: Kort", "Opkald: Ring op"]
@@ -97,9 +94,9 @@ def test_calendar_has_own_planned_activities_with_zoned_times(admin_client, tena
 
 
 def test_an_edit_keeps_the_uid_and_raises_the_sequence(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     me = user_id(tenant_a.id, "admin@alpha.example")
-    activity_id = add_activity(tenant_a.id, org, me)
+    activity_id = planned_activity(tenant_a.id, org, me)
     url = calendar_url_of(admin_client)
     [before] = events_of(admin_client, url).values()
     with tenant_context(tenant_a.id):
@@ -116,11 +113,11 @@ def test_an_edit_keeps_the_uid_and_raises_the_sequence(admin_client, tenant_a):
 
 def test_user_of_one_tenant_never_sees_another_tenants_activities(
         client, tenant_a, tenant_b):
-    org_a = make_organisation(tenant_a.id)
-    org_b = make_organisation(tenant_b.id, "Obca Sp. z o.o.")
-    add_activity(tenant_a.id, org_a, user_id(tenant_a.id, "admin@alpha.example"),
+    org_a = gen_organisation(tenant_a.id)
+    org_b = gen_organisation(tenant_b.id, "Obca Sp. z o.o.")
+    planned_activity(tenant_a.id, org_a, user_id(tenant_a.id, "admin@alpha.example"),
                  subject="Alfa")
-    add_activity(tenant_b.id, org_b, user_id(tenant_b.id, "admin@beta.example"),
+    planned_activity(tenant_b.id, org_b, user_id(tenant_b.id, "admin@beta.example"),
                  subject="Beta")
     login(client, "admin@beta.example")
     url_b = calendar_url_of(client)
@@ -146,7 +143,7 @@ def test_feed_queries_do_not_grow_with_the_activities(client, tenant_a):
     me = user_id(tenant_a.id, "admin@alpha.example")
     counts = []
     for number in (1, 6):
-        org = make_organisation(tenant_a.id, f"Firma {number}")
+        org = gen_organisation(tenant_a.id, f"Firma {number}")
         with tenant_context(tenant_a.id):
             people = [Contact(first_name=f"P{number}{i}", last_name="X", organisation_id=org,
                               email=f"p{number}{i}@x.dk") for i in range(2)]
@@ -154,7 +151,7 @@ def test_feed_queries_do_not_grow_with_the_activities(client, tenant_a):
             db.session.commit()
             ids = [p.id for p in people]
         for _ in range(number):
-            add_activity(tenant_a.id, org, me, ids)
+            planned_activity(tenant_a.id, org, me, ids)
         with count_queries() as statements:
             assert client.get(url).status_code == 200
         counts.append(len(statements))

@@ -11,21 +11,33 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Case, Contact, Task
+from app.models import AuditEntry, Case, Contact
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED
-from app.models.dictionary import CASE_CATEGORY, TASK_STATUS
+from app.models.dictionary import CASE_CATEGORY
 from app.services import dictionaries
 from app.services.work.cases import new_case
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login, user_id, view_of
-from tests.test_contacts import make_organisation
-from tests.test_custom_fields import FIELDS, define_fields
-from tests.test_sales import (
+from tests.conftest import (
+    count_queries,
     feedback,
-    make_contact,
+    filter_arg,
+    list_html,
+    login,
     records,
     selected_option,
+    titles_in,
     translated,
+    user_id,
+    view_of,
+)
+from tests.factories import (
+    FIELDS,
+    add_party,
+    gen_case,
+    gen_contact,
+    gen_fields,
+    gen_organisation,
+    gen_task,
 )
 
 # --- helpers --------------------------------------------------------------------------
@@ -40,36 +52,6 @@ def case_form(contact_id: int | None, title: str = "Reklamation over levering",
     return form
 
 
-def make_case(tenant_id: int, contact_id: int, title: str = "Reklamation",
-              **values) -> int:
-    """A case saved directly (the reference from the tenant's counter)."""
-    with tenant_context(tenant_id):
-        case = new_case()
-        case.title, case.primary_contact_id = title, contact_id
-        for name, value in values.items():
-            setattr(case, name, value)
-        db.session.add(case)
-        db.session.commit()
-        return case.id
-
-
-def make_task(tenant_id: int, title: str = "Ring tilbage", **values) -> int:
-    with tenant_context(tenant_id):
-        status = values.pop("status", None) or dictionaries.default_entry(TASK_STATUS)
-        task = Task(title=title, status=status, **values)
-        db.session.add(task)
-        db.session.commit()
-        return task.id
-
-
-def add_party(tenant_id: int, case_id: int, contact_id: int) -> None:
-    """A secondary contact on a case."""
-    with tenant_context(tenant_id):
-        case = db.session.get(Case, case_id)
-        case.secondary_contacts.append(db.session.get(Contact, contact_id))
-        db.session.commit()
-
-
 def category(tenant_id: int, key: str) -> int:
     with tenant_context(tenant_id):
         return dictionaries.by_key(CASE_CATEGORY, key).id
@@ -81,35 +63,11 @@ def get_case(tenant_id: int, case_id: int) -> Case | None:
         return db.session.get(Case, case_id)
 
 
-def filter_arg(app, endpoint: str, name: str, operation: str | None = None) -> str:
-    """The URL argument of a list filter, found by its English name (and operation)."""
-    view = view_of(app, endpoint)
-    with app.test_request_context():
-        for index, flt in enumerate(view.__dict__["_static_filters"]):
-            if str(flt.name) == name and (operation is None or str(flt.operation()) ==
-                                          operation):
-                return f"flt0_{view.get_filter_arg(index, flt)}"
-    raise AssertionError(f"no filter {name} {operation}")
-
-
-def list_html(client, endpoint: str, query: str = "") -> str:
-    response = client.get(f"/admin/{endpoint}/{query}")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    return html[html.index("model-list"):]
-
-
-def titles_in(html: str, titles: list[str]) -> list[str]:
-    """The given titles in the order the page shows them."""
-    found = sorted((html.index(title), title) for title in titles if title in html)
-    return [title for _position, title in found]
-
-
 # --- creating, references, defaults ---------------------------------------------------
 
 def test_reference_numbers_count_per_tenant(client, tenant_a, tenant_b):
-    contact_a = make_contact(tenant_a.id)
-    contact_b = make_contact(tenant_b.id)
+    contact_a = gen_contact(tenant_a.id)
+    contact_b = gen_contact(tenant_b.id)
     login(client, "admin@alpha.example")
     for title in ("Første", "Anden"):
         response = client.post("/admin/case/new/", data=case_form(contact_a, title))
@@ -122,8 +80,8 @@ def test_reference_numbers_count_per_tenant(client, tenant_a, tenant_b):
 
 
 def test_defaults_organisation_from_contact_and_creator_as_responsible(user_client, tenant_a):
-    org = make_organisation(tenant_a.id, "Nordlys ApS")
-    contact = make_contact(tenant_a.id, organisation_id=org)
+    org = gen_organisation(tenant_a.id, "Nordlys ApS")
+    contact = gen_contact(tenant_a.id, org)
     response = user_client.post("/admin/case/new/", data=case_form(contact))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
     [case] = records(Case, tenant_a.id)
@@ -136,8 +94,8 @@ def test_defaults_organisation_from_contact_and_creator_as_responsible(user_clie
 
 
 def test_chosen_organisation_and_responsible_user_are_kept(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id, organisation_id=make_organisation(tenant_a.id))
-    other_org = make_organisation(tenant_a.id, "Sydlys ApS")
+    contact = gen_contact(tenant_a.id, gen_organisation(tenant_a.id))
+    other_org = gen_organisation(tenant_a.id, "Sydlys ApS")
     colleague = user_id(tenant_a.id, "user@alpha.example")
     admin_client.post("/admin/case/new/", data=case_form(
         contact, organisation=str(other_org), responsible_user=str(colleague),
@@ -153,9 +111,9 @@ def category_choices(html: str) -> list[str]:
 
 
 def test_inactive_category_is_kept_on_its_cases_but_not_offered(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id)
+    contact = gen_contact(tenant_a.id)
     order = category(tenant_a.id, "order")
-    case_id = make_case(tenant_a.id, contact, "Gammel ordre", category_id=order)
+    case_id = gen_case(tenant_a.id, contact, "Gammel ordre", category_id=order)
     with tenant_context(tenant_a.id):
         dictionaries.by_key(CASE_CATEGORY, "order").active = False
         db.session.commit()
@@ -174,8 +132,8 @@ def test_inactive_category_is_kept_on_its_cases_but_not_offered(admin_client, te
 
 
 def test_closing_dates_the_case_and_reopening_clears_the_date(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id)
-    case_id = make_case(tenant_a.id, contact)
+    contact = gen_contact(tenant_a.id)
+    case_id = gen_case(tenant_a.id, contact)
 
     def set_status(status: str) -> Case:
         response = admin_client.post(f"/admin/case/edit/?id={case_id}",
@@ -198,7 +156,7 @@ def test_primary_contact_is_required(admin_client, tenant_a, tenant_b):
     html = response.get_data(as_text=True)
     assert translated("A case must have a primary contact.") in html
     assert 'value="Reklamation over levering"' in html  # what was typed is kept
-    foreign = make_contact(tenant_b.id)
+    foreign = gen_contact(tenant_b.id)
     for contact in (str(foreign), "abc", "99999999999"):
         response = admin_client.post("/admin/case/new/", data=case_form(None,
                                                                           primary_contact=contact))
@@ -222,9 +180,9 @@ def test_primary_contact_is_checked_by_the_service_too(tenant_a):
 
 
 def test_foreign_secondary_contact_or_organisation_is_refused(admin_client, tenant_a, tenant_b):
-    contact = make_contact(tenant_a.id)
-    foreign_contact = make_contact(tenant_b.id, "Kowalski")
-    foreign_org = make_organisation(tenant_b.id, "Polskie Sp. z o.o.")
+    contact = gen_contact(tenant_a.id)
+    foreign_contact = gen_contact(tenant_b.id, last_name="Kowalski")
+    foreign_org = gen_organisation(tenant_b.id, "Polskie Sp. z o.o.")
     for extra in ({"secondary_contacts": str(foreign_contact)},
                   {"organisation": str(foreign_org)}):
         response = admin_client.post("/admin/case/new/", data=case_form(contact, **extra))
@@ -233,8 +191,8 @@ def test_foreign_secondary_contact_or_organisation_is_refused(admin_client, tena
 
 
 def test_secondary_contacts_are_saved(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id)
-    others = [make_contact(tenant_a.id, name) for name in ("Berg", "Dahl")]
+    contact = gen_contact(tenant_a.id)
+    others = [gen_contact(tenant_a.id, last_name=name) for name in ("Berg", "Dahl")]
     response = admin_client.post("/admin/case/new/", data=case_form(
         contact, secondary_contacts=",".join(map(str, others))))
     assert response.status_code == 302, feedback(response.get_data(as_text=True))
@@ -247,8 +205,8 @@ def test_secondary_contacts_are_saved(admin_client, tenant_a):
 # --- prefill from a contact -----------------------------------------------------------
 
 def test_new_case_for_a_contact_prefills_contact_and_organisation(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id, "Nordlys ApS")
-    contact = make_contact(tenant_a.id, "Fjordby", organisation_id=org)
+    org = gen_organisation(tenant_a.id, "Nordlys ApS")
+    contact = gen_contact(tenant_a.id, org, last_name="Fjordby")
     html = admin_client.get(f"/admin/case/new/?contact_id={contact}").get_data(as_text=True)
     assert "Jens Fjordby" in html and "Nordlys ApS" in html
     assert re.search(rf'name="primary_contact"[^>]*value="{contact}"', html) or \
@@ -258,7 +216,7 @@ def test_new_case_for_a_contact_prefills_contact_and_organisation(admin_client, 
 
 
 def test_prefill_ignores_foreign_and_malformed_contact_ids(admin_client, tenant_a, tenant_b):
-    foreign = make_contact(tenant_b.id, "Kowalski")
+    foreign = gen_contact(tenant_b.id, last_name="Kowalski")
     for contact_id in (str(foreign), "abc", "-1", "99999999999", "", "1e3"):
         response = admin_client.get(f"/admin/case/new/?contact_id={contact_id}")
         assert response.status_code == 200
@@ -269,22 +227,22 @@ def test_prefill_ignores_foreign_and_malformed_contact_ids(admin_client, tenant_
 
 def three_cases(tenant_a) -> dict[str, int]:
     """Cases with different statuses, categories, users, contacts and organisations."""
-    org_1 = make_organisation(tenant_a.id, "Nordlys ApS")
-    org_2 = make_organisation(tenant_a.id, "Sydlys ApS")
-    anna = make_contact(tenant_a.id, "Andersen", org_1, first_name="Anna")
-    bo = make_contact(tenant_a.id, "Bech", org_2, first_name="Bo")
-    carl = make_contact(tenant_a.id, "Clausen", org_2, first_name="Carl")
+    org_1 = gen_organisation(tenant_a.id, "Nordlys ApS")
+    org_2 = gen_organisation(tenant_a.id, "Sydlys ApS")
+    anna = gen_contact(tenant_a.id, org_1, first_name="Anna", last_name="Andersen")
+    bo = gen_contact(tenant_a.id, org_2, first_name="Bo", last_name="Bech")
+    carl = gen_contact(tenant_a.id, org_2, first_name="Carl", last_name="Clausen")
     admin = user_id(tenant_a.id, "admin@alpha.example")
     colleague = user_id(tenant_a.id, "user@alpha.example")
     ids = {
-        "Alfa-sag": make_case(tenant_a.id, anna, "Alfa-sag", organisation_id=org_1,
+        "Alfa-sag": gen_case(tenant_a.id, anna, "Alfa-sag", organisation_id=org_1,
                               responsible_user_id=admin,
                               category_id=category(tenant_a.id, "complaint")),
-        "Beta-sag": make_case(tenant_a.id, bo, "Beta-sag", organisation_id=org_2,
+        "Beta-sag": gen_case(tenant_a.id, bo, "Beta-sag", organisation_id=org_2,
                               responsible_user_id=colleague, status=CASE_CLOSED,
                               closed_on=date(2026, 2, 1),
                               category_id=category(tenant_a.id, "order")),
-        "Gamma-sag": make_case(tenant_a.id, carl, "Gamma-sag", organisation_id=org_2,
+        "Gamma-sag": gen_case(tenant_a.id, carl, "Gamma-sag", organisation_id=org_2,
                                responsible_user_id=admin, status=CASE_REJECTED,
                                closed_on=date(2026, 3, 1)),
     }
@@ -298,7 +256,7 @@ CASE_TITLES = ["Alfa-sag", "Beta-sag", "Gamma-sag"]
 def test_case_list_filters(app, admin_client, tenant_a):
     ids = three_cases(tenant_a)
 
-    def shown(name: str, value, operation: str | None = None) -> list[str]:
+    def shown(name: str, value, operation: str = "equals") -> list[str]:
         query = f"?{filter_arg(app, 'case', name, operation)}={value}"
         return sorted(titles_in(list_html(admin_client, "case", query), CASE_TITLES))
 
@@ -339,12 +297,12 @@ def test_case_search_by_title_and_reference(admin_client, tenant_a):
 
 
 def test_case_list_query_count_is_fixed(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     counts = []
     for batch in range(2):
         for index in range(3 + 10 * batch):
-            contact = make_contact(tenant_a.id, f"L{batch}-{index}", org)
-            make_case(tenant_a.id, contact, f"Sag {batch}-{index}", organisation_id=org,
+            contact = gen_contact(tenant_a.id, org, last_name=f"L{batch}-{index}")
+            gen_case(tenant_a.id, contact, f"Sag {batch}-{index}", organisation_id=org,
                       category_id=category(tenant_a.id, "order"),
                       responsible_user_id=user_id(tenant_a.id, "admin@alpha.example"))
         with count_queries() as statements:
@@ -364,8 +322,8 @@ def lookup(client, endpoint: str, name: str, query: str, **extra) -> list:
 
 
 def test_contact_lookup_finds_only_own_tenants_contacts(client, tenant_a, tenant_b):
-    own = make_contact(tenant_a.id, "Hansen")
-    foreign = make_contact(tenant_b.id, "Hansen")
+    own = gen_contact(tenant_a.id, last_name="Hansen")
+    foreign = gen_contact(tenant_b.id, last_name="Hansen")
     login(client, "admin@alpha.example")
     for endpoint, name in (("case", "primary_contact"), ("case", "secondary_contacts"),
                            ("task", "contact")):
@@ -377,10 +335,10 @@ def test_contact_lookup_finds_only_own_tenants_contacts(client, tenant_a, tenant
 
 
 def test_organisation_and_case_lookups_are_tenant_scoped(client, tenant_a, tenant_b):
-    own_org = make_organisation(tenant_a.id, "Fælles navn")
-    make_organisation(tenant_b.id, "Fælles navn")
-    own_case = make_case(tenant_a.id, make_contact(tenant_a.id), "Fælles sag")
-    make_case(tenant_b.id, make_contact(tenant_b.id), "Fælles sag")
+    own_org = gen_organisation(tenant_a.id, "Fælles navn")
+    gen_organisation(tenant_b.id, "Fælles navn")
+    own_case = gen_case(tenant_a.id, gen_contact(tenant_a.id), "Fælles sag")
+    gen_case(tenant_b.id, gen_contact(tenant_b.id), "Fælles sag")
     login(client, "admin@alpha.example")
     assert [i[0] for i in lookup(client, "case", "organisation", "Fælles")] == [own_org]
     assert [i[0] for i in lookup(client, "task", "case", "Fælles")] == [own_case]
@@ -390,8 +348,8 @@ def test_organisation_and_case_lookups_are_tenant_scoped(client, tenant_a, tenan
 # --- configurable fields ----------------------------------------------------------------
 
 def test_case_configurable_fields_in_form_details_and_list(admin_client, tenant_a):
-    names = define_fields(tenant_a.id, "case", note=FIELDS["note"], visits=FIELDS["visits"])
-    contact = make_contact(tenant_a.id)
+    names = gen_fields(tenant_a.id, "case", note=FIELDS["note"], visits=FIELDS["visits"])
+    contact = gen_contact(tenant_a.id)
     assert names["note"] in admin_client.get("/admin/case/new/").get_data(as_text=True)
     response = admin_client.post("/admin/case/new/", data=case_form(
         contact, **{names["note"]: "Ring efter kl. 10", names["visits"]: "3"}))
@@ -406,26 +364,26 @@ def test_case_configurable_fields_in_form_details_and_list(admin_client, tenant_
 # --- deleting -----------------------------------------------------------------------------
 
 def test_case_with_tasks_is_not_deleted(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id)
-    case_id = make_case(tenant_a.id, contact, "Sag med opgaver")
-    make_task(tenant_a.id, case_id=case_id)
+    contact = gen_contact(tenant_a.id)
+    case_id = gen_case(tenant_a.id, contact, "Sag med opgaver")
+    gen_task(tenant_a.id, case_id=case_id)
     for data in ({"id": case_id}, {"action": "delete", "rowid": str(case_id)}):
         url = "/admin/case/action/" if "action" in data else "/admin/case/delete/"
         html = admin_client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
         refusal = re.search(r'alert-danger.*?</div>', html, re.S).group(0)
         assert "#1 Sag med opgaver" in refusal and "1" in refusal  # names what holds it
         assert get_case(tenant_a.id, case_id) is not None
-    empty = make_case(tenant_a.id, contact, "Tom sag")
-    other = make_case(tenant_a.id, contact, "Anden tom sag")
+    empty = gen_case(tenant_a.id, contact, "Tom sag")
+    other = gen_case(tenant_a.id, contact, "Anden tom sag")
     admin_client.post("/admin/case/delete/", data={"id": empty})
     admin_client.post("/admin/case/action/", data={"action": "delete", "rowid": str(other)})
     assert get_case(tenant_a.id, empty) is None and get_case(tenant_a.id, other) is None
 
 
 def test_contact_with_cases_is_not_deleted(admin_client, tenant_a):
-    contact = make_contact(tenant_a.id, "Sagsen")
-    other = make_contact(tenant_a.id, "Partsen")
-    case_id = make_case(tenant_a.id, contact)
+    contact = gen_contact(tenant_a.id, last_name="Sagsen")
+    other = gen_contact(tenant_a.id, last_name="Partsen")
+    case_id = gen_case(tenant_a.id, contact)
     add_party(tenant_a.id, case_id, other)
     for contact_id in (contact, other):
         admin_client.post("/admin/contact/delete/", data={"id": contact_id})
@@ -438,14 +396,14 @@ def test_contact_with_cases_is_not_deleted(admin_client, tenant_a):
 # --- tenant isolation -------------------------------------------------------------------------
 
 def test_other_tenant_cannot_reach_cases(client, tenant_a, tenant_b):
-    case_id = make_case(tenant_a.id, make_contact(tenant_a.id), "Hemmelig sag")
+    case_id = gen_case(tenant_a.id, gen_contact(tenant_a.id), "Hemmelig sag")
     login(client, "admin@beta.example")
     assert "Hemmelig sag" not in list_html(client, "case")
     for url in (f"/admin/case/details/?id={case_id}", f"/admin/case/edit/?id={case_id}"):
         response = client.get(url)
         assert response.status_code == 302 and "Hemmelig" not in response.get_data(as_text=True)
     client.post(f"/admin/case/edit/?id={case_id}",
-                data=case_form(make_contact(tenant_b.id), "Overtaget"))
+                data=case_form(gen_contact(tenant_b.id), "Overtaget"))
     client.post("/admin/case/delete/", data={"id": case_id})
     client.post("/admin/case/action/", data={"action": "delete", "rowid": str(case_id)})
     for export in ("csv", "xlsx"):
@@ -462,17 +420,17 @@ def test_case_export_queries_do_not_grow_with_cases(admin_client, tenant_a):
             assert admin_client.get("/admin/case/export/csv/").status_code == 200
         return len(statements)
 
-    contact = make_contact(tenant_a.id)
-    add_party(tenant_a.id, make_case(tenant_a.id, contact, "Første"), contact)
+    contact = gen_contact(tenant_a.id)
+    add_party(tenant_a.id, gen_case(tenant_a.id, contact, "Første"), contact)
     few = export_queries()
     for number in range(5):
-        add_party(tenant_a.id, make_case(tenant_a.id, contact, f"Sag {number}"), contact)
+        add_party(tenant_a.id, gen_case(tenant_a.id, contact, f"Sag {number}"), contact)
     assert export_queries() == few
 
 
 def test_case_details_show_its_tasks_and_export_holds_cases(admin_client, tenant_a):
-    case_id = make_case(tenant_a.id, make_contact(tenant_a.id), "Sag med opgave")
-    make_task(tenant_a.id, "Send tilbud", case_id=case_id)
+    case_id = gen_case(tenant_a.id, gen_contact(tenant_a.id), "Sag med opgave")
+    gen_task(tenant_a.id, "Send tilbud", case_id=case_id)
     details = admin_client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
     assert "Send tilbud" in details and f"/admin/task/new/?case_id={case_id}" in details
     export = admin_client.get("/admin/case/export/csv/").get_data(as_text=True)

@@ -13,15 +13,8 @@ from PIL import Image
 from app.extensions import db
 from app.models import Contact, Employment, User
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import count_queries, login
-from tests.test_contacts import contact_form, contacts_of, make_organisation
-
-
-def picture(fmt: str = "PNG", size=(1200, 900)) -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
-    buffer.seek(0)
-    return buffer
+from tests.conftest import count_queries, login, records
+from tests.factories import contact_form, gen_organisation, picture
 
 
 def post_contact(client, url="/admin/contact/new/", **values):
@@ -29,11 +22,11 @@ def post_contact(client, url="/admin/contact/new/", **values):
 
 
 def test_photo_upload_is_stored_resized_with_a_thumbnail(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     response = post_contact(admin_client, **contact_form(org),
                             photo_upload=(picture(), "me.png"))
     assert response.status_code == 302
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     assert contact.photo and contact.photo.endswith(".jpg")
     details = admin_client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
     [photo_url] = re.findall(r'<img src="([^"]+)"', details)
@@ -46,7 +39,7 @@ def test_photo_upload_is_stored_resized_with_a_thumbnail(admin_client, tenant_a)
 
 def test_photo_wrong_type_or_too_large_is_refused_next_to_the_field(
         admin_client, tenant_a, app, monkeypatch):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     fake = io.BytesIO(b"%PDF-1.4 not a picture")
     response = post_contact(admin_client, **contact_form(org), photo_upload=(fake, "x.jpg"))
     html = response.get_data(as_text=True)
@@ -61,32 +54,32 @@ def test_photo_wrong_type_or_too_large_is_refused_next_to_the_field(
     response = post_contact(admin_client, **contact_form(org), photo_upload=(big, "big.png"))
     assert response.status_code == 200
     assert "Billedet er større end 0,1 MB." in response.get_data(as_text=True)
-    assert contacts_of(tenant_a.id) == []
+    assert records(Contact, tenant_a.id) == []
 
 
 def test_photo_replaced_and_removed_deletes_old_files(admin_client, tenant_a, app):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     post_contact(admin_client, **contact_form(org), photo_upload=(picture(), "a.png"))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     folder = f"{app.config['UPLOAD_FOLDER']}/tenant-{tenant_a.id}/photos"
     first = contact.photo
     edit_url = f"/admin/contact/edit/?id={contact.id}"
     assert post_contact(admin_client, edit_url, **contact_form(org),
                         photo_upload=(picture("JPEG"), "b.jpg")).status_code == 302
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     assert contact.photo != first
     assert first not in os.listdir(folder)
     assert post_contact(admin_client, edit_url, **contact_form(org),
                         remove_photo="y").status_code == 302
-    assert contacts_of(tenant_a.id)[0].photo is None
+    assert records(Contact, tenant_a.id)[0].photo is None
     assert os.listdir(folder) == []
 
 
 def test_photo_of_another_tenant_is_not_found(admin_client, tenant_a, tenant_b, client):
-    org_b = make_organisation(tenant_b.id, "Obca Sp. z o.o.")
+    org_b = gen_organisation(tenant_b.id, "Obca Sp. z o.o.")
     login(client, "admin@beta.example")
     post_contact(client, **contact_form(org_b), photo_upload=(picture(), "p.png"))
-    [foreign] = contacts_of(tenant_b.id)
+    [foreign] = records(Contact, tenant_b.id)
     assert client.get(f"/admin/contact/photo/{foreign.id}/").status_code == 200
     login(client, "admin@alpha.example")
     assert client.get(f"/admin/contact/photo/{foreign.id}/").status_code == 404
@@ -94,10 +87,10 @@ def test_photo_of_another_tenant_is_not_found(admin_client, tenant_a, tenant_b, 
 
 
 def test_company_contact_shows_its_organisations_address(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id, street="Havnegade 1", postcode="1058",
+    org = gen_organisation(tenant_a.id, street="Havnegade 1", postcode="1058",
                             city="København K", country="DK")
     admin_client.post("/admin/contact/new/", data=contact_form(org, street="Privatvej 9"))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     assert contact.organisation_id == org
     details = admin_client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
     assert "Havnegade 1" in details and "Privatvej 9" not in details
@@ -109,7 +102,7 @@ def test_company_contact_shows_its_organisations_address(admin_client, tenant_a)
 def test_private_contact_shows_its_own_address(admin_client, tenant_a):
     admin_client.post("/admin/contact/new/", data={
         **contact_form(), "street": "Privatvej 9", "_save_private": "1"})
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     details = admin_client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
     assert "Privatvej 9" in details
 
@@ -121,7 +114,7 @@ def table_of(response) -> str:
 
 def test_list_sorts_by_organisation(admin_client, tenant_a):
     for name, email in (("Øst A/S", "a@x.dk"), ("Alfa A/S", "b@x.dk")):
-        org = make_organisation(tenant_a.id, name)
+        org = gen_organisation(tenant_a.id, name)
         admin_client.post("/admin/contact/new/", data=contact_form(
             org, email=email, _confirm_duplicate="1"))
     listing = admin_client.get("/admin/contact/").get_data(as_text=True)
@@ -133,7 +126,7 @@ def test_list_sorts_by_organisation(admin_client, tenant_a):
 
 
 def test_saved_message_names_the_person_once(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     page = admin_client.post("/admin/contact/new/", data=contact_form(org),
                              follow_redirects=True).get_data(as_text=True)
     assert "Kontakt Jens Hansen blev gemt." in page
@@ -143,7 +136,7 @@ def test_saved_message_names_the_person_once(admin_client, tenant_a):
 def test_details_page_query_count_does_not_grow(admin_client, tenant_a):
     counts = []
     for jobs in (1, 8):
-        orgs = [make_organisation(tenant_a.id, f"Firma {jobs}-{i}") for i in range(jobs)]
+        orgs = [gen_organisation(tenant_a.id, f"Firma {jobs}-{i}") for i in range(jobs)]
         with tenant_context(tenant_a.id):
             contact = Contact(first_name="Q", last_name=f"Jobs{jobs}", email=f"{jobs}@q.dk",
                               employments=[Employment(organisation_id=o) for o in orgs])
@@ -164,11 +157,11 @@ def feed_url_of(client) -> str:
 
 
 def test_address_book_feed_has_flagged_contacts_only(admin_client, tenant_a, tenant_b):
-    org = make_organisation(tenant_a.id, street="Havnegade 1", city="København")
+    org = gen_organisation(tenant_a.id, street="Havnegade 1", city="København")
     admin_client.post("/admin/contact/new/", data=contact_form(org, address_book_sync="y"))
     admin_client.post("/admin/contact/new/", data=contact_form(
         org, first_name="Ikke", last_name="Med", email="ikke@x.dk", phone=""))
-    org_b = make_organisation(tenant_b.id, "Obca")
+    org_b = gen_organisation(tenant_b.id, "Obca")
     with tenant_context(tenant_b.id):
         db.session.add(Contact(first_name="Obcy", last_name="Nowak", email="o@n.pl",
                                address_book_sync=True, organisation_id=org_b,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -16,49 +15,15 @@ from app.services.errors import ServiceError
 from app.services.fields import admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, login
-from tests.test_contacts import contact_form, contacts_of, make_organisation
-
-
-def labels(en: str, da: str | None = None, pl: str | None = None) -> dict[str, str]:
-    return {"en": en, "da": da or f"{en} (da)", "sv": f"{en} (sv)", "pl": pl or f"{en} (pl)"}
-
-
-def choices(*names: str) -> list[ChoiceInput]:
-    return [ChoiceInput(labels=labels(name)) for name in names]
-
-
-FIELDS = {
-    "note": FieldInput(labels=labels("Note", "Bemærkning"), field_type="text",
-                       show_in_list=True, searchable=True),
-    "story": FieldInput(labels=labels("Story"), field_type="long_text"),
-    "visits": FieldInput(labels=labels("Visits", "Besøg"), field_type="integer",
-                         min_value=Decimal(0), max_value=Decimal(1000), show_in_list=True),
-    "budget": FieldInput(labels=labels("Budget"), field_type="decimal", show_in_list=True),
-    "met_on": FieldInput(labels=labels("Met on"), field_type="date", show_in_list=True),
-    "vip": FieldInput(labels=labels("VIP"), field_type="boolean", show_in_list=True),
-    "level": FieldInput(labels=labels("Level"), field_type="choice", show_in_list=True,
-                        choices=choices("Gold", "Silver")),
-    "topics": FieldInput(labels=labels("Topics"), field_type="multi_choice",
-                         show_in_list=True, choices=choices("Price", "Delivery", "Quality")),
-    "private_mail": FieldInput(labels=labels("Private mail"), field_type="email"),
-    "homepage": FieldInput(labels=labels("Homepage"), field_type="url"),
-    "hotline": FieldInput(labels=labels("Hotline"), field_type="phone"),
-}
-
-
-def define_fields(tenant_id: int, entity: str = "contact", **only) -> dict[str, str]:
-    """The FIELDS (or some) in one section 'Opmærksomhedspunkter'; returns form names."""
-    with tenant_context(tenant_id):
-        section = admin.create_section(entity, labels("Points of attention",
-                                                      "Opmærksomhedspunkter", "Uwagi"))
-        names = {}
-        for name, data in (only or FIELDS).items():
-            field = admin.create_field(section, data)
-            db.session.flush()
-            names[name] = field.form_name
-        db.session.commit()
-    return names
+from tests.conftest import count_queries, filter_arg, login, records
+from tests.factories import (
+    FIELDS,
+    contact_form,
+    field_choices,
+    field_labels,
+    gen_fields,
+    gen_organisation,
+)
 
 
 def contact_with(org: int, email: str, **custom) -> dict:
@@ -72,7 +37,7 @@ def list_rows(client, query: str = "") -> str:
 
 
 def test_keys_come_from_the_labels(tenant_a):
-    names = define_fields(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     assert names["note"] == "cf_note" and names["met_on"] == "cf_met_on"
     with tenant_context(tenant_a.id):
         section = db.session.scalar(select(FieldSection))
@@ -84,8 +49,8 @@ def test_keys_come_from_the_labels(tenant_a):
 
 
 def test_every_type_accepts_valid_input_and_stores_it_typed(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     response = admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names["note"]: "Ringer om fredagen", names["story"]: "Lang\nhistorie",
         names["visits"]: "12", names["budget"]: "1234.5", names["met_on"]: "2026-03-01",
@@ -94,7 +59,7 @@ def test_every_type_accepts_valid_input_and_stores_it_typed(admin_client, tenant
         names["hotline"]: "70 10 20 30"}))
     assert response.status_code == 302, re.findall(r"invalid-feedback[^>]*>([^<]+)",
                                                    response.get_data(as_text=True))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     assert contact.custom == {
         "note": "Ringer om fredagen", "story": "Lang\nhistorie", "visits": 12,
         "budget": 1234.5, "met_on": "2026-03-01", "vip": True, "level": "gold",
@@ -109,8 +74,8 @@ def test_every_type_accepts_valid_input_and_stores_it_typed(admin_client, tenant
     ("homepage", "javascript:alert(1)"), ("hotline", "123"), ("vip", "maybe"),
 ])
 def test_every_type_refuses_invalid_input_next_to_the_field(admin_client, tenant_a, name, bad):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     response = admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names[name]: bad, names["note"]: "Husk mig"}))
     html = response.get_data(as_text=True)
@@ -118,14 +83,14 @@ def test_every_type_refuses_invalid_input_next_to_the_field(admin_client, tenant
     assert 'value="Husk mig"' in html and 'value="Hansen"' in html  # nothing typed is lost
     [tag] = re.findall(r'<(?:input|select|textarea)[^>]*id="' + names[name] + r'"[^>]*>', html)
     assert "is-invalid" in tag
-    assert contacts_of(tenant_a.id) == []
+    assert records(Contact, tenant_a.id) == []
 
 
 def test_required_field_must_be_filled(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    required = FieldInput(labels=labels("Source", "Kilde"), field_type="choice",
-                          required=True, choices=choices("Fair", "Web"))
-    names = define_fields(tenant_a.id, source=required)
+    org = gen_organisation(tenant_a.id)
+    required = FieldInput(labels=field_labels("Source", "Kilde"), field_type="choice",
+                          required=True, choices=field_choices("Fair", "Web"))
+    names = gen_fields(tenant_a.id, source=required)
     response = admin_client.post("/admin/contact/new/", data=contact_form(org))
     assert response.status_code == 200
     assert "Dette felt er påkrævet." in response.get_data(as_text=True)
@@ -135,15 +100,15 @@ def test_required_field_must_be_filled(admin_client, tenant_a):
 
 
 def test_default_value_prefills_the_create_form(admin_client, tenant_a):
-    default = FieldInput(labels=labels("Segment"), field_type="choice", default_value="Small",
-                         choices=choices("Small", "Large"))
-    define_fields(tenant_a.id, segment=default)
+    default = FieldInput(labels=field_labels("Segment"), field_type="choice", default_value="Small",
+                         choices=field_choices("Small", "Large"))
+    gen_fields(tenant_a.id, segment=default)
     page = admin_client.get("/admin/contact/new/").get_data(as_text=True)
     assert re.search(r'<option selected value="small">|<option value="small" selected', page)
 
 
 def test_sections_and_labels_follow_the_language(admin_client, tenant_a, tenant_b, client):
-    define_fields(tenant_a.id, note=FIELDS["note"])
+    gen_fields(tenant_a.id, note=FIELDS["note"])
     page = admin_client.get("/admin/contact/new/").get_data(as_text=True)
     assert "Opmærksomhedspunkter" in page and "Bemærkning" in page
     admin_client.get("/language/pl")
@@ -152,8 +117,8 @@ def test_sections_and_labels_follow_the_language(admin_client, tenant_a, tenant_
 
 
 def test_fields_of_one_tenant_never_reach_another(admin_client, tenant_a, tenant_b, client):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{names["note"]: "Hemmelig"}))
     login(client, "admin@beta.example")
     for url in ("/admin/contact/new/", "/admin/contact/", "/admin/contact/export/csv/",
@@ -161,9 +126,9 @@ def test_fields_of_one_tenant_never_reach_another(admin_client, tenant_a, tenant
         body = client.get(url).get_data(as_text=True)
         assert "Uwagi" not in body and "Note (pl)" not in body and "Hemmelig" not in body, url
     # a form post naming tenant A's field stores nothing for tenant B
-    org_b = make_organisation(tenant_b.id, "Beta Sp. z o.o.")
+    org_b = gen_organisation(tenant_b.id, "Beta Sp. z o.o.")
     client.post("/admin/contact/new/", data=contact_form(org_b, **{names["note"]: "X"}))
-    [contact_b] = contacts_of(tenant_b.id)
+    [contact_b] = records(Contact, tenant_b.id)
     assert contact_b.custom == {}
     with tenant_context(tenant_b.id):
         assert db.session.scalars(select(FieldDefinition)).all() == []
@@ -178,8 +143,8 @@ def add_contacts(client, org: int, names: dict, rows: list[dict]) -> None:
 
 
 def test_list_shows_sorts_and_filters_by_custom_fields(app, admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     add_contacts(admin_client, org, names, [
         {"visits": "5", "met_on": "2026-01-10", "level": "gold", "note": "Kaffe",
          "topics": ["price"], "vip": "1", "budget": "10.5"},
@@ -200,21 +165,19 @@ def test_list_shows_sorts_and_filters_by_custom_fields(app, admin_client, tenant
     sort = sort_index(admin_client, "Besøg")
     assert order(f"?sort={sort}")[:3] == ["Person0", "Person1", "Person2"]  # 5 < 30 < 200
     assert order(f"?sort={sort}&desc=1")[:3] == ["Person2", "Person1", "Person0"]
-    visits_min = filter_arg(app, "visits", "at_least")
-    visits_max = filter_arg(app, "visits", "at_most")
-    assert sorted(order(f"?flt0_{visits_min}=10&flt1_{visits_max}=250")) == [
-        "Person1", "Person2"]
-    met = filter_arg(app, "met_on", "between")
-    assert order(f"?flt0_{met}=2026-01-01+to+2026-12-31") == ["Person0", "Person1"]
-    level = filter_arg(app, "level", "equals")
-    assert order(f"?flt0_{level}=gold") == ["Person0", "Person2"]
-    topics = filter_arg(app, "topics", "equals")
-    assert order(f"?flt0_{topics}=price") == ["Person0", "Person1"]
-    note = filter_arg(app, "note", "contains")
-    assert order(f"?flt0_{note}=ka") == ["Person0", "Person2"]
-    vip = filter_arg(app, "vip", "equals")
-    assert order(f"?flt0_{vip}=1") == ["Person0"]
-    assert order(f"?flt0_{vip}=0") == ["Person1"]
+
+    def by(key: str, op: str, position: int = 0) -> str:
+        return filter_arg(app, "contact", key, op, tenant_id=tenant_a.id, position=position)
+
+    visits = f"{by('visits', 'at least')}=10&{by('visits', 'at most', 1)}=250"
+    assert sorted(order(f"?{visits}")) == ["Person1", "Person2"]
+    assert order(f"?{by('met_on', 'between')}=2026-01-01+to+2026-12-31") == [
+        "Person0", "Person1"]
+    assert order(f"?{by('level', 'equals')}=gold") == ["Person0", "Person2"]
+    assert order(f"?{by('topics', 'equals')}=price") == ["Person0", "Person1"]
+    assert order(f"?{by('note', 'contains')}=ka") == ["Person0", "Person2"]
+    assert order(f"?{by('vip', 'equals')}=1") == ["Person0"]
+    assert order(f"?{by('vip', 'equals')}=0") == ["Person1"]
     assert order("?search=kakao") == ["Person2"]  # searchable field joins the search
 
 
@@ -224,21 +187,12 @@ def sort_index(client, label: str) -> str:
     return index
 
 
-def filter_arg(app, key: str, kind: str) -> int:
-    """The URL index of a custom-field filter, read as a request of tenant A sees them."""
-    [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == "contact"]
-    with app.test_request_context(), tenant_context(1):
-        return next(index for index, flt in enumerate(view._filters)
-                    if getattr(flt, "field", None) is not None and flt.field.key == key
-                    and flt.kind == kind)
-
-
 def test_details_edit_and_history(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names["visits"]: "7", names["met_on"]: "2026-02-03", names["level"]: "gold"}))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     details = admin_client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
     assert "Opmærksomhedspunkter" in details and "Gold (da)" in details
     edit = admin_client.get(f"/admin/contact/edit/?id={contact.id}").get_data(as_text=True)
@@ -258,11 +212,11 @@ def test_details_edit_and_history(admin_client, tenant_a):
 
 
 def test_deactivated_field_keeps_its_values(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"])
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names["note"]: "Beholdes", names["visits"]: "3"}))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     with tenant_context(tenant_a.id):
         note = db.session.scalar(select(FieldDefinition).where(FieldDefinition.key == "note"))
         admin.set_active(note, False)
@@ -272,7 +226,7 @@ def test_deactivated_field_keeps_its_values(admin_client, tenant_a):
     assert "Beholdes" not in edit and names["note"] not in edit
     admin_client.post(f"/admin/contact/edit/?id={contact.id}", data=contact_form(
         org, **{"employments-0-id": str(employment_id), names["visits"]: "4"}))
-    assert contacts_of(tenant_a.id)[0].custom == {"note": "Beholdes", "visits": 4}
+    assert records(Contact, tenant_a.id)[0].custom == {"note": "Beholdes", "visits": 4}
     with tenant_context(tenant_a.id):
         admin.set_active(db.session.get(FieldDefinition, note.id), True)
         db.session.commit()
@@ -281,13 +235,13 @@ def test_deactivated_field_keeps_its_values(admin_client, tenant_a):
 
 
 def test_inactive_choice_stays_on_the_record_that_holds_it(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, level=FIELDS["level"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, level=FIELDS["level"])
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{names["level"]: "silver"}))
-    [contact] = contacts_of(tenant_a.id)
+    [contact] = records(Contact, tenant_a.id)
     with tenant_context(tenant_a.id):
         level = db.session.scalar(select(FieldDefinition))
-        kept = admin.save_choices(level, [ChoiceInput(labels=labels("Gold"), key="gold")])
+        kept = admin.save_choices(level, [ChoiceInput(labels=field_labels("Gold"), key="gold")])
         db.session.commit()
     assert kept == ["Silver"]
     edit = admin_client.get(f"/admin/contact/edit/?id={contact.id}").get_data(as_text=True)
@@ -297,8 +251,8 @@ def test_inactive_choice_stays_on_the_record_that_holds_it(admin_client, tenant_
 
 
 def test_type_change_only_when_every_value_converts(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, note=FIELDS["note"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, note=FIELDS["note"])
     add_contacts(admin_client, org, names, [{"note": "12"}, {"note": "abc"}])
     with tenant_context(tenant_a.id):
         note = db.session.scalar(select(FieldDefinition))
@@ -306,19 +260,19 @@ def test_type_change_only_when_every_value_converts(admin_client, tenant_a):
             admin.change_type(note, "integer")
         assert "1" in str(refused.value)
         db.session.rollback()
-    assert sorted(str(c.custom["note"]) for c in contacts_of(tenant_a.id)) == ["12", "abc"]
+    assert sorted(str(c.custom["note"]) for c in records(Contact, tenant_a.id)) == ["12", "abc"]
     with tenant_context(tenant_a.id):
-        abc = next(c for c in contacts_of(tenant_a.id) if c.custom["note"] == "abc")
+        abc = next(c for c in records(Contact, tenant_a.id) if c.custom["note"] == "abc")
         db.session.get(Contact, abc.id).custom = {"note": "40"}
         db.session.commit()
         admin.change_type(db.session.scalar(select(FieldDefinition)), "integer")
         db.session.commit()
-    assert sorted(c.custom["note"] for c in contacts_of(tenant_a.id)) == [12, 40]
+    assert sorted(c.custom["note"] for c in records(Contact, tenant_a.id)) == [12, 40]
 
 
 def test_deleting_a_field_with_values_needs_confirmation(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, note=FIELDS["note"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, note=FIELDS["note"])
     add_contacts(admin_client, org, names, [{"note": "x"}, {}])
     with tenant_context(tenant_a.id):
         note = db.session.scalar(select(FieldDefinition))
@@ -329,12 +283,12 @@ def test_deleting_a_field_with_values_needs_confirmation(admin_client, tenant_a)
         deleted = db.session.scalar(select(AuditEntry).where(
             AuditEntry.entity == "field_definition", AuditEntry.action == "delete"))
     assert deleted is not None
-    assert all(c.custom == {} for c in contacts_of(tenant_a.id))
+    assert all(c.custom == {} for c in records(Contact, tenant_a.id))
 
 
 def test_export_includes_custom_fields(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, note=FIELDS["note"], met_on=FIELDS["met_on"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, note=FIELDS["note"], met_on=FIELDS["met_on"])
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names["note"]: "Eksporteres", names["met_on"]: "2026-05-04"}))
     csv_body = admin_client.get("/admin/contact/export/csv/").get_data(as_text=True)
@@ -344,8 +298,8 @@ def test_export_includes_custom_fields(admin_client, tenant_a):
 
 
 def test_organisations_take_their_own_fields(admin_client, tenant_a):
-    names = define_fields(tenant_a.id, "organisation",
-                          branch=FieldInput(labels=labels("Branch", "Afdeling"),
+    names = gen_fields(tenant_a.id, "organisation",
+                          branch=FieldInput(labels=field_labels("Branch", "Afdeling"),
                                             field_type="text", show_in_list=True,
                                             searchable=True))
     page = admin_client.get("/admin/organisation/new/").get_data(as_text=True)
@@ -362,8 +316,8 @@ def test_organisations_take_their_own_fields(admin_client, tenant_a):
 
 
 def test_list_query_count_does_not_grow_with_custom_fields(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id)
     counts = []
     for batch in (2, 8):
         add_contacts(admin_client, org, names, [
@@ -379,8 +333,8 @@ def test_list_query_count_does_not_grow_with_custom_fields(admin_client, tenant_
 
 
 def test_date_and_decimal_values_show_in_the_users_language(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, budget=FIELDS["budget"], met_on=FIELDS["met_on"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, budget=FIELDS["budget"], met_on=FIELDS["met_on"])
     admin_client.post("/admin/contact/new/", data=contact_form(org, **{
         names["budget"]: "1234.5", names["met_on"]: date(2026, 3, 1).isoformat()}))
     rows = list_rows(admin_client)
@@ -388,8 +342,8 @@ def test_date_and_decimal_values_show_in_the_users_language(admin_client, tenant
 
 
 def test_search_in_searchable_fields_with_accents_and_quotes(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    names = define_fields(tenant_a.id, note=FIELDS["note"])
+    org = gen_organisation(tenant_a.id)
+    names = gen_fields(tenant_a.id, note=FIELDS["note"])
     add_contacts(admin_client, org, names, [{"note": 'Særlig "VIP" kunde'}, {"note": "Øvrig"}])
 
     def found(search: str) -> list[str]:

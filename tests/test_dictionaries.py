@@ -14,15 +14,12 @@ from app.models.dictionary import DICTIONARIES, PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.tenancy import tenant_context
 from tests.conftest import errors_in, login
+from tests.factories import gen_task, label_inputs
 
 URL = "/admin/dictionaries"
 
 
 # --- helpers ------------------------------------------------------------------------
-
-def labels(**texts: str) -> dict[str, str]:
-    return {f"label_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
-
 
 def entry(tenant_id: int, dictionary: str, key: str) -> DictionaryEntry | None:
     db.session.expire_all()  # requests ran in their own sessions: read afresh
@@ -34,14 +31,6 @@ def keys_in_order(tenant_id: int, dictionary: str, active_only: bool = False) ->
     db.session.expire_all()
     with tenant_context(tenant_id):
         return [e.key for e in dictionaries.entries(dictionary, active_only=active_only)]
-
-
-def make_task(tenant_id: int, status_key: str) -> int:
-    with tenant_context(tenant_id):
-        task = Task(title="Ring tilbage", status=dictionaries.by_key(TASK_STATUS, status_key))
-        db.session.add(task)
-        db.session.commit()
-        return task.id
 
 
 def post(client, path: str, data: dict | None = None, follow: bool = False):
@@ -83,7 +72,7 @@ def test_task_statuses_show_the_done_flag(admin_client, tenant_a):
 
 def test_create_entry_gets_a_key_from_its_label_and_goes_last(admin_client, tenant_a):
     response = post(admin_client, f"/new/?dictionary={PRIORITY}",
-                    labels(da="Kritisk", sv="Kritisk", pl="Krytyczny", en="Critical"))
+                    label_inputs(da="Kritisk", sv="Kritisk", pl="Krytyczny", en="Critical"))
     assert response.status_code == 302
     assert f"dictionary={PRIORITY}" in response.headers["Location"]
     assert keys_in_order(tenant_a.id, PRIORITY) == ["high", "normal", "low", "critical"]
@@ -94,24 +83,24 @@ def test_create_entry_gets_a_key_from_its_label_and_goes_last(admin_client, tena
 
 
 def test_key_of_a_new_entry_is_unique_and_ascii(admin_client, tenant_a):
-    post(admin_client, f"/new/?dictionary={PRIORITY}", labels(da="Høj"))
-    post(admin_client, f"/new/?dictionary={PRIORITY}", labels(en="High"))
+    post(admin_client, f"/new/?dictionary={PRIORITY}", label_inputs(da="Høj"))
+    post(admin_client, f"/new/?dictionary={PRIORITY}", label_inputs(en="High"))
     keys = keys_in_order(tenant_a.id, PRIORITY)
     assert keys[-2:] == ["hoej", "high_2"]
 
 
 def test_new_task_status_may_be_done(admin_client, tenant_a):
     post(admin_client, f"/new/?dictionary={TASK_STATUS}",
-         {**labels(da="Afvist"), "is_done": "y"})
+         {**label_inputs(da="Afvist"), "is_done": "y"})
     assert entry(tenant_a.id, TASK_STATUS, "afvist").is_done
     # the done flag means nothing outside task statuses
-    post(admin_client, f"/new/?dictionary={PRIORITY}", {**labels(da="Akut"), "is_done": "y"})
+    post(admin_client, f"/new/?dictionary={PRIORITY}", {**label_inputs(da="Akut"), "is_done": "y"})
     assert not entry(tenant_a.id, PRIORITY, "akut").is_done
 
 
 def test_entry_needs_a_label(admin_client, tenant_a):
     before = keys_in_order(tenant_a.id, PRIORITY)
-    response = post(admin_client, f"/new/?dictionary={PRIORITY}", labels())
+    response = post(admin_client, f"/new/?dictionary={PRIORITY}", label_inputs())
     assert response.status_code == 200
     assert errors_in(response.get_data(as_text=True))
     assert keys_in_order(tenant_a.id, PRIORITY) == before
@@ -123,7 +112,8 @@ def test_edit_labels_keeps_the_key(admin_client, tenant_a):
     page = admin_client.get(f"{URL}/{high.id}/edit/").get_data(as_text=True)
     assert 'value="Høj"' in page and 'value="Wysoki"' in page
     response = post(admin_client, f"/{high.id}/edit/",
-                    labels(da="Meget høj", sv="Mycket hög", pl="Bardzo wysoki", en="Very high"))
+                    label_inputs(da="Meget høj", sv="Mycket hög", pl="Bardzo wysoki",
+                                 en="Very high"))
     assert response.status_code == 302
     edited = entry(tenant_a.id, PRIORITY, "high")
     assert edited.labels["da"] == "Meget høj" and edited.labels["en"] == "Very high"
@@ -144,7 +134,7 @@ def test_move_up_and_down(admin_client, tenant_a):
 # --- deactivate, delete, the rules --------------------------------------------------
 
 def test_deactivated_entry_is_not_offered_but_stays_on_its_task(admin_client, tenant_a):
-    task_id = make_task(tenant_a.id, "waiting")
+    task_id = gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     assert post(admin_client, f"/{waiting.id}/deactivate/").status_code == 302
     assert "waiting" not in keys_in_order(tenant_a.id, TASK_STATUS, active_only=True)
@@ -165,7 +155,7 @@ def test_delete_unused_entry(admin_client, tenant_a):
 
 
 def test_delete_used_entry_is_refused_and_deactivation_suggested(admin_client, tenant_a):
-    make_task(tenant_a.id, "waiting")
+    gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     response = post(admin_client, f"/{waiting.id}/delete/", follow=True)
     html = response.get_data(as_text=True)
@@ -182,7 +172,7 @@ def test_database_refusal_is_explained_too(admin_client, tenant_a, monkeypatch):
     from app.services import references
 
     monkeypatch.setitem(references.REFERENCES, DictionaryEntry, [])
-    make_task(tenant_a.id, "waiting")
+    gen_task(tenant_a.id, status="waiting")
     waiting = entry(tenant_a.id, TASK_STATUS, "waiting")
     response = post(admin_client, f"/{waiting.id}/delete/", follow=True)
     assert [m for m in errors_in(response.get_data(as_text=True)) if "Afventer" in m]
@@ -206,7 +196,7 @@ def test_task_statuses_keep_an_open_and_a_done_status(admin_client, tenant_a):
     post(admin_client, f"/{cancelled.id}/deactivate/")
     post(admin_client, f"/{done.id}/deactivate/")
     assert entry(tenant_a.id, TASK_STATUS, "done").active
-    response = post(admin_client, f"/{done.id}/edit/", labels(da="Udført"))  # not done
+    response = post(admin_client, f"/{done.id}/edit/", label_inputs(da="Udført"))  # not done
     assert response.status_code == 200
     assert errors_in(response.get_data(as_text=True))
     assert entry(tenant_a.id, TASK_STATUS, "done").is_done
@@ -250,7 +240,7 @@ def test_users_cannot_edit_dictionaries(user_client, tenant_a):
     urls = [("get", f"{URL}/"), ("get", f"{URL}/new/?dictionary={PRIORITY}"),
             ("post", f"{URL}/new/?dictionary={PRIORITY}"), *entry_urls(low.id)]
     for method, url in urls:
-        response = getattr(user_client, method)(url, data=labels(da="Ny"))
+        response = getattr(user_client, method)(url, data=label_inputs(da="Ny"))
         assert response.status_code == 403, url
     assert keys_in_order(tenant_a.id, PRIORITY) == ["high", "normal", "low"]
     assert entry(tenant_a.id, PRIORITY, "low").active
@@ -260,7 +250,7 @@ def test_other_tenant_gets_404_for_every_entry_url(client, tenant_a, tenant_b):
     low = entry(tenant_a.id, PRIORITY, "low")
     login(client, "admin@beta.example")
     for method, url in [*entry_urls(low.id), ("get", f"{URL}/99999999999/edit/")]:
-        response = getattr(client, method)(url, data=labels(pl="Obcy"))
+        response = getattr(client, method)(url, data=label_inputs(pl="Obcy"))
         assert response.status_code == 404, url
     unchanged = entry(tenant_a.id, PRIORITY, "low")
     assert unchanged.active and unchanged.labels["da"] == "Lav" and unchanged.position == 3

@@ -9,24 +9,21 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Contact, Employment, FieldDefinition, FieldSection, Organisation
+from app.models import Contact, FieldDefinition, FieldSection
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import count_queries, csrf_token_from, errors_in, login, make_app
+from tests.factories import gen_contact, gen_organisation, label_inputs
 
 URL = "/admin/fields"
 
 
 # --- helpers ------------------------------------------------------------------------
 
-def labels(prefix: str = "label", **texts: str) -> dict[str, str]:
-    return {f"{prefix}_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
-
-
 def field_form(section_id: int, field_type: str = "text", da: str = "Felt", **values) -> dict:
-    form = {"section": str(section_id), "field_type": field_type, **labels(da=da),
-            **labels("help"), "default_value": "", "min_value": "", "max_value": ""}
+    form = {"section": str(section_id), "field_type": field_type, **label_inputs(da=da),
+            **label_inputs("help"), "default_value": "", "min_value": "", "max_value": ""}
     form.update(values)
     return form
 
@@ -36,7 +33,7 @@ def choice_rows(*rows: tuple[str, str, bool]) -> dict[str, str]:
     data = {}
     for index, (key, label, active) in enumerate(rows):
         data.update({f"choices-{index}-{name}": value
-                     for name, value in labels(da=label).items()})
+                     for name, value in label_inputs(da=label).items()})
         data[f"choices-{index}-key"] = key
         if active:
             data[f"choices-{index}-active"] = "y"
@@ -44,7 +41,7 @@ def choice_rows(*rows: tuple[str, str, bool]) -> dict[str, str]:
 
 
 def new_section(client, name: str, entity: str = "contact") -> int:
-    response = client.post(f"{URL}/section/new/?entity={entity}", data=labels(da=name))
+    response = client.post(f"{URL}/section/new/?entity={entity}", data=label_inputs(da=name))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert f"entity={entity}" in response.headers["Location"]
     return section_by_label(name).id
@@ -78,16 +75,6 @@ def section_by_label(name: str) -> FieldSection:
 
 def field_by_label(name: str) -> FieldDefinition:
     return by_label(FieldDefinition, name)
-
-
-def make_contact(tenant_id: int, custom: dict) -> int:
-    with tenant_context(tenant_id):
-        organisation = Organisation(name="Nordlys ApS")
-        contact = Contact(first_name="Jens", last_name="Hansen", custom=custom,
-                          employments=[Employment(organisation=organisation)])
-        db.session.add_all([organisation, contact])
-        db.session.commit()
-        return contact.id
 
 
 def custom_of(tenant_id: int, contact_id: int) -> dict:
@@ -200,14 +187,14 @@ def test_rename_section_and_edit_field_labels(admin_client, tenant_a):
     form_page = admin_client.get(f"{URL}/section/{section_id}/edit/").get_data(as_text=True)
     assert 'value="Kundeforhold"' in form_page
     response = admin_client.post(f"{URL}/section/{section_id}/edit/",
-                                 data=labels(da="Relation", sv="Relation", en="Relationship"))
+                                 data=label_inputs(da="Relation", sv="Relation", en="Relationship"))
     assert response.status_code == 302
     assert admin_client.post(f"{URL}/section/{section_id}/edit/",
-                             data=labels()).status_code == 200  # a label is needed
+                             data=label_inputs()).status_code == 200  # a label is needed
     edit_page = admin_client.get(f"{URL}/field/{field_id}/edit/").get_data(as_text=True)
     assert "bemaerkninger" in edit_page and 'value="Bemærkninger"' in edit_page
     response = admin_client.post(f"{URL}/field/{field_id}/edit/", data=field_form(
-        section_id, **labels(da="Noter", sv="Anteckningar", pl="Notatki", en="Notes"),
+        section_id, **label_inputs(da="Noter", sv="Anteckningar", pl="Notatki", en="Notes"),
         help_en="Anything worth knowing"))
     assert response.status_code == 302
     with tenant_context(tenant_a.id):
@@ -261,7 +248,8 @@ def test_choices_editor_adds_choices_and_deactivates_one_in_use(admin_client, te
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Kundetype", "choice",
                          **choice_rows(("", "Guld", True), ("", "Sølv", True)))
-    contact_id = make_contact(tenant_a.id, {"kundetype": "guld"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"kundetype": "guld"})
     edit_page = admin_client.get(f"{URL}/field/{field_id}/edit/").get_data(as_text=True)
     assert 'value="Guld"' in edit_page and "choices-4-label_da" in edit_page  # 3 new rows
     response = admin_client.post(f"{URL}/field/{field_id}/edit/", data=field_form(
@@ -291,8 +279,9 @@ def test_choice_field_needs_an_active_choice(admin_client, tenant_a):
 def test_type_change_refused_when_a_value_does_not_convert(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    make_contact(tenant_a.id, {"antal": "12"})
-    bad = make_contact(tenant_a.id, {"antal": "abc"})
+    gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None, custom={"antal": "12"})
+    bad = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                      custom={"antal": "abc"})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "integer", "Antal ændret"))
     html = response.get_data(as_text=True)
@@ -307,7 +296,8 @@ def test_type_change_refused_when_a_value_does_not_convert(admin_client, tenant_
 def test_type_change_converts_stored_values(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    contact_id = make_contact(tenant_a.id, {"antal": "12"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"antal": "12"})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "integer", "Antal"))
     assert response.status_code == 302, errors_in(response.get_data(as_text=True))
@@ -320,7 +310,8 @@ def test_multiple_choice_to_text_keeps_readable_labels(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Interesser", "multi_choice",
                          **choice_rows(("", "Sejlads", True), ("", "Golf", True)))
-    contact_id = make_contact(tenant_a.id, {"interesser": ["sejlads", "golf"]})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"interesser": ["sejlads", "golf"]})
     response = admin_client.post(f"{URL}/field/{field_id}/edit/",
                                  data=field_form(section_id, "text", "Interesser"))
     assert response.status_code == 302, errors_in(response.get_data(as_text=True))
@@ -332,7 +323,8 @@ def test_multiple_choice_to_text_keeps_readable_labels(admin_client, tenant_a):
 def test_deactivate_and_reactivate(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    contact_id = make_contact(tenant_a.id, {"antal": "12"})
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                             custom={"antal": "12"})
     assert admin_client.post(f"{URL}/field/{field_id}/deactivate/").status_code == 302
     with tenant_context(tenant_a.id):
         assert field_by_label("Antal").active is False
@@ -347,8 +339,9 @@ def test_deactivate_and_reactivate(admin_client, tenant_a):
 def test_delete_field_with_values_needs_confirmation(admin_client, tenant_a):
     section_id = new_section(admin_client, "Kundeforhold")
     field_id = new_field(admin_client, section_id, "Antal")
-    first = make_contact(tenant_a.id, {"antal": "12", "andet": "x"})
-    make_contact(tenant_a.id, {"antal": "13"})
+    first = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None,
+                        custom={"antal": "12", "andet": "x"})
+    gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email=None, custom={"antal": "13"})
     page = admin_client.get(f"{URL}/field/{field_id}/delete/").get_data(as_text=True)
     assert "Antal" in page and re.search(r"alert-warning[^>]*>\s*2\b", page)
     response = admin_client.post(f"{URL}/field/{field_id}/delete/")  # no confirm
@@ -390,7 +383,7 @@ def test_ordinary_user_gets_403(user_client, tenant_a_fields):
     assert user_client.get(f"{URL}/").status_code == 403
     assert user_client.get(f"{URL}/field/{field}/edit/").status_code == 403
     assert user_client.post(f"{URL}/section/new/?entity=contact",
-                            data=labels(da="X")).status_code == 403
+                            data=label_inputs(da="X")).status_code == 403
     assert user_client.post(f"{URL}/section/{section}/delete/").status_code == 403
     assert user_client.post(f"{URL}/field/{field}/delete/",
                             data={"confirm": "1"}).status_code == 403
@@ -440,7 +433,7 @@ def test_other_tenant_gets_404_on_every_url(client, tenant_a, tenant_a_fields, t
              f"/field/{field}/deactivate/"]
     for path in gets:
         assert client.get(URL + path).status_code == 404, path
-    data = {**field_form(section, da="Overtaget"), **labels(da="Overtaget"), "confirm": "1"}
+    data = {**field_form(section, da="Overtaget"), **label_inputs(da="Overtaget"), "confirm": "1"}
     for path in posts:
         assert client.post(URL + path, data=data).status_code == 404, path
     for entity in ("contact", "organisation"):

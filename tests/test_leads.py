@@ -15,8 +15,8 @@ from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
 from app.services.errors import ServiceError
 from app.services.work import leads
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import count_queries, csrf_token_from, login, make_app
-from tests.test_contacts import make_organisation, set_settings
+from tests.conftest import count_queries, csrf_token_from, filter_arg, login, make_app
+from tests.factories import gen_organisation, set_settings
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -204,10 +204,8 @@ def test_members_list_filter_and_sort_leads(user_client, tenant_a, tenant_b):
     html = user_client.get("/admin/lead/").get_data(as_text=True)
     assert "Anna Berg" in html and "Bo Dahl" in html and "Kowalski" not in html
     assert "Targi" not in html  # another tenant's source is no filter choice either
-    view = [v for v in user_client.application.extensions["admin"][0]._views
-            if v.endpoint == "lead"][0]
-    status_filter = next(i for i, f in enumerate(view._filters) if f.column.key == "status")
-    html = user_client.get(f"/admin/lead/?flt0_{status_filter}=new").get_data(as_text=True)
+    status_filter = filter_arg(user_client.application, "lead", "status", "equals")
+    html = user_client.get(f"/admin/lead/?{status_filter}=new").get_data(as_text=True)
     assert "Anna Berg" in html and "Bo Dahl" not in html
     html = user_client.get("/admin/lead/?sort=0").get_data(as_text=True)
     assert html.index("Anna Berg") < html.index("Bo Dahl")
@@ -265,7 +263,7 @@ def test_accept_creates_contact_organisation_and_case(admin_client, tenant_a):
 
 
 def test_accept_finds_the_organisation_whatever_its_case(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id, "Nordlys ApS")
+    org = gen_organisation(tenant_a.id, "Nordlys ApS")
     lead_id = make_lead(tenant_a.id, company="NORDLYS aps")
     admin_client.post(f"/admin/lead/{lead_id}/accept/")
     with tenant_context(tenant_a.id):
@@ -287,7 +285,7 @@ def test_accept_without_company_makes_a_private_customer(admin_client, tenant_a)
 
 
 def test_accept_reuses_the_contact_with_the_same_email(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id, "Gammel ApS")
+    org = gen_organisation(tenant_a.id, "Gammel ApS")
     with tenant_context(tenant_a.id):
         contact = Contact(first_name="Jens", last_name="Hansen", email="jens@nordlys.example",
                           employments=[Employment(organisation_id=org, is_primary=True)],

@@ -18,20 +18,18 @@ from app.extensions import db
 from app.models import Activity, Contact, User
 from app.models.activity import LETTER, NOTE
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import login
-from tests.test_contact_photos_and_feeds import picture
-from tests.test_contacts import contact_form, contacts_of, make_organisation
-from tests.test_sales import translated
+from tests.conftest import login, records, translated
+from tests.factories import contact_form, gen_organisation, picture
 
 SPECIAL = "æøå ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ äö"
 BODY = f"Kære Jens\r\n\r\n{SPECIAL}\r\nLinje to"
 
 
 def company_contact(client, tenant_id: int) -> int:
-    org = make_organisation(tenant_id, street="Havnegade 1", postcode="1058",
+    org = gen_organisation(tenant_id, street="Havnegade 1", postcode="1058",
                             city="København K", country="DK")
     client.post("/admin/contact/new/", data=contact_form(org, street="Privatvej 9"))
-    return contacts_of(tenant_id)[-1].id
+    return records(Contact, tenant_id)[-1].id
 
 
 def write(client, contact_id: int, subject: str = "Tilbud på æøå", body: str = BODY):
@@ -103,7 +101,7 @@ def test_letter_to_private_contact_uses_own_address_and_tenant_language(
         **contact_form(first_name="Łucja", last_name="Źródło", email="l@z.pl",
                        phone="", street="Żółta 5", postcode="00-950", city="Łódź",
                        country="PL"), "_save_private": "1"})
-    [contact] = contacts_of(tenant_b.id)
+    [contact] = records(Contact, tenant_b.id)
     text = pdf_text(client.get(f"/admin/letter/{letter_id(write(client, contact.id))}/pdf"))
     for expected in ("Łucja Źródło", "Żółta 5", "00-950 Łódź", "Polska", today_in("pl"),
                      "Beta ApS"):  # no letterhead yet: the tenant's name as sender
@@ -114,10 +112,10 @@ def test_letter_to_private_contact_uses_own_address_and_tenant_language(
 
 
 def test_letter_for_another_tenants_contact_is_not_found(admin_client, tenant_a, tenant_b):
-    org_b = make_organisation(tenant_b.id, "Obca Sp. z o.o.")
+    org_b = gen_organisation(tenant_b.id, "Obca Sp. z o.o.")
     login(admin_client, "admin@beta.example")
     admin_client.post("/admin/contact/new/", data=contact_form(org_b, email="o@b.pl"))
-    [foreign] = contacts_of(tenant_b.id)
+    [foreign] = records(Contact, tenant_b.id)
     login(admin_client, "admin@alpha.example")
     assert admin_client.get(f"/admin/letter/new/?contact_id={foreign.id}").status_code == 404
     assert write(admin_client, foreign.id).status_code == 404
@@ -130,14 +128,14 @@ def test_letter_for_another_tenants_contact_is_not_found(admin_client, tenant_a,
 def test_pdf_of_another_tenants_letter_or_of_no_letter_is_not_found(
         client, tenant_a, tenant_b):
     login(client, "admin@beta.example")
-    org_b = make_organisation(tenant_b.id, "Obca Sp. z o.o.")
+    org_b = gen_organisation(tenant_b.id, "Obca Sp. z o.o.")
     client.post("/admin/contact/new/", data=contact_form(org_b, email="o@b.pl"))
-    foreign = letter_id(write(client, contacts_of(tenant_b.id)[0].id))
+    foreign = letter_id(write(client, records(Contact, tenant_b.id)[0].id))
     assert client.get(f"/admin/letter/{foreign}/pdf").status_code == 200
     login(client, "user@alpha.example")  # any member may write and print letters
     assert client.get(f"/admin/letter/{foreign}/pdf").status_code == 404
     assert client.get(f"/admin/letter/{foreign}/").status_code == 404
-    org_a = make_organisation(tenant_a.id)
+    org_a = gen_organisation(tenant_a.id)
     with tenant_context(tenant_a.id):
         note = Activity(kind=NOTE, subject="Not a letter", organisation_id=org_a)
         db.session.add(note)

@@ -18,9 +18,8 @@ from app.models import Activity, Contact, User
 from app.models.activity import activity_contact
 from app.services.activities import attachments, mail
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import login
-from tests.test_attachments import PDF, folder_of, make_contact
-from tests.test_contacts import make_organisation
+from tests.conftest import folder_of, login
+from tests.factories import PDF, gen_contact, gen_organisation
 
 SUBJECT = "Tilbud på æblegrød – ąę"
 BODY = "Hej Jens,\n\nHer er tilbuddet på æøå og zażółć gęślą jaźń.\n\nMvh\n"
@@ -85,7 +84,8 @@ def danish(message: str, **values) -> str:
 
 
 def test_compose_page_has_the_contacts_address(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     details = admin_client.get(f"/admin/contact/details/?id={contact_id}").get_data(as_text=True)
     assert f'href="/admin/mail/contact/{contact_id}/"' in details
     page = admin_client.get(f"/admin/mail/contact/{contact_id}/").get_data(as_text=True)
@@ -95,8 +95,8 @@ def test_compose_page_has_the_contacts_address(admin_client, tenant_a):
 def test_email_is_sent_with_utf8_text_and_attachments(app, admin_client, tenant_a,
                                                       smtp_server, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "Kontakt CRM <crm@alpha.example>")
-    organisation_id = make_organisation(tenant_a.id)
-    contact_id = make_contact(tenant_a.id, organisation_id=organisation_id)
+    organisation_id = gen_organisation(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, organisation_id, email="jens@nordlys.example")
     response = compose(admin_client, contact_id, to="jens@nordlys.example, ole@andet.example",
                        cc="chef@nordlys.example",
                        files=[(PDF, "Tilbud Ærø.pdf"), (b"navn;by\nJens;Ry\n", "liste.csv")])
@@ -141,7 +141,8 @@ def test_email_is_sent_with_utf8_text_and_attachments(app, admin_client, tenant_
 
 def test_without_a_mail_server_the_email_is_saved_not_sent(admin_client, tenant_a,
                                                            no_mail_server):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = compose(admin_client, contact_id, files=[(b"x", "bilag.txt")])
     assert response.status_code == 302
     [activity] = emails_of(tenant_a.id)
@@ -157,7 +158,8 @@ def test_a_server_that_is_down_leaves_the_email_not_sent_with_the_reason(
         app, admin_client, tenant_a, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = compose(admin_client, contact_id)
     assert response.status_code == 302
     [activity] = emails_of(tenant_a.id)
@@ -172,7 +174,8 @@ def test_a_refusing_server_leaves_the_email_not_sent_with_its_answer(
         app, admin_client, tenant_a, monkeypatch):
     controller = start_server(app, monkeypatch, Refuser())
     try:
-        contact_id = make_contact(tenant_a.id)
+        contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                                 email="jens@nordlys.example")
         assert compose(admin_client, contact_id).status_code == 302
     finally:
         controller.stop()
@@ -183,12 +186,13 @@ def test_a_refusing_server_leaves_the_email_not_sent_with_its_answer(
 
 def test_email_is_linked_to_every_contact_with_an_address_in_it(
         admin_client, tenant_a, tenant_b, smtp_server):
-    jens = make_contact(tenant_a.id)
-    other_org = make_organisation(tenant_a.id, "Andet A/S")
-    ole = make_contact(tenant_a.id, "Ole@Andet.Example", other_org, "Olsen")
-    sender = make_contact(tenant_a.id, "ADMIN@alpha.example", other_org, "Admin")
-    make_contact(tenant_a.id, "nobody@andet.example", other_org, "Ingen")
-    foreign = make_contact(tenant_b.id, "ole@andet.example", last_name="Obcy")
+    jens = gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email="jens@nordlys.example")
+    other_org = gen_organisation(tenant_a.id, "Andet A/S")
+    ole = gen_contact(tenant_a.id, other_org, last_name="Olsen", email="Ole@Andet.Example")
+    sender = gen_contact(tenant_a.id, other_org, last_name="Admin", email="ADMIN@alpha.example")
+    gen_contact(tenant_a.id, other_org, last_name="Ingen", email="nobody@andet.example")
+    foreign = gen_contact(tenant_b.id, gen_organisation(tenant_b.id), last_name="Obcy",
+                          email="ole@andet.example")
     response = compose(admin_client, jens, to="jens@nordlys.example",
                        cc="OLE@andet.example, ingen-kontakt@andet.example")
     assert response.status_code == 302
@@ -203,7 +207,8 @@ def test_email_is_linked_to_every_contact_with_an_address_in_it(
 
 def test_bad_addresses_are_refused_beside_their_field_and_nothing_is_kept(
         app, admin_client, tenant_a, smtp_server):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = compose(admin_client, contact_id, to="jens@nordlys.example, ikke en adresse",
                        files=[(PDF, "a.pdf")])
     html = response.get_data(as_text=True)
@@ -222,7 +227,8 @@ def test_bad_addresses_are_refused_beside_their_field_and_nothing_is_kept(
 
 
 def test_refused_next_contact_sends_nothing(app, admin_client, tenant_a, smtp_server):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = compose(admin_client, contact_id, files=[(PDF, "a.pdf")], follow_up_in="0",
                        follow_up_unit="days")
     assert danish("Give a number from 1 to %(most)s.", most=1000) in \
@@ -235,7 +241,8 @@ def test_refused_next_contact_sends_nothing(app, admin_client, tenant_a, smtp_se
 def test_too_large_attachment_is_refused(app, admin_client, tenant_a, smtp_server,
                                          monkeypatch):
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 100)
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     response = compose(admin_client, contact_id, files=[(b"x" * 101, "stor.bin")])
     assert response.status_code == 200
     assert danish("The file is larger than %(size)s MB.", size="0") in \
@@ -260,7 +267,8 @@ def test_private_customer_email_goes_to_the_private_customers_organisation(
 
 def test_another_tenants_contact_cannot_be_written_to(client, tenant_a, tenant_b,
                                                       smtp_server):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
+                             email="jens@nordlys.example")
     login(client, "admin@beta.example")
     assert client.get(f"/admin/mail/contact/{contact_id}/").status_code == 404
     assert compose(client, contact_id).status_code == 404

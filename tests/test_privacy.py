@@ -9,22 +9,20 @@ from app.extensions import db
 from app.models import Attachment, Contact
 from app.models.activity import EMAIL, NOTE
 from app.tenancy import tenant_context
-from tests.test_activities import add_activity, make_person
-from tests.test_attachments import upload
-from tests.test_contacts import make_organisation
-from tests.test_profile_tabs import switch_user
+from tests.conftest import switch_user, upload
+from tests.factories import gen_activity, gen_contact, gen_organisation
 
 
 def restricted_world(tenant_id: int) -> dict:
-    org = make_organisation(tenant_id, "Nordlys ApS")
-    secret = make_person(tenant_id, org, "Sigrid", "Lukket", email="s@x.dk",
+    org = gen_organisation(tenant_id, "Nordlys ApS")
+    secret = gen_contact(tenant_id, org, "Sigrid", "Lukket", email="s@x.dk",
                          email_access_restricted=True)
-    private = make_person(tenant_id, org, "Palle", "Privat", email="p@x.dk", is_private=True)
+    private = gen_contact(tenant_id, org, "Palle", "Privat", email="p@x.dk", is_private=True)
     return {
-        "mail": add_activity(tenant_id, org, [secret], kind=EMAIL, subject="Hemmelig mail"),
-        "note": add_activity(tenant_id, org, [private], kind=NOTE, subject="Privat note",
+        "mail": gen_activity(tenant_id, org, [secret], kind=EMAIL, subject="Hemmelig mail"),
+        "note": gen_activity(tenant_id, org, [private], kind=NOTE, subject="Privat note",
                              body="Privat note"),
-        "open": add_activity(tenant_id, org, [secret], kind=NOTE, subject="Åben note",
+        "open": gen_activity(tenant_id, org, [secret], kind=NOTE, subject="Åben note",
                              body="Åben note"),
     }
 
@@ -47,8 +45,10 @@ def test_user_does_not_read_restricted_mail_or_private_notes(admin_client, tenan
 
 def test_files_of_a_restricted_mail_are_not_downloaded(admin_client, tenant_a):
     ids = restricted_world(tenant_a.id)
-    assert upload(admin_client, ids["mail"], (b"fortroligt", "kontrakt.pdf"),
-                  kind="activity").status_code in (302, 303)
+    response = upload(admin_client, ids["mail"], (b"fortroligt", "kontrakt.pdf"),
+                      kind="activity")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/activity/details/?id={ids['mail']}"
     with tenant_context(tenant_a.id):
         file_id = db.session.scalar(select(Attachment.id))
     assert admin_client.get(f"/admin/attachments/{file_id}/download/").status_code == 200

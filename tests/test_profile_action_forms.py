@@ -16,9 +16,8 @@ from app.extensions import db
 from app.models import Activity
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.tenancy import tenant_context
-from tests.conftest import SCRIPT_HEADERS
-from tests.test_activities import activities_of, activity_form
-from tests.test_profile_page import action_links, load, make_contact
+from tests.conftest import SCRIPT_HEADERS, action_links, load_contact, records
+from tests.factories import activity_form, gen_profile_contact
 
 LOCATION = "X-Kontakt-Location"
 
@@ -40,20 +39,20 @@ def in_page_links(client, contact_id: int) -> tuple[str, dict[str, str]]:
 
 def post_in_page(client, tenant_id: int, label: str, data: dict):
     """A new contact's in-page form of that label posted by script: (profile, answer)."""
-    profile, in_page = in_page_links(client, make_contact(tenant_id))
+    profile, in_page = in_page_links(client, gen_profile_contact(tenant_id))
     return profile, client.post(in_page[label], headers=SCRIPT_HEADERS, data=data)
 
 
 def done_and_planned(tenant_id: int) -> list[Activity]:
     with tenant_context(tenant_id):
-        found = sorted(activities_of(tenant_id), key=lambda activity: activity.planned)
+        found = sorted(records(Activity, tenant_id), key=lambda activity: activity.planned)
         for activity in found:
             _ = activity.contacts
         return found
 
 
 def test_every_activity_kind_opens_inside_the_profile(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     profile, in_page = in_page_links(admin_client, contact_id)
     assert set(in_page) == {"Notat", "Møde", "E-mail", "Opkald", "Brev"}
     links = action_links(admin_client.get(profile).get_data(as_text=True))
@@ -90,7 +89,7 @@ def test_refused_email_stays_in_the_form_and_sends_nothing(admin_client, tenant_
     assert response.status_code == 200 and LOCATION not in response.headers
     assert "<html" not in page and 'value="Tilbud på æbler"' in page
     assert "Angiv enten et antal timer, dage eller uger eller en dato." in page
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 def test_letter_written_from_the_profile_returns_with_its_pdf(admin_client, tenant_a):
@@ -118,14 +117,14 @@ def test_refused_letter_keeps_the_text(admin_client, tenant_a):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page
     assert "Kære Mette, æøå" in page and "invalid-feedback" in page
-    assert activities_of(tenant_a.id) == []
+    assert records(Activity, tenant_a.id) == []
 
 
 def test_letter_without_next_still_goes_to_its_page(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     response = admin_client.post(f"/admin/letter/new/?contact_id={contact_id}",
                                  data={"subject": "Aftalen", "body": "Tekst"})
-    [letter] = activities_of(tenant_a.id)
+    [letter] = records(Activity, tenant_a.id)
     assert response.headers["Location"].endswith(f"/admin/letter/{letter.id}/")
 
 
@@ -137,9 +136,9 @@ def test_letter_without_next_still_goes_to_its_page(admin_client, tenant_a):
 ])
 def test_saved_activity_answers_the_script_with_the_profile(admin_client, tenant_a, label,
                                                             kind, values):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     profile, in_page = in_page_links(admin_client, contact_id)
-    org = load(tenant_a.id, contact_id).organisation_id
+    org = load_contact(tenant_a.id, contact_id).organisation_id
     data = activity_form(org, [contact_id], kind=kind, follow_up_in="2",
                          follow_up_unit="hours", **values)
     response = admin_client.post(in_page[label], headers=SCRIPT_HEADERS, data=data)
@@ -155,7 +154,7 @@ def test_saved_activity_answers_the_script_with_the_profile(admin_client, tenant
 
 
 def test_another_tenants_contact_has_no_in_page_forms(admin_client, tenant_a, tenant_b):
-    other = make_contact(tenant_b.id, admin_email="admin@beta.example")
+    other = gen_profile_contact(tenant_b.id, admin_email="admin@beta.example")
     for url in (f"/admin/mail/contact/{other}/?fragment=1",
                 f"/admin/letter/new/?contact_id={other}&fragment=1"):
         assert admin_client.get(url, headers=SCRIPT_HEADERS).status_code == 404

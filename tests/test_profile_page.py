@@ -13,14 +13,19 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Contact, Employment, FieldSection, Tag, User
+from app.models import Activity, AuditEntry, Contact, Employment, FieldSection, Tag, User
 from app.models.activity import NOTE
 from app.tenancy import tenant_context
 from app.views.profile import ProfileMixin
-from tests.conftest import SCRIPT_HEADERS, count_queries, login
-from tests.test_activities import activities_of, activity_form
-from tests.test_contacts import make_organisation, set_settings
-from tests.test_custom_fields import FIELDS, define_fields
+from tests.conftest import SCRIPT_HEADERS, action_links, count_queries, load_contact, login, records
+from tests.factories import (
+    FIELDS,
+    activity_form,
+    gen_fields,
+    gen_organisation,
+    gen_profile_contact,
+    set_settings,
+)
 
 PHONE_ERROR = "Dette er ikke et gyldigt telefonnummer."
 EMAIL_ERROR = "Ugyldig e-mailadresse."
@@ -39,42 +44,6 @@ def left_column_only(request, monkeypatch):
 @pytest.fixture
 def with_tabs() -> None:
     """Asked for by a test that renders the page with the real tabs."""
-
-
-def make_contact(tenant_id: int, admin_email: str = "admin@alpha.example",
-                 past_employments: int = 1, **values) -> int:
-    """A contact as the demo seeds them: every left panel filled (no photo)."""
-    org = make_organisation(tenant_id, "Nordlys ApS", street="Strandvejen 12",
-                            postcode="2900", city="Hellerup", country="DK")
-    past = [make_organisation(tenant_id, f"Gammel Handel {n} ApS")
-            for n in range(past_employments)]
-    with tenant_context(tenant_id):
-        responsible = db.session.scalar(select(User).where(User.email == admin_email))
-        fields = dict(
-            first_name="Mette", last_name="Frederiksen", email="mette@nordlys.example",
-            phone="+4520123456", mobile="+4540123456", job_title="Indkøbschef",
-            preferred_language="da", website="https://nordlys.example",
-            consent_email=True, consent_email_date=date(2024, 3, 1),
-            consent_email_source="Messe i Herning", responsible_user=responsible,
-            tags=[Tag(name="Storkunde", colour="#aa0000")], organisation_id=org)
-        contact = Contact(**{**fields, **values})
-        contact.employments = [
-            Employment(organisation_id=org, title="Indkøbschef", is_primary=True,
-                       start_date=date(2020, 1, 1)),
-            *(Employment(organisation_id=o, title="Sælger", start_date=date(2015, 1, 1),
-                         end_date=date(2019, 12, 31)) for o in past)]
-        db.session.add(contact)
-        db.session.commit()
-        return contact.id
-
-
-def load(tenant_id: int, contact_id: int) -> Contact | None:
-    db.session.expire_all()  # requests ran in their own sessions: read afresh
-    with tenant_context(tenant_id):
-        contact = db.session.get(Contact, contact_id)
-        if contact is not None:
-            _ = contact.tags, contact.responsible_user
-        return contact
 
 
 def history(tenant_id: int, contact_id: int) -> list[AuditEntry]:
@@ -119,8 +88,8 @@ def field_errors(page: str, name: str) -> list[str]:
 def test_profile_shows_every_left_panel_in_danish_with_the_customer_term(admin_client,
                                                                           tenant_a):
     set_settings(tenant_a.id, contact_term="customer", unique_contact_id=True)
-    define_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"])
-    contact_id = make_contact(tenant_a.id, customer_number=1042,
+    gen_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"])
+    contact_id = gen_profile_contact(tenant_a.id, customer_number=1042,
                               custom={"note": "Ringer om fredagen", "visits": 12})
     response = admin_client.get(f"/admin/contact/{contact_id}/profile")
     assert response.status_code == 200
@@ -152,7 +121,7 @@ def test_profile_shows_every_left_panel_in_danish_with_the_customer_term(admin_c
 
 
 def test_the_page_has_the_tabs_on_the_right(admin_client, tenant_a, with_tabs):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     response = admin_client.get(f"/admin/contact/{contact_id}/profile")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -161,7 +130,7 @@ def test_the_page_has_the_tabs_on_the_right(admin_client, tenant_a, with_tabs):
 
 
 def test_private_contact_shows_and_edits_its_own_address(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id, kind="private", street="Havnegade 3",
+    contact_id = gen_profile_contact(tenant_a.id, kind="private", street="Havnegade 3",
                               postcode="5000", city="Odense", country="DK")
     with tenant_context(tenant_a.id):  # a private customer belongs to no company
         contact = db.session.get(Contact, contact_id)
@@ -176,19 +145,19 @@ def test_private_contact_shows_and_edits_its_own_address(admin_client, tenant_a)
     response = admin_client.post(panel_url(contact_id, "address"), data={
         "street": "Vestergade 9", "postcode": "8000", "city": "Aarhus", "country": "DK"})
     assert response.status_code == 302
-    assert (load(tenant_a.id, contact_id).street, load(tenant_a.id, contact_id).city) == (
-        "Vestergade 9", "Aarhus")
+    contact = load_contact(tenant_a.id, contact_id)
+    assert (contact.street, contact.city) == ("Vestergade 9", "Aarhus")
 
 
 def test_company_contacts_address_is_edited_at_the_organisation(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     assert admin_client.get(panel_url(contact_id, "address")).status_code == 404
     assert admin_client.post(panel_url(contact_id, "address"),
                              data={"street": "X"}).status_code == 404
 
 
 def test_list_and_details_link_to_the_profile(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     link = f'href="/admin/contact/{contact_id}/profile"'
     listing = admin_client.get("/admin/contact/").get_data(as_text=True)
     assert listing.count(link) == 2  # last and first name
@@ -200,7 +169,7 @@ def test_list_and_details_link_to_the_profile(admin_client, tenant_a):
 
 
 def test_reading_works_without_script_and_the_script_is_served(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     page = admin_client.get(panel_url(contact_id, "about")).get_data(as_text=True)
     assert "<html" in page and 'data-panel-form' in page and 'name="csrf_token"' in page
     fragment = admin_client.get(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS)
@@ -213,15 +182,8 @@ def test_reading_works_without_script_and_the_script_is_served(admin_client, ten
 
 # --- the action bar (D3) ---------------------------------------------------------------
 
-def action_links(page: str) -> dict[str, str]:
-    bar = page[page.index('id="profile-actions"'):]
-    bar = bar[:bar.index("</nav>")]
-    return {re.sub(r"<[^>]+>", "", label).strip(): html_lib.unescape(url)
-            for url, label in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', bar, re.S)}
-
-
 def test_action_bar_opens_each_form_for_the_contact_and_returns(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     profile = f"/admin/contact/{contact_id}/profile"
     links = action_links(admin_client.get(profile).get_data(as_text=True))
     expected = {"Notat": ("/admin/activity/new/", "note"), "Møde": ("/admin/activity/new/",
@@ -245,16 +207,16 @@ def test_action_bar_opens_each_form_for_the_contact_and_returns(admin_client, te
 
 
 def test_note_from_the_profile_is_prefilled_schedules_and_returns(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     profile = f"/admin/contact/{contact_id}/profile"
     links = action_links(admin_client.get(profile).get_data(as_text=True))
     form = admin_client.get(links["Notat"]).get_data(as_text=True)
     assert "Nordlys ApS" in form and 'name="follow_up_in"' in form
-    org = load(tenant_a.id, contact_id).organisation_id
+    org = load_contact(tenant_a.id, contact_id).organisation_id
     response = admin_client.post(links["Notat"], data=activity_form(
         org, [contact_id], kind=NOTE, follow_up_in="2", follow_up_unit="days"))
     assert response.status_code == 302 and response.headers["Location"].endswith(profile)
-    assert len(activities_of(tenant_a.id)) == 2  # the note and the planned next contact
+    assert len(records(Activity, tenant_a.id)) == 2  # the note and the planned next contact
     mail = admin_client.get(f"/admin/mail/contact/{contact_id}/?next={profile}")
     assert f'href="{profile}"' in mail.get_data(as_text=True)  # "Cancel" goes back too
 
@@ -262,7 +224,7 @@ def test_note_from_the_profile_is_prefilled_schedules_and_returns(admin_client, 
 # --- editing in place ------------------------------------------------------------------
 
 def test_panel_saves_in_place_and_the_history_has_it(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     response = admin_client.post(panel_url(contact_id, "about"), headers=SCRIPT_HEADERS,
                                  data=about_form(
         job_title="Direktør", mobile="30 11 22 33",
@@ -272,7 +234,7 @@ def test_panel_saves_in_place_and_the_history_has_it(admin_client, tenant_a):
     fragment = response.get_data(as_text=True)
     assert fragment.strip().startswith('<section') and "<form" not in fragment
     assert "Direktør" in fragment and "+45 30 11 22 33" in fragment
-    contact = load(tenant_a.id, contact_id)
+    contact = load_contact(tenant_a.id, contact_id)
     assert (contact.job_title, contact.mobile) == ("Direktør", "+4530112233")
     assert (contact.kind, contact.email_access_restricted, contact.consent_letter,
             contact.customer_number) == ("company", False, False, None)
@@ -282,7 +244,7 @@ def test_panel_saves_in_place_and_the_history_has_it(admin_client, tenant_a):
 
 
 def test_panel_without_script_redirects_back_to_the_profile(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     response = admin_client.post(panel_url(contact_id, "consent"), data={
         "consent_phone": "y", "consent_phone_date": "2024-05-01",
         "consent_phone_source": "Telefonsamtale", "consent_email": "y",
@@ -290,7 +252,7 @@ def test_panel_without_script_redirects_back_to_the_profile(admin_client, tenant
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/contact/{contact_id}/profile"
                                                  "#panel-consent")
-    contact = load(tenant_a.id, contact_id)
+    contact = load_contact(tenant_a.id, contact_id)
     assert contact.consent_phone and contact.consent_phone_date == date(2024, 5, 1)
     assert contact.consent_phone_source == "Telefonsamtale" and not contact.consent_letter
     assert contact.first_name == "Mette"  # fields of other panels are untouched
@@ -303,7 +265,7 @@ def test_panel_without_script_redirects_back_to_the_profile(admin_client, tenant
 ])
 def test_refused_panel_shows_the_error_keeps_the_input_saves_nothing(
         admin_client, tenant_a, values, field, message):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     for headers in (SCRIPT_HEADERS, {}):
         response = admin_client.post(panel_url(contact_id, "about"), headers=headers,
                                      data=about_form(job_title="Direktør", **values))
@@ -312,12 +274,12 @@ def test_refused_panel_shows_the_error_keeps_the_input_saves_nothing(
         assert field_errors(page, field) == [message]
         assert 'value="Direktør"' in page  # everything typed is kept
         assert f'value="{values[field]}"' in page or not values[field]
-    assert load(tenant_a.id, contact_id).job_title == "Indkøbschef"
+    assert load_contact(tenant_a.id, contact_id).job_title == "Indkøbschef"
     assert history(tenant_a.id, contact_id) == []
 
 
 def test_email_of_another_contact_is_refused_next_to_the_field(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     with tenant_context(tenant_a.id):
         db.session.add(Contact(first_name="A", last_name="B", email="taken@nordlys.example"))
         db.session.commit()
@@ -325,11 +287,11 @@ def test_email_of_another_contact_is_refused_next_to_the_field(admin_client, ten
                                  data=about_form(email="TAKEN@nordlys.example"))
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True), "email")
-    assert load(tenant_a.id, contact_id).email == "mette@nordlys.example"
+    assert load_contact(tenant_a.id, contact_id).email == "mette@nordlys.example"
 
 
 def test_refusal_naming_no_field_of_the_panel_is_shown_above_it(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     with tenant_context(tenant_a.id):  # its only job ended: the full form refuses it too
         contact = db.session.get(Contact, contact_id)
         for employment in contact.employments:
@@ -341,11 +303,11 @@ def test_refusal_naming_no_field_of_the_panel_is_shown_above_it(admin_client, te
     page = html_lib.unescape(response.get_data(as_text=True))
     assert re.search(r'class="alert alert-danger[^"]*" role="alert">En virksomhedskontakt '
                      "skal have mindst én aktuel ansættelse.", page)
-    assert load(tenant_a.id, contact_id).job_title == "Indkøbschef"
+    assert load_contact(tenant_a.id, contact_id).job_title == "Indkøbschef"
 
 
 def test_responsible_user_and_tags_panel(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     with tenant_context(tenant_a.id):
         user = db.session.scalar(select(User).where(User.email == "user@alpha.example"))
         tag = Tag(name="Nyhedsbrev")
@@ -355,15 +317,15 @@ def test_responsible_user_and_tags_panel(admin_client, tenant_a):
     response = admin_client.post(panel_url(contact_id, "responsible"), headers=SCRIPT_HEADERS,
                                  data={"responsible_user": str(user_id), "tags": [str(tag_id)]})
     assert response.status_code == 200
-    contact = load(tenant_a.id, contact_id)
+    contact = load_contact(tenant_a.id, contact_id)
     assert contact.responsible_user.email == "user@alpha.example"
     assert [t.name for t in contact.tags] == ["Nyhedsbrev"]
 
 
 def test_configurable_field_section_saves_typed_values(admin_client, tenant_a):
-    names = define_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"],
+    names = gen_fields(tenant_a.id, note=FIELDS["note"], visits=FIELDS["visits"],
                           met_on=FIELDS["met_on"])
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     url = panel_url(contact_id, section_key(tenant_a.id))
     page = admin_client.get(url, headers=SCRIPT_HEADERS).get_data(as_text=True)
     assert all(f'name="{name}"' in page for name in names.values())
@@ -375,20 +337,20 @@ def test_configurable_field_section_saves_typed_values(admin_client, tenant_a):
         errors = field_errors(response.get_data(as_text=True), names["visits"])
         assert errors and (message is None or errors == [message])
         assert 'value="Ringer om fredagen"' in response.get_data(as_text=True)
-    assert load(tenant_a.id, contact_id).custom in (None, {})
+    assert load_contact(tenant_a.id, contact_id).custom in (None, {})
     response = admin_client.post(url, headers=SCRIPT_HEADERS, data={
         names["note"]: "Ringer om fredagen", names["visits"]: "7",
         names["met_on"]: "2024-05-02"})
     assert response.status_code == 200 and "Ringer om fredagen" in response.get_data(
         as_text=True)
-    assert load(tenant_a.id, contact_id).custom == {
+    assert load_contact(tenant_a.id, contact_id).custom == {
         "note": "Ringer om fredagen", "visits": 7, "met_on": "2024-05-02"}
     [entry] = history(tenant_a.id, contact_id)
     assert entry.changes["custom.visits"][1] == 7
 
 
 def test_unknown_panel_is_not_found(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     for key in ("nothing", "fields-999", "fields-x", "photo"):
         assert admin_client.get(panel_url(contact_id, key)).status_code == 404
 
@@ -396,8 +358,8 @@ def test_unknown_panel_is_not_found(admin_client, tenant_a):
 # --- rights ----------------------------------------------------------------------------
 
 def test_user_without_edit_rights_gets_403_and_no_pens(user_client, tenant_a):
-    define_fields(tenant_a.id, note=FIELDS["note"])
-    contact_id = make_contact(tenant_a.id)
+    gen_fields(tenant_a.id, note=FIELDS["note"])
+    contact_id = gen_profile_contact(tenant_a.id)
     set_settings(tenant_a.id, users_edit_contacts=False)
     page = user_client.get(f"/admin/contact/{contact_id}/profile").get_data(as_text=True)
     assert "data-panel-edit" not in page and "Mette Frederiksen" in page
@@ -405,47 +367,47 @@ def test_user_without_edit_rights_gets_403_and_no_pens(user_client, tenant_a):
         assert user_client.get(panel_url(contact_id, key)).status_code == 403
         assert user_client.post(panel_url(contact_id, key),
                                 data=about_form(job_title="Hacker")).status_code == 403
-    assert load(tenant_a.id, contact_id).job_title == "Indkøbschef"
+    assert load_contact(tenant_a.id, contact_id).job_title == "Indkøbschef"
 
 
 def test_user_with_edit_rights_edits_panels(user_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     page = user_client.get(f"/admin/contact/{contact_id}/profile").get_data(as_text=True)
     assert "data-panel-edit" in page
     assert user_client.post(panel_url(contact_id, "about"),
                             data=about_form(job_title="Chef")).status_code == 302
-    assert load(tenant_a.id, contact_id).job_title == "Chef"
+    assert load_contact(tenant_a.id, contact_id).job_title == "Chef"
 
 
 def test_admin_restricts_and_gives_email_access(admin_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     url = f"/admin/contact/{contact_id}/profile/email-access"
     page = admin_client.get(f"/admin/contact/{contact_id}/profile").get_data(as_text=True)
     assert f'action="{url}"' in page
     response = admin_client.post(url, data={"restricted": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"/admin/contact/{contact_id}/profile#panel-email-access")
-    assert load(tenant_a.id, contact_id).email_access_restricted is True
+    assert load_contact(tenant_a.id, contact_id).email_access_restricted is True
     [entry] = history(tenant_a.id, contact_id)
     assert "email_access_restricted" in entry.changes
     assert admin_client.post(url, data={"restricted": "0"}).status_code == 302
-    assert load(tenant_a.id, contact_id).email_access_restricted is False
+    assert load_contact(tenant_a.id, contact_id).email_access_restricted is False
 
 
 def test_user_cannot_change_email_access(user_client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     url = f"/admin/contact/{contact_id}/profile/email-access"
     page = user_client.get(f"/admin/contact/{contact_id}/profile").get_data(as_text=True)
     assert url not in page
     assert user_client.post(url, data={"restricted": "1"}).status_code == 403
-    assert load(tenant_a.id, contact_id).email_access_restricted is False
+    assert load_contact(tenant_a.id, contact_id).email_access_restricted is False
 
 
 # --- tenants and ids -------------------------------------------------------------------
 
 def test_other_tenants_and_malformed_ids_are_not_found(admin_client, tenant_a, tenant_b):
-    define_fields(tenant_b.id, note=FIELDS["note"])
-    foreign = make_contact(tenant_b.id, admin_email="admin@beta.example")
+    gen_fields(tenant_b.id, note=FIELDS["note"])
+    foreign = gen_profile_contact(tenant_b.id, admin_email="admin@beta.example")
     keys = ("about", "consent", "address", "responsible", section_key(tenant_b.id))
     for contact_id in (foreign, "abc", "0", "-1", "99999999999", "1.5"):
         assert admin_client.get(f"/admin/contact/{contact_id}/profile").status_code == 404
@@ -455,14 +417,14 @@ def test_other_tenants_and_malformed_ids_are_not_found(admin_client, tenant_a, t
             assert admin_client.get(panel_url(contact_id, key)).status_code == 404
             assert admin_client.post(panel_url(contact_id, key),
                                      data=about_form()).status_code == 404
-    contact = load(tenant_b.id, foreign)
+    contact = load_contact(tenant_b.id, foreign)
     assert contact.email_access_restricted is False and contact.first_name == "Mette"
     login(admin_client, "admin@beta.example")
     assert admin_client.get(f"/admin/contact/{foreign}/profile").status_code == 200
 
 
 def test_profile_needs_a_login(client, tenant_a):
-    contact_id = make_contact(tenant_a.id)
+    contact_id = gen_profile_contact(tenant_a.id)
     response = client.get(f"/admin/contact/{contact_id}/profile")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -470,8 +432,8 @@ def test_profile_needs_a_login(client, tenant_a):
 # --- query budget ----------------------------------------------------------------------
 
 def test_left_column_queries_do_not_grow_with_employments_or_fields(admin_client, tenant_a):
-    define_fields(tenant_a.id, note=FIELDS["note"])
-    few = make_contact(tenant_a.id, past_employments=1, custom={"note": "x"})
+    gen_fields(tenant_a.id, note=FIELDS["note"])
+    few = gen_profile_contact(tenant_a.id, past_employments=1, custom={"note": "x"})
     admin_client.get(f"/admin/contact/{few}/profile")  # warm up the app's first request
 
     def count() -> tuple[int, str]:
@@ -485,12 +447,12 @@ def test_left_column_queries_do_not_grow_with_employments_or_fields(admin_client
     with tenant_context(tenant_a.id):
         contact = db.session.get(Contact, few)
         for n in range(5):
-            org = make_organisation(tenant_a.id, f"Ekstra {n} ApS")
+            org = gen_organisation(tenant_a.id, f"Ekstra {n} ApS")
             contact.employments.append(Employment(organisation_id=org, title="Rådgiver",
                                                   end_date=date(2018, 1, 1)))
         contact.tags.append(Tag(name="Ekstra"))
         db.session.commit()
-    define_fields(tenant_a.id)  # a second section with every type of field
+    gen_fields(tenant_a.id)  # a second section with every type of field
     after, page = count()
     assert "Ekstra 4 ApS" in page and "Budget" in page and "Ekstra" in page
     assert after == before

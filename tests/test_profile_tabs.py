@@ -22,12 +22,28 @@ from app.services import dictionaries
 from app.services.profile.query import Args
 from app.services.times import to_utc
 from app.tenancy import tenant_context
-from tests.conftest import count_queries, entry_id, login, reload, user_id
-from tests.test_activities import add_activity, load, make_person
-from tests.test_attachments import upload
-from tests.test_cases import add_party, make_case, make_task
-from tests.test_contacts import make_organisation, set_settings
-from tests.test_sales import make_opportunity, make_with_participants, translated
+from tests.conftest import (
+    count_queries,
+    entry_id,
+    load_activity,
+    login,
+    reload,
+    switch_user,
+    translated,
+    upload,
+    user_id,
+)
+from tests.factories import (
+    add_party,
+    gen_activity,
+    gen_case,
+    gen_contact,
+    gen_opportunity,
+    gen_organisation,
+    gen_task,
+    gen_with_participants,
+    set_settings,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -65,26 +81,21 @@ def status_id(tenant_id: int, key: str, dictionary: str = TASK_STATUS) -> int:
     return entry_id(tenant_id, dictionary, key)
 
 
-def switch_user(client, email: str) -> None:
-    client.post("/logout")
-    login(client, email)
-
-
 @pytest.fixture
 def world(tenant_a, tenant_b):
     """Jens (the profile's contact) and Eva at Nordlys; a person of another tenant."""
-    org = make_organisation(tenant_a.id, "Nordlys ApS")
-    jens = make_person(tenant_a.id, org, "Jens", "Hansen", email="jens@nordlys.example")
-    eva = make_person(tenant_a.id, org, "Eva", "Berg", email="eva@nordlys.example")
-    foreign_org = make_organisation(tenant_b.id, "Obca Sp. z o.o.")
-    foreign = make_person(tenant_b.id, foreign_org, "Jan", "Kowalski")
+    org = gen_organisation(tenant_a.id, "Nordlys ApS")
+    jens = gen_contact(tenant_a.id, org, "Jens", "Hansen", email="jens@nordlys.example")
+    eva = gen_contact(tenant_a.id, org, "Eva", "Berg", email="eva@nordlys.example")
+    foreign_org = gen_organisation(tenant_b.id, "Obca Sp. z o.o.")
+    foreign = gen_contact(tenant_b.id, foreign_org, "Jan", "Kowalski")
     return Ref(a=tenant_a.id, b=tenant_b.id, org=org, jens=jens, eva=eva,
                foreign_org=foreign_org, foreign=foreign)
 
 
 def activity(w, contacts, **values) -> int:
     values.setdefault("starts_at", days(-1))
-    return add_activity(w.a, w.org, contacts, **values)
+    return gen_activity(w.a, w.org, contacts, **values)
 
 
 # --- the tabs and their links ---------------------------------------------------------
@@ -126,15 +137,15 @@ def test_args_links_and_hidden_fields():
 
 def test_cases_of_the_contact_with_status_search_filters_and_sort(admin_client, world):
     w = world
-    mine = make_case(w.a, w.jens, "Levering af varer", opened_on=date(2025, 1, 10))
-    closed = make_case(w.a, w.jens, "Reklamation", status=CASE_CLOSED,
+    mine = gen_case(w.a, w.jens, "Levering af varer", opened_on=date(2025, 1, 10))
+    closed = gen_case(w.a, w.jens, "Reklamation", status=CASE_CLOSED,
                        opened_on=date(2025, 3, 1), closed_on=date(2025, 4, 1))
-    party = make_case(w.a, w.eva, "Fælles aftale", opened_on=date(2025, 2, 1))
+    party = gen_case(w.a, w.eva, "Fælles aftale", opened_on=date(2025, 2, 1))
     add_party(w.a, party, w.jens)
-    rejected = make_case(w.a, w.jens, "Afvist tilbud", status=CASE_REJECTED,
+    rejected = gen_case(w.a, w.jens, "Afvist tilbud", status=CASE_REJECTED,
                          opened_on=date(2024, 12, 1), closed_on=date(2024, 12, 2))
-    evas = make_case(w.a, w.eva, "Evas egen sag")
-    make_case(w.b, w.foreign, "Fremmed sag")
+    evas = gen_case(w.a, w.eva, "Evas egen sag")
+    gen_case(w.b, w.foreign, "Fremmed sag")
 
     html = tab(admin_client, w.jens, "cases")
     assert ids_in(html, "profile-case-") == [closed, party, mine, rejected]  # opened, newest
@@ -164,13 +175,13 @@ def test_cases_of_the_contact_with_status_search_filters_and_sort(admin_client, 
 
 def test_cases_filter_and_sort_on_organisation_user_and_category(admin_client, world):
     w = world
-    other_org = make_organisation(w.a, "Aalborg Værft")
+    other_org = gen_organisation(w.a, "Aalborg Værft")
     colleague = user_id(w.a, "user@alpha.example")
     with tenant_context(w.a):
         complaint = dictionaries.by_key("case_category", "complaint").id
-    first = make_case(w.a, w.jens, "Første", organisation_id=other_org,
+    first = gen_case(w.a, w.jens, "Første", organisation_id=other_org,
                       responsible_user_id=colleague, category_id=complaint)
-    second = make_case(w.a, w.jens, "Anden", organisation_id=w.org)
+    second = gen_case(w.a, w.jens, "Anden", organisation_id=w.org)
     html = tab(admin_client, w.jens, "cases")
     assert f'<option value="{other_org}"' in html and "Aalborg Værft" in html
     assert ids_in(tab(admin_client, w.jens, "cases", cases_organisation=str(other_org)),
@@ -192,16 +203,16 @@ def test_cases_filter_and_sort_on_organisation_user_and_category(admin_client, w
 
 def test_tasks_tab_lists_the_newest_active_tasks_about_the_contact(admin_client, world):
     w = world
-    case = make_case(w.a, w.eva, "Evas sag")
+    case = gen_case(w.a, w.eva, "Evas sag")
     add_party(w.a, case, w.jens)
-    on_contact = make_task(w.a, "Ring til Jens", contact_id=w.jens)
-    on_case = make_task(w.a, "Send tilbud", case_id=case)
-    done = make_task(w.a, "Afsluttet", contact_id=w.jens,
+    on_contact = gen_task(w.a, "Ring til Jens", contact_id=w.jens)
+    on_case = gen_task(w.a, "Send tilbud", case_id=case)
+    done = gen_task(w.a, "Afsluttet", contact_id=w.jens,
                      status=get_status(w.a, "done"))
-    waiting = make_task(w.a, "Afventer svar", contact_id=w.jens,
+    waiting = gen_task(w.a, "Afventer svar", contact_id=w.jens,
                         status=get_status(w.a, "waiting"))
-    make_task(w.a, "Evas opgave", contact_id=w.eva)
-    make_task(w.b, "Obca zadanie", contact_id=w.foreign)
+    gen_task(w.a, "Evas opgave", contact_id=w.eva)
+    gen_task(w.b, "Obca zadanie", contact_id=w.foreign)
 
     html = tab(admin_client, w.jens, "tasks")
     assert sorted(ids_in(html, "profile-task-")) == sorted([on_contact, on_case, waiting])
@@ -215,7 +226,7 @@ def test_tasks_tab_lists_the_newest_active_tasks_about_the_contact(admin_client,
                              tasks_status=[str(new), str(waiting_status)]),
                          "profile-task-")) == sorted([on_contact, on_case, waiting])
 
-    extra = [make_task(w.a, f"Opgave {n}", contact_id=w.jens) for n in range(10)]
+    extra = [gen_task(w.a, f"Opgave {n}", contact_id=w.jens) for n in range(10)]
     html = tab(admin_client, w.jens, "tasks")
     assert ids_in(html, "profile-task-") == list(reversed(extra))  # ten, newest first
     assert translated_plural("%(num)d active task", "%(num)d active tasks", 13) in html
@@ -228,7 +239,7 @@ def get_status(tenant_id: int, key: str):
 
 def test_tasks_are_edited_in_place_with_the_task_lists_rules(admin_client, world):
     w = world
-    task_id = make_task(w.a, "Ring til Jens", contact_id=w.jens)
+    task_id = gen_task(w.a, "Ring til Jens", contact_id=w.jens)
     html = tab(admin_client, w.jens, "tasks")
     url = unescape(re.search(r'data-update-url="([^"]+)"', html).group(1))
     assert url == "/admin/task/ajax/update/"
@@ -258,7 +269,7 @@ def test_tasks_are_edited_in_place_with_the_task_lists_rules(admin_client, world
     task = reload(Task, w.a, task_id)
     assert (task.status_id, task.assignee_id, task.priority_id) == (
         status_id(w.a, "done"), colleague, high)
-    foreign_task = make_task(w.b, "Obca", contact_id=w.foreign)
+    foreign_task = gen_task(w.b, "Obca", contact_id=w.foreign)
     response = admin_client.post(url, data={"list_form_pk": str(foreign_task),
                                             "status": str(status_id(w.a, "done"))})
     assert response.status_code == 404
@@ -270,8 +281,8 @@ def test_tasks_are_edited_in_place_with_the_task_lists_rules(admin_client, world
 def timeline_world(w):
     """Jens's activities, cases and tasks done at known times; Eva's and another
     tenant's which must not show."""
-    case = make_case(w.a, w.jens, "Levering", opened_on=(NOW - timedelta(days=10)).date())
-    closed = make_case(w.a, w.jens, "Reklamation", status=CASE_CLOSED,
+    case = gen_case(w.a, w.jens, "Levering", opened_on=(NOW - timedelta(days=10)).date())
+    closed = gen_case(w.a, w.jens, "Reklamation", status=CASE_CLOSED,
                        opened_on=(NOW - timedelta(days=40)).date(),
                        closed_on=(NOW - timedelta(days=5)).date())
     r = Ref(case=case, closed=closed)
@@ -286,13 +297,13 @@ def timeline_world(w):
                               planned=True)
     r.done_planned = activity(w, [w.jens], kind=MEETING, subject="Holdt", starts_at=days(-4),
                               planned=True, completed=True)
-    r.task = make_task(w.a, "Sendt", contact_id=w.jens, status=get_status(w.a, "done"))
+    r.task = gen_task(w.a, "Sendt", contact_id=w.jens, status=get_status(w.a, "done"))
     with tenant_context(w.a):
         db.session.get(Task, r.task).completed_at = days(-1)
         db.session.commit()
-    r.open_task = make_task(w.a, "Åben", contact_id=w.jens)
+    r.open_task = gen_task(w.a, "Åben", contact_id=w.jens)
     r.evas = activity(w, [w.eva], kind=NOTE, body="Evas notat")
-    add_activity(w.b, w.foreign_org, [w.foreign], kind=NOTE, body="Obca notatka")
+    gen_activity(w.b, w.foreign_org, [w.foreign], kind=NOTE, body="Obca notatka")
     return r
 
 
@@ -362,7 +373,7 @@ def test_timeline_pages(admin_client, world):
 
 def test_notes_of_the_contact_its_cases_and_its_organisation(admin_client, world):
     w = world
-    case = make_case(w.a, w.eva, "Fælles sag")
+    case = gen_case(w.a, w.eva, "Fælles sag")
     add_party(w.a, case, w.jens)
     own = activity(w, [w.jens], kind=NOTE, body="Jens vil have tilbud", starts_at=days(-1))
     own_case = activity(w, [w.jens], kind=NOTE, body="Om sagen med Jens", starts_at=days(-2),
@@ -371,10 +382,10 @@ def test_notes_of_the_contact_its_cases_and_its_organisation(admin_client, world
                        case_id=case)
     on_org = activity(w, [w.eva], kind=NOTE, body="Nordlys flytter", starts_at=days(-4))
     meeting = activity(w, [w.jens], kind=MEETING, subject="Ikke et notat")
-    other_org = make_organisation(w.a, "Sydvind ApS")
-    stranger = make_person(w.a, other_org, "Ole", "Sund")
-    elsewhere = add_activity(w.a, other_org, [stranger], kind=NOTE, body="Sydvind notat")
-    add_activity(w.b, w.foreign_org, [w.foreign], kind=NOTE, body="Obca notatka")
+    other_org = gen_organisation(w.a, "Sydvind ApS")
+    stranger = gen_contact(w.a, other_org, "Ole", "Sund")
+    elsewhere = gen_activity(w.a, other_org, [stranger], kind=NOTE, body="Sydvind notat")
+    gen_activity(w.b, w.foreign_org, [w.foreign], kind=NOTE, body="Obca notatka")
 
     html = tab(admin_client, w.jens, "notes")
     assert ids_in(html, "profile-note-") == [own, own_case, on_case, on_org]
@@ -398,13 +409,13 @@ def test_notes_of_the_contact_its_cases_and_its_organisation(admin_client, world
 
 def test_notes_on_the_contacts_projects_are_shown_and_marked(admin_client, world):
     w = world
-    other_org = make_organisation(w.a, "Sydvind ApS")
-    ole = make_person(w.a, other_org, "Ole", "Sund")
-    project = make_with_participants(Project, w.a, "Ny lagerhal", [w.jens, ole])
-    elsewhere = make_with_participants(Project, w.a, "Andet projekt", [ole])
-    on_project = add_activity(w.a, other_org, [ole], kind=NOTE, body="Byggeriet er forsinket",
+    other_org = gen_organisation(w.a, "Sydvind ApS")
+    ole = gen_contact(w.a, other_org, "Ole", "Sund")
+    project = gen_with_participants(Project, w.a, "Ny lagerhal", [w.jens, ole])
+    elsewhere = gen_with_participants(Project, w.a, "Andet projekt", [ole])
+    on_project = gen_activity(w.a, other_org, [ole], kind=NOTE, body="Byggeriet er forsinket",
                               project_id=project, starts_at=days(-1))
-    add_activity(w.a, other_org, [ole], kind=NOTE, body="Ikke Jens' projekt",
+    gen_activity(w.a, other_org, [ole], kind=NOTE, body="Ikke Jens' projekt",
                  project_id=elsewhere, starts_at=days(-2))
     own_on_project = activity(w, [w.jens], kind=NOTE, body="Jens om lagerhallen",
                               project_id=project, starts_at=days(-3))
@@ -422,7 +433,7 @@ def test_notes_on_the_contacts_projects_are_shown_and_marked(admin_client, world
 
 def test_a_project_with_notes_is_not_deleted_and_opens_a_note(admin_client, world):
     w = world
-    project = make_with_participants(Project, w.a, "Ny lagerhal", [w.jens],
+    project = gen_with_participants(Project, w.a, "Ny lagerhal", [w.jens],
                                      organisation_id=w.org)
     details = admin_client.get(f"/admin/project/details/?id={project}").get_data(as_text=True)
     new_note = unescape(re.search(r'id="project-new-note"\s+href="([^"]+)"', details).group(1))
@@ -436,13 +447,13 @@ def test_a_project_with_notes_is_not_deleted_and_opens_a_note(admin_client, worl
 def test_private_customers_notes_are_for_admins_and_the_responsible_user(client, world):
     w = world
     responsible = user_id(w.a, "admin@alpha.example")
-    private_org = make_organisation(w.a, "Privatkunder", is_private_customers=True)
-    anna = make_person(w.a, private_org, "Anna", "Privat", kind="private", is_private=True,
+    private_org = gen_organisation(w.a, "Privatkunder", is_private_customers=True)
+    anna = gen_contact(w.a, private_org, "Anna", "Privat", kind="private", is_private=True,
                        responsible_user_id=responsible)
-    other_private = make_person(w.a, private_org, "Bo", "Privat", kind="private")
-    note = add_activity(w.a, private_org, [anna], kind=NOTE, body="Hemmelig aftale",
+    other_private = gen_contact(w.a, private_org, "Bo", "Privat", kind="private")
+    note = gen_activity(w.a, private_org, [anna], kind=NOTE, body="Hemmelig aftale",
                         starts_at=days(-1))
-    add_activity(w.a, private_org, [other_private], kind=NOTE, body="Bos notat")
+    gen_activity(w.a, private_org, [other_private], kind=NOTE, body="Bos notat")
 
     login(client, "user@alpha.example")
     html = tab(client, anna, "notes")
@@ -519,7 +530,7 @@ def test_meetings_get_another_owner_from_the_tab(admin_client, world):
     done = activity(w, [w.jens], kind=MEETING, subject="Holdt", employee_id=me,
                     completed=True, starts_at=days(-3))
     evas = activity(w, [w.eva], kind=MEETING, subject="Evas møde", employee_id=me)
-    foreign = add_activity(w.b, w.foreign_org, [w.foreign], kind=MEETING)
+    foreign = gen_activity(w.b, w.foreign_org, [w.foreign], kind=MEETING)
 
     html = tab(admin_client, w.jens, "meetings")
     assert ids_in(html, "profile-meeting-") == [*meetings, done]
@@ -537,10 +548,10 @@ def test_meetings_get_another_owner_from_the_tab(admin_client, world):
         "rowid": [str(i) for i in (*meetings, done, foreign)]})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/contact/{w.jens}/profile?tab=meetings")
-    assert {load(w.a, i).employee_id for i in meetings} == {colleague}
-    assert load(w.a, done).employee_id == me  # completed: read-only
-    assert load(w.a, evas).employee_id == me
-    assert load(w.b, foreign).employee_id is None  # another tenant's id is ignored
+    assert {load_activity(w.a, i).employee_id for i in meetings} == {colleague}
+    assert load_activity(w.a, done).employee_id == me  # completed: read-only
+    assert load_activity(w.a, evas).employee_id == me
+    assert load_activity(w.b, foreign).employee_id is None  # another tenant's id is ignored
 
 
 # --- D6 files, D9 history, D10 related ---------------------------------------------------
@@ -561,10 +572,10 @@ def test_files_tab_lists_and_uploads_back_to_the_profile(admin_client, world):
 
 def test_history_of_the_contact_and_its_records_by_date(admin_client, world):
     w = world
-    case = make_case(w.a, w.jens, "Sag")
+    case = gen_case(w.a, w.jens, "Sag")
     note = activity(w, [w.jens], kind=NOTE, body="Notat")
-    task = make_task(w.a, "Opgave", contact_id=w.jens)
-    evas = make_case(w.a, w.eva, "Evas sag")
+    task = gen_task(w.a, "Opgave", contact_id=w.jens)
+    evas = gen_case(w.a, w.eva, "Evas sag")
     admin_client.post(f"/admin/contact/edit/?id={w.jens}", data={})  # no change recorded
     with tenant_context(w.a):
         db.session.get(Contact, w.jens).job_title = "Indkøber"
@@ -593,8 +604,8 @@ def test_history_of_the_contact_and_its_records_by_date(admin_client, world):
 
 def test_related_tab_lists_what_the_contact_takes_part_in(admin_client, world):
     w = world
-    opportunity = make_opportunity(w.a, "Licensaftale", contact_id=w.jens)
-    make_opportunity(w.a, "Evas aftale", contact_id=w.eva)
+    opportunity = gen_opportunity(w.a, "Licensaftale", contact_id=w.jens)
+    gen_opportunity(w.a, "Evas aftale", contact_id=w.eva)
     html = tab(admin_client, w.jens, "related")
     assert "Licensaftale" in html and f"/admin/opportunity/details/?id={opportunity}" in \
         unescape(html) and "Evas aftale" not in html
@@ -605,12 +616,12 @@ def test_related_tab_lists_what_the_contact_takes_part_in(admin_client, world):
 def busy_contact(w, first: str, activities: int) -> int:
     """A contact with this many activities of every kind (newer case events and tasks
     done, so every tab's first page holds every type), two cases and three tasks."""
-    person = make_person(w.a, w.org, first, "Travl", email=f"{first.lower()}@travl.example")
-    case = make_case(w.a, person, f"Sag for {first}")
-    closed = make_case(w.a, person, "Lukket", status=CASE_CLOSED, closed_on=NOW.date())
-    make_task(w.a, "Åben opgave", contact_id=person)
-    make_task(w.a, "Sagsopgave", case_id=case)
-    make_task(w.a, "Færdig", contact_id=person, status=get_status(w.a, "done"))
+    person = gen_contact(w.a, w.org, first, "Travl", email=f"{first.lower()}@travl.example")
+    case = gen_case(w.a, person, f"Sag for {first}")
+    closed = gen_case(w.a, person, "Lukket", status=CASE_CLOSED, closed_on=NOW.date())
+    gen_task(w.a, "Åben opgave", contact_id=person)
+    gen_task(w.a, "Sagsopgave", case_id=case)
+    gen_task(w.a, "Færdig", contact_id=person, status=get_status(w.a, "done"))
     with tenant_context(w.a):
         contact = db.session.get(Contact, person)
         kinds = (NOTE, MEETING, EMAIL, CALL)

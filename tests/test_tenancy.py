@@ -170,7 +170,14 @@ def test_bulk_update_and_delete_touch_only_the_current_tenant(two_tenants_with_w
     a, b, ids = two_tenants_with_widgets
     with tenant_context(b):
         db.session.execute(update(WidgetPart).values(label="renamed"))
-        db.session.execute(delete(WidgetPart).where(WidgetPart.label == "renamed"))
+        db.session.commit()
+    with all_tenants():
+        labels = db.session.scalars(select(WidgetPart.label)).all()
+    assert sorted(labels) == [f"part {i} of alpha" for i in range(3)] + ["renamed"] * 3
+    with tenant_context(b):
+        # the condition matches the parts of both tenants' widgets
+        db.session.execute(delete(WidgetPart).where(
+            WidgetPart.widget_id.in_([ids["alpha"], ids["beta"]])))
         db.session.commit()
     with all_tenants():
         remaining = db.session.scalars(select(WidgetPart.label)).all()

@@ -4,6 +4,9 @@ activity — CSRF on, as in production."""
 
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,12 +14,12 @@ from app.models import Activity
 from app.services.activities import attachments
 from app.tenancy import tenant_context
 from tests.browser.conftest import log_in
-from tests.test_profile_page import make_contact
+from tests.factories import gen_profile_contact
 
 
 def open_profile(page, tenant_id: int) -> tuple[int, str]:
     """A contact's profile, opened by an administrator: (contact id, profile path)."""
-    contact_id = make_contact(tenant_id)
+    contact_id = gen_profile_contact(tenant_id)
     log_in(page, "admin@alpha.example")
     profile = f"/admin/contact/{contact_id}/profile"
     page.goto(profile)
@@ -25,18 +28,18 @@ def open_profile(page, tenant_id: int) -> tuple[int, str]:
 
 def open_action(page, kind_label: str) -> None:
     page.click(f"#profile-actions a[data-activity-form] >> text={kind_label}")
-    page.wait_for_selector("#profile-activity-modal.show form")
+    expect(page.locator("#profile-activity-modal.show form").first).to_be_visible()
 
 
 def test_note_is_written_inside_the_profile(page, tenant_a):
     contact_id, profile = open_profile(page, tenant_a.id)
     open_action(page, "Notat")
     modal = "#profile-activity-modal"
-    assert page.url.endswith(profile)  # the form is inside the profile
+    expect(page).to_have_url(re.compile(rf"{re.escape(profile)}$"))  # inside the profile
     page.fill(f"{modal} textarea#body", "Kunden ringer tilbage fredag")
     page.click(f"{modal} input[type=submit][value]:not([name])")
-    page.wait_for_selector("text=Kunden ringer tilbage fredag")
-    assert page.url.split("?")[0].endswith(profile)
+    expect(page.get_by_role("link", name="Kunden ringer tilbage fredag")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"{re.escape(profile)}(\?.*)?$"))
     with tenant_context(tenant_a.id):
         note = db.session.scalar(select(Activity))
         assert note.kind == "note" and [c.id for c in note.contacts] == [contact_id]
@@ -48,8 +51,8 @@ def test_refused_meeting_keeps_the_form_inside_the_profile(page, tenant_a):
     modal = "#profile-activity-modal"
     page.fill(f"{modal} #location", "Havnegade 1")
     page.click(f"{modal} input[type=submit][value]:not([name])")  # no subject: refused
-    page.wait_for_selector(f"{modal} .invalid-feedback")
-    assert page.input_value(f"{modal} #location") == "Havnegade 1"
+    expect(page.locator(f"{modal} .invalid-feedback").first).to_be_visible()
+    expect(page.locator(f"{modal} #location")).to_have_value("Havnegade 1")
     with tenant_context(tenant_a.id):
         assert db.session.scalar(select(Activity)) is None
 
@@ -58,15 +61,15 @@ def test_email_with_a_file_and_next_contact_is_written_inside_the_profile(page, 
     contact_id, profile = open_profile(page, tenant_a.id)
     open_action(page, "E-mail")
     modal = "#profile-activity-modal"
-    assert page.input_value(f"{modal} #to") == "mette@nordlys.example"
+    expect(page.locator(f"{modal} #to")).to_have_value("mette@nordlys.example")
     page.fill(f"{modal} #subject", "Tilbud på æbler")
     page.fill(f"{modal} #body", "Hej Mette")
     page.set_input_files(f"{modal} #attachments", files=[
         {"name": "tilbud.txt", "mimeType": "text/plain", "buffer": "æøå".encode()}])
     page.fill(f"{modal} #follow_up_in", "3")
     page.click(f"{modal} #mail-compose button[type=submit]")
-    page.wait_for_selector(".alert-success >> text=Næste kontakt er planlagt")
-    assert page.url.split("?")[0].endswith(profile)
+    expect(page.locator(".alert-success")).to_contain_text("Næste kontakt er planlagt")
+    expect(page).to_have_url(re.compile(rf"{re.escape(profile)}(\?.*)?$"))
     with tenant_context(tenant_a.id):
         mails = db.session.scalars(select(Activity).order_by(Activity.planned)).all()
         assert [(m.kind, m.planned) for m in mails] == [("email", False), ("email", True)]
@@ -79,17 +82,18 @@ def test_letter_is_written_inside_the_profile_and_cancel_closes_the_dialog(page,
     modal = "#profile-activity-modal"
     open_action(page, "Brev")
     page.click(f"{modal} #letter-form a.btn-link")  # "Annuller"
-    page.wait_for_selector(modal, state="hidden")
+    expect(page.locator(modal)).to_be_hidden()
     open_action(page, "Brev")
     page.fill(f"{modal} #body", "Kære Mette")
     page.click(f"{modal} #letter-form button[type=submit]")  # no subject: refused
-    page.wait_for_selector(f"{modal} .invalid-feedback")
-    assert page.input_value(f"{modal} #body") == "Kære Mette"
+    expect(page.locator(f"{modal} .invalid-feedback").first).to_be_visible()
+    expect(page.locator(f"{modal} #body")).to_have_value("Kære Mette")
     page.fill(f"{modal} #subject", "Aftalen")
     page.click(f"{modal} #letter-form button[type=submit]")
-    pdf_link = page.wait_for_selector(".alert-success a[href$='/pdf']")
-    assert page.url.split("?")[0].endswith(profile)
+    pdf_link = page.locator(".alert-success a[href$='/pdf']")
+    expect(pdf_link).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"{re.escape(profile)}(\?.*)?$"))
     with tenant_context(tenant_a.id):
         letter = db.session.scalar(select(Activity))
-        assert letter.kind == "letter" and pdf_link.get_attribute("href") == \
-            f"/admin/letter/{letter.id}/pdf"
+        assert letter.kind == "letter"
+    expect(pdf_link).to_have_attribute("href", f"/admin/letter/{letter.id}/pdf")

@@ -4,16 +4,17 @@ a refused change is shown and the control goes back to the stored value."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from playwright.sync_api import expect
 
 from app.models import Task
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services.times import to_utc
 from tests.browser.conftest import log_in
 from tests.conftest import entry_id, reload, user_id
-from tests.test_activities import make_person
-from tests.test_cases import make_task
-from tests.test_contacts import make_organisation
+from tests.factories import gen_contact, gen_organisation, gen_task
 
 
 def stored(tenant_id: int, task_id: int) -> Task:
@@ -21,26 +22,31 @@ def stored(tenant_id: int, task_id: int) -> Task:
 
 
 def test_task_fields_are_changed_in_place(page, tenant_a):
-    person = make_person(tenant_a.id, make_organisation(tenant_a.id))
-    task_id = make_task(tenant_a.id, "Ring tilbage", contact_id=person)
+    person = gen_contact(tenant_a.id, gen_organisation(tenant_a.id))
+    task_id = gen_task(tenant_a.id, "Ring tilbage", contact_id=person)
     colleague = user_id(tenant_a.id, "user@alpha.example")
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/contact/{person}/profile?tab=tasks")
     page.evaluate("window.notReloaded = true")
     row = f"#profile-task-{task_id}"
 
+    message = page.locator(f"{row} .kontakt-inplace-message")
+
+    def saved() -> None:
+        expect(message).to_have_class(re.compile(r"\btext-success\b"))
+        page.evaluate(f"document.querySelector('{row} .kontakt-inplace-message')"
+                      ".className = 'kontakt-inplace-message'")  # ready for the next change
+
     def change(selector: str, value: str) -> None:
         page.select_option(f"{row} {selector}", value)
-        page.wait_for_selector(f"{row} .kontakt-inplace-message.text-success")
-        page.evaluate(f"document.querySelector('{row} .kontakt-inplace-message')"
-                      ".className = 'kontakt-inplace-message'")
+        saved()
 
     change("select[name=assignee]", str(colleague))
     change("select[name=priority]", str(entry_id(tenant_a.id, PRIORITY, "high")))
     change("select[name=status]", str(entry_id(tenant_a.id, TASK_STATUS, "waiting")))
     page.fill(f"{row} input[name=due_at]", "2026-03-01T10:00")
     page.dispatch_event(f"{row} input[name=due_at]", "change")
-    page.wait_for_selector(f"{row} .kontakt-inplace-message.text-success")
+    saved()
 
     task = stored(tenant_a.id, task_id)
     assert task.assignee_id == colleague
@@ -51,8 +57,8 @@ def test_task_fields_are_changed_in_place(page, tenant_a):
 
 
 def test_a_refused_change_is_shown_and_undone(page, tenant_a):
-    person = make_person(tenant_a.id, make_organisation(tenant_a.id))
-    task_id = make_task(tenant_a.id, "Ring tilbage", contact_id=person)
+    person = gen_contact(tenant_a.id, gen_organisation(tenant_a.id))
+    task_id = gen_task(tenant_a.id, "Ring tilbage", contact_id=person)
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/contact/{person}/profile?tab=tasks")
     row = f"#profile-task-{task_id}"
@@ -63,6 +69,7 @@ def test_a_refused_change_is_shown_and_undone(page, tenant_a):
         select.value = '999999';
         select.dispatchEvent(new Event('change'));
     }}""")
-    page.wait_for_selector(f"{row} .kontakt-inplace-message.text-danger")
-    assert page.input_value(f"{row} select[name=status]") == before
+    expect(page.locator(f"{row} .kontakt-inplace-message")).to_have_class(
+        re.compile(r"\btext-danger\b"))
+    expect(page.locator(f"{row} select[name=status]")).to_have_value(before)
     assert stored(tenant_a.id, task_id).status_id == int(before)

@@ -1,0 +1,235 @@
+"""Test data, made in one place: ``gen_*`` builders that save one record of a tenant
+(with defaults a test overrides by keyword) and return its id, the form data the
+screens take, and sample files. Tests import these from here, never from each other."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+from PIL import Image
+
+from app.extensions import db
+from app.models import (
+    Activity,
+    Case,
+    Contact,
+    Employment,
+    Opportunity,
+    Organisation,
+    Tag,
+    Task,
+)
+from app.models.activity import NOTE
+from app.models.dictionary import TASK_STATUS
+from app.services import dictionaries
+from app.services import settings as settings_service
+from app.services.fields import admin as field_admin
+from app.services.fields.admin import ChoiceInput, FieldInput
+from app.services.work.cases import new_case
+from app.tenancy import tenant_context
+from tests.conftest import user_id
+
+# --- records ----------------------------------------------------------------------------
+
+
+def gen_organisation(tenant_id: int, name: str = "Nordlys ApS", **values) -> int:
+    with tenant_context(tenant_id):
+        organisation = Organisation(name=name, **values)
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation.id
+
+
+def gen_contact(tenant_id: int, organisation_id: int | None = None, first_name: str = "Jens",
+                last_name: str = "Hansen", *, ended: bool = False, **values) -> int:
+    """A person with an address made of the names (``email=None`` for none), employed
+    (primarily) by the organisation if one is given — ``ended``: employed no longer."""
+    values.setdefault("email", f"{first_name}.{last_name}@example.com".lower())
+    with tenant_context(tenant_id):
+        contact = Contact(first_name=first_name, last_name=last_name, **values)
+        if organisation_id is not None:
+            contact.organisation_id = organisation_id
+            if "employments" not in values:
+                contact.employments.append(Employment(
+                    organisation_id=organisation_id, is_primary=True,
+                    end_date=date.today() - timedelta(days=30) if ended else None))
+        db.session.add(contact)
+        db.session.commit()
+        return contact.id
+
+
+def gen_profile_contact(tenant_id: int, admin_email: str = "admin@alpha.example",
+                        past_employments: int = 1, **values) -> int:
+    """Mette Frederiksen as the demo seeds contacts: every left panel of the profile
+    filled (no photo), with ``past_employments`` ended jobs elsewhere."""
+    org = gen_organisation(tenant_id, "Nordlys ApS", street="Strandvejen 12",
+                           postcode="2900", city="Hellerup", country="DK")
+    past = [gen_organisation(tenant_id, f"Gammel Handel {n} ApS")
+            for n in range(past_employments)]
+    employments = [
+        Employment(organisation_id=org, title="Indkøbschef", is_primary=True,
+                   start_date=date(2020, 1, 1)),
+        *(Employment(organisation_id=o, title="Sælger", start_date=date(2015, 1, 1),
+                     end_date=date(2019, 12, 31)) for o in past)]
+    fields = dict(
+        email="mette@nordlys.example", phone="+4520123456", mobile="+4540123456",
+        job_title="Indkøbschef", preferred_language="da", website="https://nordlys.example",
+        consent_email=True, consent_email_date=date(2024, 3, 1),
+        consent_email_source="Messe i Herning",
+        responsible_user_id=user_id(tenant_id, admin_email),
+        tags=[Tag(name="Storkunde", colour="#aa0000")], employments=employments)
+    return gen_contact(tenant_id, org, "Mette", "Frederiksen", **{**fields, **values})
+
+
+def gen_case(tenant_id: int, contact_id: int, title: str = "Reklamation", **values) -> int:
+    """A case saved directly, its reference from the tenant's counter."""
+    with tenant_context(tenant_id):
+        case = new_case()
+        case.title, case.primary_contact_id = title, contact_id
+        for name, value in values.items():
+            setattr(case, name, value)
+        db.session.add(case)
+        db.session.commit()
+        return case.id
+
+
+def add_party(tenant_id: int, case_id: int, contact_id: int) -> None:
+    """A secondary contact on a case."""
+    with tenant_context(tenant_id):
+        case = db.session.get(Case, case_id)
+        case.secondary_contacts.append(db.session.get(Contact, contact_id))
+        db.session.commit()
+
+
+def gen_task(tenant_id: int, title: str = "Ring tilbage", **values) -> int:
+    """A task; ``status`` is an entry or the key of one (the default entry if left out)."""
+    with tenant_context(tenant_id):
+        status = values.pop("status", None) or dictionaries.default_entry(TASK_STATUS)
+        if isinstance(status, str):
+            status = dictionaries.by_key(TASK_STATUS, status)
+        task = Task(title=title, status=status, **values)
+        db.session.add(task)
+        db.session.commit()
+        return task.id
+
+
+def gen_activity(tenant_id: int, organisation_id: int | None, contact_ids=(), **values) -> int:
+    values.setdefault("subject", "Møde om aftalen")
+    with tenant_context(tenant_id):
+        activity = Activity(organisation_id=organisation_id, contacts=[
+            db.session.get(Contact, i) for i in contact_ids], **values)
+        db.session.add(activity)
+        db.session.commit()
+        return activity.id
+
+
+def gen_opportunity(tenant_id: int, title: str = "Licensaftale", **values) -> int:
+    values.setdefault("currency", "DKK")
+    with tenant_context(tenant_id):
+        opportunity = Opportunity(title=title, **values)
+        db.session.add(opportunity)
+        db.session.commit()
+        return opportunity.id
+
+
+def gen_with_participants(model, tenant_id: int, name: str, contact_ids=(), **values) -> int:
+    """A campaign or a project (``model``) with the contacts taking part."""
+    with tenant_context(tenant_id):
+        record = model(name=name, participants=[db.session.get(Contact, i) for i in contact_ids],
+                       **values)
+        db.session.add(record)
+        db.session.commit()
+        return record.id
+
+
+def set_settings(tenant_id: int, **values) -> None:
+    """Change a tenant's settings through the settings service."""
+    with tenant_context(tenant_id):
+        settings_service.update_settings(settings_service.current_tenant(), values)
+        db.session.commit()
+
+
+# --- configurable fields ------------------------------------------------------------
+
+
+def field_labels(en: str, da: str | None = None, pl: str | None = None) -> dict[str, str]:
+    return {"en": en, "da": da or f"{en} (da)", "sv": f"{en} (sv)", "pl": pl or f"{en} (pl)"}
+
+
+def field_choices(*names: str) -> list[ChoiceInput]:
+    return [ChoiceInput(labels=field_labels(name)) for name in names]
+
+
+FIELDS = {
+    "note": FieldInput(labels=field_labels("Note", "Bemærkning"), field_type="text",
+                       show_in_list=True, searchable=True),
+    "story": FieldInput(labels=field_labels("Story"), field_type="long_text"),
+    "visits": FieldInput(labels=field_labels("Visits", "Besøg"), field_type="integer",
+                         min_value=Decimal(0), max_value=Decimal(1000), show_in_list=True),
+    "budget": FieldInput(labels=field_labels("Budget"), field_type="decimal", show_in_list=True),
+    "met_on": FieldInput(labels=field_labels("Met on"), field_type="date", show_in_list=True),
+    "vip": FieldInput(labels=field_labels("VIP"), field_type="boolean", show_in_list=True),
+    "level": FieldInput(labels=field_labels("Level"), field_type="choice", show_in_list=True,
+                        choices=field_choices("Gold", "Silver")),
+    "topics": FieldInput(labels=field_labels("Topics"), field_type="multi_choice",
+                         show_in_list=True,
+                         choices=field_choices("Price", "Delivery", "Quality")),
+    "private_mail": FieldInput(labels=field_labels("Private mail"), field_type="email"),
+    "homepage": FieldInput(labels=field_labels("Homepage"), field_type="url"),
+    "hotline": FieldInput(labels=field_labels("Hotline"), field_type="phone"),
+}
+
+
+def gen_fields(tenant_id: int, entity: str = "contact", **only: FieldInput) -> dict[str, str]:
+    """The FIELDS (or those given) in one section 'Opmærksomhedspunkter'; returns
+    {name: form name}."""
+    with tenant_context(tenant_id):
+        section = field_admin.create_section(entity, field_labels(
+            "Points of attention", "Opmærksomhedspunkter", "Uwagi"))
+        names = {}
+        for name, data in (only or FIELDS).items():
+            field = field_admin.create_field(section, data)
+            db.session.flush()
+            names[name] = field.form_name
+        db.session.commit()
+    return names
+
+
+# --- form data ----------------------------------------------------------------------
+
+
+def label_inputs(prefix: str = "label", **texts: str) -> dict[str, str]:
+    """The inputs of a text per language (``label_da`` …), empty where none is given."""
+    return {f"{prefix}_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
+
+
+def contact_form(organisation_id: int | None = None, **values) -> dict:
+    form = {"kind": "company", "first_name": "Jens", "last_name": "Hansen",
+            "email": "jens@nordlys.example", "phone": "20 12 34 56", "country": "DK"}
+    if organisation_id is not None:
+        form.update({"employments-0-organisation": str(organisation_id),
+                     "employments-0-title": "Indkøber", "employments-0-is_primary": "y"})
+    form.update(values)
+    return form
+
+
+def activity_form(organisation_id, contact_ids=(), **values) -> dict:
+    form = {"kind": NOTE, "body": "Talte om tilbuddet", "starts_at": "2024-05-02 10:00",
+            "organisation": str(organisation_id),
+            "contacts": ",".join(str(i) for i in contact_ids)}
+    form.update(values)
+    return form
+
+
+# --- files --------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4 " + bytes(range(256)) * 4
+
+
+def picture(fmt: str = "PNG", size=(1200, 900)) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
+    buffer.seek(0)
+    return buffer
