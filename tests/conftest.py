@@ -322,6 +322,17 @@ def upload(client, owner_id: int, *files: tuple[bytes, str], kind: str = "contac
                        content_type="multipart/form-data")
 
 
+def post_contact(client, url: str = "/admin/contact/new/", **values):
+    """Post the contact form as the browser does (multipart: it may carry a photo)."""
+    return client.post(url, data=values, content_type="multipart/form-data")
+
+
+def intake(client, slug: str, token: str | None, **kwargs):
+    """Post to a tenant's lead intake address, with the token if one is given."""
+    query = f"?token={token}" if token is not None else ""
+    return client.post(f"/intake/{slug}/lead{query}", **kwargs)
+
+
 def folder_of(app, tenant_id: int):
     """Where a tenant's attached files are stored."""
     from pathlib import Path

@@ -1,12 +1,14 @@
 """Test data, made in one place: ``gen_*`` builders that save one record of a tenant
 (with defaults a test overrides by keyword) and return its id, the form data the
-screens take, and sample files. Tests import these from here, never from each other."""
+screens take, texts holding markup, and sample files. Tests import these from here,
+never from each other."""
 
 from __future__ import annotations
 
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace as Ref
 
 from PIL import Image
 
@@ -20,15 +22,19 @@ from app.models import (
     Organisation,
     Tag,
     Task,
+    Tenant,
 )
 from app.models.activity import NOTE
-from app.models.dictionary import TASK_STATUS
+from app.models.case import CASE_OPEN
+from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
 from app.services import dictionaries
 from app.services import settings as settings_service
+from app.services.activities import letters
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
+from app.services.work import leads
 from app.services.work.cases import new_case
-from app.tenancy import tenant_context
+from app.tenancy import all_tenants, tenant_context
 from tests.conftest import user_id
 
 # --- records ----------------------------------------------------------------------------
@@ -62,8 +68,9 @@ def gen_contact(tenant_id: int, organisation_id: int | None = None, first_name: 
 
 def gen_profile_contact(tenant_id: int, admin_email: str = "admin@alpha.example",
                         past_employments: int = 1, **values) -> int:
-    """Mette Frederiksen as the demo seeds contacts: every left panel of the profile
-    filled (no photo), with ``past_employments`` ended jobs elsewhere."""
+    """Mette Frederiksen (unless ``first_name``/``last_name`` say otherwise) as the demo
+    seeds contacts: every left panel of the profile filled (no photo), with
+    ``past_employments`` ended jobs elsewhere."""
     org = gen_organisation(tenant_id, "Nordlys ApS", street="Strandvejen 12",
                            postcode="2900", city="Hellerup", country="DK")
     past = [gen_organisation(tenant_id, f"Gammel Handel {n} ApS")
@@ -80,7 +87,10 @@ def gen_profile_contact(tenant_id: int, admin_email: str = "admin@alpha.example"
         consent_email_source="Messe i Herning",
         responsible_user_id=user_id(tenant_id, admin_email),
         tags=[Tag(name="Storkunde", colour="#aa0000")], employments=employments)
-    return gen_contact(tenant_id, org, "Mette", "Frederiksen", **{**fields, **values})
+    values = {**fields, **values}
+    first_name, last_name = values.pop("first_name", "Mette"), values.pop("last_name",
+                                                                          "Frederiksen")
+    return gen_contact(tenant_id, org, first_name, last_name, **values)
 
 
 def gen_case(tenant_id: int, contact_id: int, title: str = "Reklamation", **values) -> int:
@@ -144,6 +154,25 @@ def gen_with_participants(model, tenant_id: int, name: str, contact_ids=(), **va
         return record.id
 
 
+def gen_people(tenant_id: int) -> tuple[int, int]:
+    """An organisation with two employees, and another organisation with its own
+    person; returns the two organisations."""
+    org = gen_organisation(tenant_id, "Nordlys ApS")
+    other = gen_organisation(tenant_id, "Fremmed A/S")
+    for first, last, employer in (("Jens", "Hansen", org), ("Mette", "Holm", org),
+                                  ("Ole", "Udenfor", other)):
+        gen_contact(tenant_id, employer, first, last, email=f"{first.lower()}@x.dk")
+    return org, other
+
+
+def open_intake(tenant_id: int) -> str:
+    """Give the tenant a lead intake address; returns its token."""
+    with all_tenants():
+        token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
+        db.session.commit()
+    return token
+
+
 def set_settings(tenant_id: int, **values) -> None:
     """Change a tenant's settings through the settings service."""
     with tenant_context(tenant_id):
@@ -205,6 +234,15 @@ def label_inputs(prefix: str = "label", **texts: str) -> dict[str, str]:
     return {f"{prefix}_{lang}": texts.get(lang, "") for lang in ("da", "sv", "pl", "en")}
 
 
+def case_form(contact_id: int | None, title: str = "Reklamation over levering",
+              **values) -> dict:
+    form = {"title": title, "status": CASE_OPEN, "opened_on": "2026-01-05"}
+    if contact_id is not None:
+        form["primary_contact"] = str(contact_id)
+    form.update(values)
+    return form
+
+
 def contact_form(organisation_id: int | None = None, **values) -> dict:
     form = {"kind": "company", "first_name": "Jens", "last_name": "Hansen",
             "email": "jens@nordlys.example", "phone": "20 12 34 56", "country": "DK"}
@@ -221,6 +259,71 @@ def activity_form(organisation_id, contact_ids=(), **values) -> dict:
             "contacts": ",".join(str(i) for i in contact_ids)}
     form.update(values)
     return form
+
+
+# --- hostile texts -------------------------------------------------------------------
+
+
+def script(name: str) -> str:
+    return f'<script>alert("{name}")</script>'
+
+
+def image(name: str) -> str:
+    return f'<img src=x onerror=alert("{name}")>'
+
+
+def everywhere(text: str) -> dict[str, str]:
+    return {lang: text for lang in ("da", "sv", "pl", "en")}
+
+
+TEXT_LABEL, TEXT_HELP = script("label"), script("help")
+CHOICE_LABEL, CHOICE_HELP = image("choice-label"), image("choice-help")
+OPTION, SECTION, TAG = image("option"), script("section"), image("tag")
+PRIORITY_LABEL, CATEGORY_LABEL = image("priority"), image("category")
+LETTERHEAD, CONTACT_NAME = script("letterhead"), image("name")
+
+
+def _hostile_definitions(tenant_id: int) -> Ref:
+    """The texts a tenant's administrator defines, each markup: a section with a text
+    field and a choice field (both listed, so both filter the list), a priority, a case
+    category and the letterhead."""
+    with tenant_context(tenant_id):
+        section = field_admin.create_section("contact", everywhere(SECTION))
+        text = field_admin.create_field(section, FieldInput(
+            labels=everywhere(TEXT_LABEL), help_texts=everywhere(TEXT_HELP),
+            field_type="text", show_in_list=True, searchable=True))
+        choice = field_admin.create_field(section, FieldInput(
+            labels=everywhere(CHOICE_LABEL), help_texts=everywhere(CHOICE_HELP),
+            field_type="choice", show_in_list=True,
+            choices=[ChoiceInput(labels=everywhere(OPTION))]))
+        priority = dictionaries.create_entry(PRIORITY, everywhere(PRIORITY_LABEL))
+        category = dictionaries.create_entry(CASE_CATEGORY, everywhere(CATEGORY_LABEL))
+        letters.update_letterhead(db.session.get(Tenant, tenant_id), sender_name=LETTERHEAD,
+                                  sender_address=LETTERHEAD, footer=LETTERHEAD)
+        db.session.commit()
+        return Ref(text=text.key, choice=choice.key, option=choice.choices[0].key,
+                   text_form=text.form_name, choice_form=choice.form_name,
+                   section=section.id, priority=priority.id, category=category.id)
+
+
+def hostile_texts(tenant_id: int) -> Ref:
+    """A contact whose tenant's administrator wrote markup into every text they define
+    (see ``_hostile_definitions``), with a tag, a task and a case using them; the
+    contact's own name (any user's text) is markup too."""
+    keys = _hostile_definitions(tenant_id)
+    contact_id = gen_profile_contact(tenant_id, last_name=CONTACT_NAME,
+                                     custom={keys.text: "værdi", keys.choice: keys.option})
+    with tenant_context(tenant_id):
+        contact = db.session.get(Contact, contact_id)
+        contact.tags.append(Tag(name=TAG, colour="#aa0000"))
+        status = dictionaries.default_entry(TASK_STATUS)
+        db.session.add(Task(title="Ring op", contact=contact, status=status,
+                            priority_id=keys.priority))
+        db.session.add(Case(reference=1, title="Sag", primary_contact=contact,
+                            category_id=keys.category))
+        db.session.commit()
+    keys.contact = contact_id
+    return keys
 
 
 # --- files --------------------------------------------------------------------------

@@ -159,8 +159,8 @@ def test_feed_queries_do_not_grow_with_the_activities(client, tenant_a):
 
 
 def test_uids_do_not_depend_on_the_host_the_feed_is_read_at(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    add_activity(tenant_a.id, org, user_id(tenant_a.id, "admin@alpha.example"))
+    org = gen_organisation(tenant_a.id)
+    planned_activity(tenant_a.id, org, user_id(tenant_a.id, "admin@alpha.example"))
     url = calendar_url_of(admin_client)
     uids = []
     for host in ("localhost", "127.0.0.1", "crm.example.com:8443"):

@@ -33,6 +33,7 @@ from tests.conftest import (
 from tests.factories import (
     FIELDS,
     add_party,
+    case_form,
     gen_case,
     gen_contact,
     gen_fields,
@@ -41,15 +42,6 @@ from tests.factories import (
 )
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def case_form(contact_id: int | None, title: str = "Reklamation over levering",
-              **values) -> dict:
-    form = {"title": title, "status": CASE_OPEN, "opened_on": "2026-01-05"}
-    if contact_id is not None:
-        form["primary_contact"] = str(contact_id)
-    form.update(values)
-    return form
 
 
 def category(tenant_id: int, key: str) -> int:

@@ -13,12 +13,8 @@ from PIL import Image
 from app.extensions import db
 from app.models import Contact, Employment, User
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import count_queries, login, records
+from tests.conftest import count_queries, login, post_contact, records
 from tests.factories import contact_form, gen_organisation, picture
-
-
-def post_contact(client, url="/admin/contact/new/", **values):
-    return client.post(url, data=values, content_type="multipart/form-data")
 
 
 def test_photo_upload_is_stored_resized_with_a_thumbnail(admin_client, tenant_a):

@@ -12,14 +12,20 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from app.models import Lead
 from app.services.fields.admin import FieldInput
 from app.services.spreadsheets import cell_value
 from app.views.base import SecureModelView
-from tests.test_cases import make_case
-from tests.test_contacts import contact_form, make_organisation
-from tests.test_custom_fields import define_fields, labels
-from tests.test_leads import intake, leads_of, open_intake
-from tests.test_sales import make_contact
+from tests.conftest import intake, records
+from tests.factories import (
+    contact_form,
+    field_labels,
+    gen_case,
+    gen_contact,
+    gen_fields,
+    gen_organisation,
+    open_intake,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 HOSTILE_NAMES = ("=1+1", "@SUM(1)", "+1", "-1", '=HYPERLINK("http://x","y")')
@@ -69,7 +75,7 @@ def post_contact(client, org: int, n: int, **values) -> None:
 
 
 def test_contact_exports_hold_no_formulas(admin_client, tenant_a):
-    org = make_organisation(tenant_a.id)
+    org = gen_organisation(tenant_a.id)
     for n, name in enumerate(HOSTILE_NAMES):
         post_contact(admin_client, org, n, first_name=name, last_name=name)
     for rows in (csv_rows(admin_client, "contact"), xlsx_rows(admin_client, "contact")):
@@ -82,12 +88,12 @@ def test_contact_exports_hold_no_formulas(admin_client, tenant_a):
 
 
 def test_numbers_stay_numbers_and_titles_are_neutralised(admin_client, tenant_a):
-    names = define_fields(tenant_a.id, visits=FieldInput(
-        labels=labels("=Visits"), field_type="integer", show_in_list=True))
-    post_contact(admin_client, make_organisation(tenant_a.id), 1, **{names["visits"]: "-3"})
+    names = gen_fields(tenant_a.id, visits=FieldInput(
+        labels=field_labels("=Visits"), field_type="integer", show_in_list=True))
+    post_contact(admin_client, gen_organisation(tenant_a.id), 1, **{names["visits"]: "-3"})
     titles = csv_rows(admin_client, "contact")[0]
     assert "'=Visits (da)" in titles  # a tenant's field label is a column title
-    make_case(tenant_a.id, make_contact(tenant_a.id), "-Sag")
+    gen_case(tenant_a.id, gen_contact(tenant_a.id), "-Sag")
     title_row, row = xlsx_rows(admin_client, "case")[:2]
     reference = row[0]  # the case's reference number, the first column
     assert reference.data_type == "n" and reference.value == 1
@@ -104,7 +110,7 @@ def test_accepted_lead_from_a_website_is_exported_without_formulas(client, admin
         "name": f"{hostile} {hostile}", "company": "@SUM(1)", "email": "x@nordlys.example",
         "message": "-1+1"})
     assert response.status_code == 201
-    lead_id = leads_of(tenant_a.id)[0].id
+    lead_id = records(Lead, tenant_a.id)[0].id
     assert admin_client.post(f"/admin/lead/{lead_id}/accept/").status_code == 302
     for path, expected in (("contact", f"'{hostile}"), ("organisation", "'@SUM(1)"),
                            ("case", "'@SUM(1)")):

@@ -27,14 +27,20 @@ from app.models import (
 )
 from app.models.activity import CALL, EMAIL, NOTE
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import csrf_token_from, login, make_app
-from tests.test_activities import add_activity, make_person
-from tests.test_attachments import upload
-from tests.test_cases import make_case, make_task
-from tests.test_contact_photos_and_feeds import picture, post_contact
-from tests.test_contacts import contact_form, make_organisation
-from tests.test_custom_fields import FIELDS, define_fields
-from tests.test_sales import make_opportunity, make_with_participants, translated
+from tests.conftest import csrf_token_from, login, make_app, post_contact, translated, upload
+from tests.factories import (
+    FIELDS,
+    contact_form,
+    gen_activity,
+    gen_case,
+    gen_contact,
+    gen_fields,
+    gen_opportunity,
+    gen_organisation,
+    gen_task,
+    gen_with_participants,
+    picture,
+)
 
 NAME, EMAIL_ADDRESS = "Jens Hansen", "jens.hansen@nordlys.example"
 OLD_PHONE, PHONE = "+4520123456", "+4521654321"
@@ -53,8 +59,8 @@ def person_with_everything(client, tenant_id: int) -> Ref:
     """Jens Hansen, created and changed through the screens (so the history holds his
     values), with a photo, a configurable field, a tag, consent, an employment, cases,
     a task, a note, an e-mail, a call, files, a lead, an opportunity and a campaign."""
-    org = make_organisation(tenant_id, "Nordlys ApS")
-    fields = define_fields(tenant_id, note=FIELDS["note"])
+    org = gen_organisation(tenant_id, "Nordlys ApS")
+    fields = gen_fields(tenant_id, note=FIELDS["note"])
     with tenant_context(tenant_id):
         tag = Tag(name="Storkunde", colour="#aa0000")
         db.session.add(tag)
@@ -71,18 +77,18 @@ def person_with_everything(client, tenant_id: int) -> Ref:
     form.pop("photo_upload")
     assert post_contact(client, f"/admin/contact/edit/?id={contact.id}",
                         **{**form, "phone": PHONE}).status_code == 302
-    other = make_person(tenant_id, org, "Eva", "Berg", email="eva@nordlys.example")
+    other = gen_contact(tenant_id, org, "Eva", "Berg", email="eva@nordlys.example")
     ids = Ref(contact=contact.id, org=org, other=other,
-              case=make_case(tenant_id, contact.id, title=f"Reklamation fra {NAME}"),
-              other_case=make_case(tenant_id, other, title="Evas sag"),
-              task=make_task(tenant_id, f"Ring til {NAME}", contact_id=contact.id),
-              note=add_activity(tenant_id, org, [contact.id], kind=NOTE,
+              case=gen_case(tenant_id, contact.id, title=f"Reklamation fra {NAME}"),
+              other_case=gen_case(tenant_id, other, title="Evas sag"),
+              task=gen_task(tenant_id, f"Ring til {NAME}", contact_id=contact.id),
+              note=gen_activity(tenant_id, org, [contact.id], kind=NOTE,
                                 subject="Samtale", body=f"{NAME} vil have et tilbud"),
-              mail=add_activity(tenant_id, org, [contact.id], kind=EMAIL, subject="Tilbud",
+              mail=gen_activity(tenant_id, org, [contact.id], kind=EMAIL, subject="Tilbud",
                                 mail_to=EMAIL_ADDRESS, body="Hej Jens"),
-              call=add_activity(tenant_id, org, [contact.id], kind=CALL, subject="Opkald",
+              call=gen_activity(tenant_id, org, [contact.id], kind=CALL, subject="Opkald",
                                 phone_number=PHONE),
-              other_note=add_activity(tenant_id, org, [other], kind=NOTE,
+              other_note=gen_activity(tenant_id, org, [other], kind=NOTE,
                                       subject="Evas note", body="Kun om Eva"))
     assert upload(client, contact.id, (b"cv", "cv-jens.pdf")).status_code in (302, 303)
     assert upload(client, ids.mail, (b"pdf", "tilbud.pdf"), kind="activity").status_code in (
@@ -91,16 +97,16 @@ def person_with_everything(client, tenant_id: int) -> Ref:
         db.session.add(Lead(name=NAME, email=EMAIL_ADDRESS, phone=OLD_PHONE, source="Web",
                             message=f"Jeg hedder {NAME}", contact_id=contact.id))
         db.session.commit()
-    make_opportunity(tenant_id, "Licensaftale", contact_id=contact.id)
-    make_with_participants(Campaign, tenant_id, "Forårskampagne", [contact.id])
+    gen_opportunity(tenant_id, "Licensaftale", contact_id=contact.id)
+    gen_with_participants(Campaign, tenant_id, "Forårskampagne", [contact.id])
     return ids
 
 
 @pytest.fixture
 def world(admin_client, tenant_a, tenant_b, client):
     ids = person_with_everything(admin_client, tenant_a.id)
-    org_b = make_organisation(tenant_b.id, "Polskie Sp. z o.o.")
-    ids.foreign = make_person(tenant_b.id, org_b, "Piotr", "Nowak", email="piotr@pl.example")
+    org_b = gen_organisation(tenant_b.id, "Polskie Sp. z o.o.")
+    ids.foreign = gen_contact(tenant_b.id, org_b, "Piotr", "Nowak", email="piotr@pl.example")
     return ids
 
 
@@ -186,8 +192,8 @@ def test_another_tenants_contact_is_not_found(admin_client, world, tenant_b):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, tenant_a):
-    org = make_organisation(tenant_a.id)
-    contact = make_person(tenant_a.id, org)
+    org = gen_organisation(tenant_a.id)
+    contact = gen_contact(tenant_a.id, org, email=None)
     response = client.get(f"/admin/contact/{contact}/privacy/export")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -288,8 +294,8 @@ def test_erased_contact_shows_everywhere_as_deleted(admin_client, world):
 
 def test_erased_name_follows_the_tenants_language(client, tenant_b):
     login(client, "admin@beta.example")
-    org = make_organisation(tenant_b.id, "Polskie")
-    contact = make_person(tenant_b.id, org, "Piotr", "Nowak")
+    org = gen_organisation(tenant_b.id, "Polskie")
+    contact = gen_contact(tenant_b.id, org, "Piotr", "Nowak", email=None)
     assert client.post(f"/admin/contact/{contact}/privacy/erase",
                        data={"confirm": "1"}).status_code == 302
     assert the_contact_by_id(contact).full_name == translated("Deleted person", "pl")

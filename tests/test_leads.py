@@ -15,17 +15,17 @@ from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED
 from app.services.errors import ServiceError
 from app.services.work import leads
 from app.tenancy import all_tenants, tenant_context
-from tests.conftest import count_queries, csrf_token_from, filter_arg, login, make_app
-from tests.factories import gen_organisation, set_settings
+from tests.conftest import (
+    count_queries,
+    csrf_token_from,
+    filter_arg,
+    intake,
+    login,
+    make_app,
+)
+from tests.factories import gen_organisation, open_intake, set_settings
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def open_intake(tenant_id: int) -> str:
-    with all_tenants():
-        token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
-        db.session.commit()
-    return token
 
 
 def intake_token(tenant_id: int) -> str | None:
@@ -59,11 +59,6 @@ def load_lead(tenant_id: int, lead_id: int) -> Lead:
     db.session.expire_all()
     with tenant_context(tenant_id):
         return db.session.get(Lead, lead_id)
-
-
-def intake(client, slug: str, token: str | None, **kwargs):
-    query = f"?token={token}" if token is not None else ""
-    return client.post(f"/intake/{slug}/lead{query}", **kwargs)
 
 
 LEAD_FORM = {"name": "Jens Hansen", "company": "Nordlys ApS", "email": "Jens@Nordlys.example",

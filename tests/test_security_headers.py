@@ -21,6 +21,7 @@ from app.models import Contact, Tenant
 from app.security import ADMIN_TEMPLATE_REWRITES, admin_templates_loader
 from app.tenancy import tenant_context
 from tests.conftest import SCRIPT_HEADERS, login, make_app
+from tests.factories import gen_profile_contact
 
 DEMO_ADMIN = ("admin@nordisk.example", "demo-admin")
 DEMO_OPERATOR = ("operator@kontakt.example", "demo-operator")
@@ -232,10 +233,8 @@ def test_proxy_fix_trusts_only_as_many_hops_as_configured(database_url):
 
 def test_list_delete_button_asks_through_data_confirm(admin_client):
     """The list's delete button asks through data-confirm, in the page's language."""
-    from tests.test_profile_page import make_contact
-
     tenant_id = tenant_id_of("alpha")
-    make_contact(tenant_id)
+    gen_profile_contact(tenant_id)
     html = admin_client.get("/admin/contact/").get_data(as_text=True)
     assert re.search(r'<button data-confirm="[^"]+" title="[^"]+">', html)
     assert "safeConfirm" not in html

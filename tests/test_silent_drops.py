@@ -25,11 +25,16 @@ from app.models import (
 from app.models.dictionary import ACTIVITY_CATEGORY, CASE_CATEGORY, PRIORITY
 from app.services import dictionaries
 from app.tenancy import tenant_context
-from tests.conftest import errors_in, reload, user_id
-from tests.test_activities import activity_form, make_person
-from tests.test_cases import case_form, make_case
-from tests.test_contacts import contact_form, make_organisation
-from tests.test_sales import make_with_participants, translated
+from tests.conftest import errors_in, reload, translated, user_id
+from tests.factories import (
+    activity_form,
+    case_form,
+    contact_form,
+    gen_case,
+    gen_contact,
+    gen_organisation,
+    gen_with_participants,
+)
 
 UNKNOWN = "987654"  # an id that names no record at all
 
@@ -49,11 +54,11 @@ def make_tag(tenant_id: int, name: str) -> int:
 
 def world(tenant_id: int, suffix: str) -> Ref:
     """One of each kind of record a form may choose, in one tenant."""
-    org = make_organisation(tenant_id, f"Nordlys {suffix}")
-    person = make_person(tenant_id, org, "Jens", f"Hansen {suffix}")
+    org = gen_organisation(tenant_id, f"Nordlys {suffix}")
+    person = gen_contact(tenant_id, org, "Jens", f"Hansen {suffix}", email=None)
     return Ref(
-        organisation=org, contact=person, case=make_case(tenant_id, person),
-        project=make_with_participants(Project, tenant_id, f"Projekt {suffix}"),
+        organisation=org, contact=person, case=gen_case(tenant_id, person),
+        project=gen_with_participants(Project, tenant_id, f"Projekt {suffix}"),
         tag=make_tag(tenant_id, f"Mærke {suffix}"),
         user=user_id(tenant_id, f"admin@{'alpha' if suffix == 'A' else 'beta'}.example"),
         priority=first_entry(tenant_id, PRIORITY),

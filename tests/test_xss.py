@@ -11,75 +11,13 @@ from types import SimpleNamespace as Ref
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Contact, FieldSection, Tag, Tenant
-from app.models.case import Case, Task
-from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import dictionaries
-from app.services.activities import letters
-from app.services.fields import admin as custom_field_admin
-from app.services.fields.admin import ChoiceInput, FieldInput
+from app.models import Contact, FieldSection, Tag
 from app.tenancy import tenant_context
 from tests.conftest import SCRIPT_HEADERS
-from tests.test_profile_page import make_contact
-
-
-def script(name: str) -> str:
-    return f'<script>alert("{name}")</script>'
-
-
-def image(name: str) -> str:
-    return f'<img src=x onerror=alert("{name}")>'
-
-
-def everywhere(text: str) -> dict[str, str]:
-    return {lang: text for lang in ("da", "sv", "pl", "en")}
-
+from tests.factories import CHOICE_LABEL, TAG, TEXT_LABEL, hostile_texts
 
 # What an attacker leaves in a page: any tag of the payloads, unescaped.
 RAW_PAYLOAD = re.compile(r"<script>alert\(|<img src=x onerror=")
-
-TEXT_LABEL, TEXT_HELP = script("label"), script("help")
-CHOICE_LABEL, CHOICE_HELP = image("choice-label"), image("choice-help")
-OPTION, SECTION, TAG = image("option"), script("section"), image("tag")
-PRIORITY_LABEL, CATEGORY_LABEL = image("priority"), image("category")
-LETTERHEAD, CONTACT_NAME = script("letterhead"), image("name")
-
-
-def hostile_texts(tenant_id: int) -> Ref:
-    """A contact whose tenant's administrator wrote markup into every text they define:
-    a section with a text field and a choice field (both listed, so both filter the
-    list), a tag, dictionary entries used by a task and a case, and the letterhead; the
-    contact's own name (any user's text) is markup too."""
-    with tenant_context(tenant_id):
-        section = custom_field_admin.create_section("contact", everywhere(SECTION))
-        text = custom_field_admin.create_field(section, FieldInput(
-            labels=everywhere(TEXT_LABEL), help_texts=everywhere(TEXT_HELP),
-            field_type="text", show_in_list=True, searchable=True))
-        choice = custom_field_admin.create_field(section, FieldInput(
-            labels=everywhere(CHOICE_LABEL), help_texts=everywhere(CHOICE_HELP),
-            field_type="choice", show_in_list=True,
-            choices=[ChoiceInput(labels=everywhere(OPTION))]))
-        priority = dictionaries.create_entry(PRIORITY, everywhere(PRIORITY_LABEL))
-        category = dictionaries.create_entry(CASE_CATEGORY, everywhere(CATEGORY_LABEL))
-        letters.update_letterhead(db.session.get(Tenant, tenant_id), sender_name=LETTERHEAD,
-                                  sender_address=LETTERHEAD, footer=LETTERHEAD)
-        db.session.commit()
-        keys = Ref(text=text.key, choice=choice.key, option=choice.choices[0].key,
-                   text_form=text.form_name, choice_form=choice.form_name,
-                   section=section.id, priority=priority.id, category=category.id)
-    contact_id = make_contact(tenant_id, last_name=CONTACT_NAME,
-                              custom={keys.text: "værdi", keys.choice: keys.option})
-    with tenant_context(tenant_id):
-        contact = db.session.get(Contact, contact_id)
-        contact.tags.append(Tag(name=TAG, colour="#aa0000"))
-        status = dictionaries.default_entry(TASK_STATUS)
-        db.session.add(Task(title="Ring op", contact=contact, status=status,
-                            priority_id=keys.priority))
-        db.session.add(Case(reference=1, title="Sag", primary_contact=contact,
-                            category_id=keys.category))
-        db.session.commit()
-    keys.contact = contact_id
-    return keys
 
 
 def filter_arguments(html: str, *names: str) -> dict[str, str]:

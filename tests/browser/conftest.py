@@ -52,3 +52,13 @@ def log_in(page, email: str, password: str = "secret-pass") -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_url("**/admin/**")
+
+
+def offered_persons(page) -> list[str]:
+    """The persons the activity form's select2 offers, once it has fetched them."""
+    from playwright.sync_api import expect
+
+    page.click("#s2id_contacts")
+    labels = page.locator(".select2-result-label")
+    expect(labels.first).to_be_visible()
+    return labels.all_inner_texts()

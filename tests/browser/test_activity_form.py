@@ -11,29 +11,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Activity
 from app.tenancy import tenant_context
-from tests.browser.conftest import log_in
-from tests.factories import gen_contact, gen_organisation
-
-
-def people(tenant_id: int) -> tuple[int, int]:
-    """An organisation with two employees, and another organisation's person."""
-    org = gen_organisation(tenant_id, "Nordlys ApS")
-    other = gen_organisation(tenant_id, "Fremmed A/S")
-    for first, last, employer in (("Jens", "Hansen", org), ("Mette", "Holm", org),
-                                  ("Ole", "Udenfor", other)):
-        gen_contact(tenant_id, employer, first, last, email=f"{first.lower()}@x.dk")
-    return org, other
-
-
-def offered_persons(page) -> list[str]:
-    page.click("#s2id_contacts")
-    labels = page.locator(".select2-result-label")
-    expect(labels.first).to_be_visible()
-    return labels.all_inner_texts()
+from tests.browser.conftest import log_in, offered_persons
+from tests.factories import gen_people
 
 
 def test_persons_come_from_the_chosen_organisation(page, tenant_a):
-    org, _other = people(tenant_a.id)
+    org, _other = gen_people(tenant_a.id)
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/activity/new/?organisation_id={org}&kind=call")
     names = offered_persons(page)
@@ -52,7 +35,7 @@ def test_persons_come_from_the_chosen_organisation(page, tenant_a):
 
 
 def test_persons_wait_for_an_organisation(page, tenant_a):
-    people(tenant_a.id)
+    gen_people(tenant_a.id)
     log_in(page, "admin@alpha.example")
     page.goto("/admin/activity/new/?kind=note")
     expect(page.locator("#s2id_contacts")).to_have_class(

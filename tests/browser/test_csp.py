@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.browser.test_activity_form import offered_persons, people
-from tests.test_cases import make_task
-from tests.test_profile_page import make_contact
+from tests.browser.conftest import log_in, offered_persons
+from tests.factories import gen_people, gen_profile_contact, gen_task
 
 REPORT_VIOLATIONS = """
 document.addEventListener('securitypolicyviolation', function (event) {
@@ -47,7 +45,7 @@ def accept_dialogs(page, answers: list[bool]) -> list[str]:
 
 
 def test_contact_list_filter_delete_and_bulk_action(page, problems, tenant_a):
-    make_contact(tenant_a.id)
+    gen_profile_contact(tenant_a.id)
     log_in(page, "admin@alpha.example")
     page.goto("/admin/contact/")
     page.click("li.nav-item:has(.field-filters) > a")  # "Add filter"
@@ -71,7 +69,7 @@ def test_contact_list_filter_delete_and_bulk_action(page, problems, tenant_a):
 
 
 def test_contact_form_widgets(page, problems, tenant_a):
-    make_contact(tenant_a.id)  # an organisation and a tag to choose
+    gen_profile_contact(tenant_a.id)  # an organisation and a tag to choose
     log_in(page, "admin@alpha.example")
     page.goto("/admin/contact/new/")
     page.click(".select2-container:visible >> nth=0")  # select2 opens its choices
@@ -87,8 +85,8 @@ def test_contact_form_widgets(page, problems, tenant_a):
 
 
 def test_profile_tabs_dialog_and_panel(page, problems, tenant_a):
-    contact_id = make_contact(tenant_a.id)
-    make_task(tenant_a.id, "Ring tilbage", contact_id=contact_id)
+    contact_id = gen_profile_contact(tenant_a.id)
+    gen_task(tenant_a.id, "Ring tilbage", contact_id=contact_id)
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/contact/{contact_id}/profile")
     page.click("#tab-tasks")
@@ -109,7 +107,7 @@ def test_profile_tabs_dialog_and_panel(page, problems, tenant_a):
 
 
 def test_activity_form(page, problems, tenant_a):
-    org, _other = people(tenant_a.id)
+    org, _other = gen_people(tenant_a.id)
     log_in(page, "admin@alpha.example")
     page.goto(f"/admin/activity/new/?organisation_id={org}&kind=call")
     assert len(offered_persons(page)) == 2  # the organisation's people, by script
@@ -121,7 +119,7 @@ def test_activity_form(page, problems, tenant_a):
 
 def test_task_list_in_place_edit(page, problems, tenant_a):
     """x-editable reads the choices from a JSON data attribute (app/security.py)."""
-    make_task(tenant_a.id, "Ring tilbage")
+    gen_task(tenant_a.id, "Ring tilbage")
     log_in(page, "admin@alpha.example")
     page.goto("/admin/task/")
     page.click("td.col-priority a[data-role^=x-editable]")

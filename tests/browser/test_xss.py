@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.test_xss import (
+from tests.factories import (
     CHOICE_LABEL,
     CONTACT_NAME,
     PRIORITY_LABEL,
