@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, fragments, tenancy
+from app import audit, fragments, input_cleaning, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - registers every model with the metadata
     from app.services import attachments
 
+    input_cleaning.init_app(app)  # before the engine is made: it sets the JSON writer
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     tenancy.install()
@@ -64,8 +65,10 @@ def _init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         from app.models import User
+        from app.services.text import record_id
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        number = record_id(user_id)
+        return db.session.get(User, number) if number is not None else None
 
 
 def _init_request_hooks(app: Flask) -> None:

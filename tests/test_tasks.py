@@ -177,11 +177,11 @@ def test_in_place_edit_refuses_other_tenants_choices_and_tasks(client, tenant_a,
                    {"assignee": user_id(tenant_b.id, "admin@beta.example")},
                    {"priority": entry_id(tenant_b.id, PRIORITY, "high")},
                    {"due_at": "not a time"}):
-        assert update(client, "task", task_a, **values).status_code == 500
+        assert update(client, "task", task_a, **values).status_code == 400
     assert update(client, "task", task_b, status=status(tenant_a.id, "done")).status_code \
-        == 500
+        == 404
     assert update(client, "task", "abc", status=status(tenant_a.id, "done")).status_code \
-        == 500
+        == 404
     task = get_task(tenant_a.id, task_a)
     assert (task.status.key, task.assignee_id, task.priority_id) == ("new", None, None)
     assert get_task(tenant_b.id, task_b).status.key == "new"

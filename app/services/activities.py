@@ -54,7 +54,7 @@ from app.services import dictionaries, identifiers, organisations
 from app.services.custom_fields import language
 from app.services.errors import ServiceError
 from app.services.text import every_word_in
-from app.services.times import display_zone, to_utc
+from app.services.times import OUT_OF_RANGE, display_zone, supported, to_utc
 
 # Shown when no dictionary entry names the kind (the dictionary is the tenant's data).
 KIND_LABELS = {NOTE: _l("Note"), MEETING: _l("Meeting"), EMAIL: _l("E-mail"),
@@ -309,6 +309,8 @@ def follow_up_start(start: datetime, follow_up: FollowUp) -> datetime:
         raise ServiceError(_l("Give either a number of hours, days or weeks, or a date."),
                            field="follow_up_in")
     if on is not None:
+        if not supported(on):
+            raise ServiceError(OUT_OF_RANGE, field="follow_up_on")
         return _at_day_or_time(start, on)
     if unit not in FOLLOW_UP_UNITS:
         raise ServiceError(_l("Not a valid choice."), field="follow_up_unit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +35,11 @@ LOCALE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value, "short"),
     bool: typefmt.bool_formatter,
 }
+
+log = logging.getLogger(__name__)
+
+# Past any real list; times the largest page size, still a number PostgreSQL's OFFSET takes.
+LARGEST_PAGE = 10**9
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 
@@ -151,7 +157,15 @@ class SecureModelView(AccessMixin, ModelView):
         if isinstance(exc, IntegrityError):
             flash(gettext("This record conflicts with an existing one."), "error")
             return True
-        return super().handle_view_exception(exc)
+        if super().handle_view_exception(exc):  # a form's ValidationError
+            return True
+        # Anything else: logged for us, and never its text for the user (a database
+        # error quotes the statement and its values).
+        log.exception("Failed to save %s", self.endpoint)
+        g.hidden_error = str(exc)
+        flash(gettext("The record could not be saved. Please check the values and try "
+                      "again."), "error")
+        return True
 
     def validate_form(self, form) -> bool:
         """Form validation, then the service's own checks shown next to their fields."""
@@ -203,8 +217,31 @@ class SecureModelView(AccessMixin, ModelView):
             admin_lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
         """Flask-Admin's bulk delete, given only well-formed ids: it compares the id
-        column with the posted text, which PostgreSQL refuses."""
-        return super().action_delete([n for n in map(record_id, ids) if n is not None])
+        column with the posted text, which PostgreSQL refuses. Flask-Admin flashes the
+        text of an error it met here even when handled: that message is taken back."""
+        result = super().action_delete([n for n in map(record_id, ids) if n is not None])
+        hidden = g.pop("hidden_error", None)
+        if hidden:
+            session["_flashes"] = [(category, message) for category, message
+                                   in session.get("_flashes", []) if hidden not in message]
+        return result
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        """Flask-Admin's in-list edit answers every refusal with 500: a record that does
+        not exist is 404 and a refused value 400, with the same translated text."""
+        answer = super().ajax_update()
+        if isinstance(answer, tuple) and answer[1] == 500:
+            exists = self.get_one(request.form.get("list_form_pk", "")) is not None
+            return answer[0], 400 if exists else 404
+        return answer
+
+    def _get_list_extra_args(self):
+        """The list's arguments with the page kept in range: a negative or huge page
+        would be an OFFSET the database refuses."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), LARGEST_PAGE)
+        return args
 
     def on_model_delete(self, model) -> None:
         """Nothing that other records still use is deleted (services.references)."""
