@@ -43,6 +43,13 @@ LARGEST_PAGE = 10**9
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 
+def failed_messages() -> dict[str, str]:
+    """Flask-Admin's failure messages as it shows them → as our catalogs translate them
+    (Flask-Admin 2.2.1's compiled catalogs lack these msgids)."""
+    return {admin_gettext("Failed to create record."): gettext("Failed to create record."),
+            admin_gettext("Failed to save record."): gettext("Failed to save record.")}
+
+
 # Who may open a view: any member of a tenant, its administrators, or the platform operator.
 MEMBER = "member"
 ADMIN = "admin"
@@ -181,6 +188,10 @@ class SecureModelView(AccessMixin, ModelView):
         return True
 
     def render(self, template, **kwargs):
+        if session.get("_flashes"):  # Flask-Admin's failure messages, translated
+            own = failed_messages()
+            session["_flashes"] = [(category, own.get(message, message))
+                                   for category, message in session["_flashes"]]
         field_error = g.pop("field_error", None)
         if field_error is not None:
             show_refusal(kwargs.get("form"), field_error)
