@@ -43,6 +43,7 @@ LARGEST_PAGE = 10**9
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
 
+
 def failed_messages() -> dict[str, str]:
     """Flask-Admin's failure messages as it shows them → as our catalogs translate them
     (Flask-Admin 2.2.1's compiled catalogs lack these msgids)."""
