@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Table
 
-from app import audit, fragments, i18n, outage, rate_limits, security, tenancy
+from app import audit, fragments, i18n, input_cleaning, outage, rate_limits, security, tenancy
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     from app.services import settings
     from app.services.activities import attachments
 
+    input_cleaning.init_app(app)  # before the engine is made: it sets the JSON writer
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     tenancy.install()

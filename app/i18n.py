@@ -77,6 +77,7 @@ WTFORMS_MESSAGES = (
     N_("Invalid email address."),
     N_("Invalid URL."),
     N_("Not a valid choice."),
+    N_("Not a valid choice"),  # Flask-Admin's relation fields say it without the stop
     N_("Not a valid date value."),
     N_("Not a valid datetime value."),
     N_("Not a valid time value."),

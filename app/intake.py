@@ -6,6 +6,7 @@ nothing about which tenants exist or which part was wrong."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf, limiter
@@ -21,11 +22,12 @@ def _intake_limit() -> str:
     return current_app.config["INTAKE_RATE_LIMIT"]
 
 
-def _posted_values() -> dict:
-    """The form fields, or the JSON object (anything else counts as no fields)."""
+def _posted_values() -> dict | None:
+    """The form fields, or the JSON object; None for a JSON body that is not an object
+    (or does not parse, or is nested too deeply)."""
     if request.is_json:
         body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else {}
+        return body if isinstance(body, dict) else None
     return request.form.to_dict()
 
 
@@ -36,8 +38,11 @@ def receive_lead(slug: str) -> tuple[Response, int]:
     tenant = leads.intake_tenant(slug, request.args.get("token"))
     if tenant is None:
         abort(403)
+    values = _posted_values()
+    if values is None:
+        return jsonify(error=_("The request body is not a valid JSON object.")), 400
     with tenant_context(tenant.id):
-        received = commit_or_refuse(lambda: leads.receive(_posted_values()))
+        received = commit_or_refuse(lambda: leads.receive(values))
         if isinstance(received.refusal, FieldErrors):
             return jsonify(errors=received.refusal.errors), 400
         if not received:

@@ -385,3 +385,7 @@ def filter_arg(app, endpoint: str, column: str, op: str, *, tenant_id: int | Non
                 found.append(arg)
     assert len(found) == 1, f"{endpoint}: {len(found)} filters {column!r} {op!r}"
     return f"flt{position}_{found[0]}"
+
+
+# A database or server message in a page: never shown to people.
+LEAKS = re.compile(r"DataError|psycopg|sqlite3|\[SQL:|Traceback|NUL \(0x00\)")

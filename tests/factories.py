@@ -165,6 +165,13 @@ def gen_people(tenant_id: int) -> tuple[int, int]:
     return org, other
 
 
+def setup_people(tenant_id: int) -> tuple[int, int, int]:
+    """An organisation with an employee, and another organisation with its own."""
+    org = gen_organisation(tenant_id, "Nordlys ApS", country="DK")
+    other = gen_organisation(tenant_id, "Sydvind ApS")
+    return org, gen_contact(tenant_id, org), gen_contact(tenant_id, other, "Eva", "Berg")
+
+
 def open_intake(tenant_id: int) -> str:
     """Give the tenant a lead intake address; returns its token."""
     with all_tenants():
@@ -241,6 +248,17 @@ def case_form(contact_id: int | None, title: str = "Reklamation over levering",
         form["primary_contact"] = str(contact_id)
     form.update(values)
     return form
+
+
+NEW_USER = {"full_name": "Ny Bruger", "email": "new@alpha.example", "role": "user",
+            "language": "", "active": "y", "password": "long-enough-pw"}
+LEAD_FORM = {"name": "Jens Hansen", "company": "Nordlys ApS", "email": "Jens@Nordlys.example",
+             "phone": "20 12 34 56", "source": "Hjemmeside",
+             "message": "Tilbud på 20 licenser\nVenlig hilsen"}
+
+
+def task_form(title: str = "Ring tilbage", **values) -> dict:
+    return {"title": title, **{k: str(v) for k, v in values.items()}}
 
 
 def contact_form(organisation_id: int | None = None, **values) -> dict:

@@ -45,6 +45,7 @@ from tests.factories import (
     gen_fields,
     gen_organisation,
     gen_with_participants,
+    setup_people,
 )
 
 PERSONS_REFUSED = ("Only persons currently linked to the chosen organisation can take "
@@ -57,13 +58,6 @@ COMPLETED = ("This activity is completed and can no longer be changed. An admini
 
 def person_ids(activity: Activity) -> set[int]:
     return {contact.id for contact in activity.contacts}
-
-
-def setup_people(tenant_id: int) -> tuple[int, int, int]:
-    """An organisation with an employee, and another organisation with its own."""
-    org = gen_organisation(tenant_id, "Nordlys ApS", country="DK")
-    other = gen_organisation(tenant_id, "Sydvind ApS")
-    return org, gen_contact(tenant_id, org), gen_contact(tenant_id, other, "Eva", "Berg")
 
 
 # --- the organisation and person rule (E2) -------------------------------------------

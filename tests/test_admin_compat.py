@@ -31,6 +31,7 @@ METHODS = {
         ["self", "query", "count_query", "joins", "count_joins", "search"],
     (BaseModelView, "_get_filter_groups"): ["self"],
     (BaseModelView, "_export_csv"): ["self", "return_url"],
+    (BaseModelView, "_get_list_extra_args"): ["self"],
     (BaseModelView, "_export_tablib"): ["self", "export_type", "return_url"],
 }
 

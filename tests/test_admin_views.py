@@ -8,9 +8,7 @@ from app.extensions import db
 from app.models import Tenant, User
 from app.tenancy import all_tenants
 from tests.conftest import login
-
-NEW_USER = {"full_name": "Ny Bruger", "email": "new@alpha.example", "role": "user",
-            "language": "", "active": "y", "password": "long-enough-pw"}
+from tests.factories import NEW_USER
 
 
 def _user_id(email: str) -> int:

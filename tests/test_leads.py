@@ -23,7 +23,7 @@ from tests.conftest import (
     login,
     make_app,
 )
-from tests.factories import gen_organisation, open_intake, set_settings
+from tests.factories import LEAD_FORM, gen_organisation, open_intake, set_settings
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -59,11 +59,6 @@ def load_lead(tenant_id: int, lead_id: int) -> Lead:
     db.session.expire_all()
     with tenant_context(tenant_id):
         return db.session.get(Lead, lead_id)
-
-
-LEAD_FORM = {"name": "Jens Hansen", "company": "Nordlys ApS", "email": "Jens@Nordlys.example",
-             "phone": "20 12 34 56", "source": "Hjemmeside",
-             "message": "Tilbud på 20 licenser\nVenlig hilsen"}
 
 
 # --- the intake URL -----------------------------------------------------------------

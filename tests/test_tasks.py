@@ -27,7 +27,7 @@ from tests.conftest import (
     user_id,
     view_of,
 )
-from tests.factories import gen_case, gen_contact, gen_organisation, gen_task
+from tests.factories import gen_case, gen_contact, gen_organisation, gen_task, task_form
 
 # --- helpers --------------------------------------------------------------------------
 
@@ -43,10 +43,6 @@ def get_task(tenant_id: int, task_id: int) -> Task | None:
         if task is not None:
             task.status  # noqa: B018 - loaded while the tenant is current
         return task
-
-
-def task_form(title: str = "Ring tilbage", **values) -> dict:
-    return {"title": title, **{k: str(v) for k, v in values.items()}}
 
 
 def hours_from_now(hours: float) -> datetime:

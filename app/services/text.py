@@ -48,10 +48,16 @@ def every_word_in(search: str, *columns) -> ColumnElement | None:
 LARGEST_ID = 2**31 - 1  # ids are INTEGER columns: a bigger number names no record
 
 
+def ascii_digits(text: str) -> bool:
+    """Only the digits 0–9: str.isdigit() also takes "²" (which int() refuses) and "٣"
+    (which int() reads as 3)."""
+    return text.isascii() and text.isdigit()
+
+
 def record_id(value) -> int | None:
     """An id from a URL as a number, or None when it cannot name a record (so the
     database is never asked with a value it would refuse with an error)."""
     text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= LARGEST_ID:
+    if not ascii_digits(text) or not 0 < int(text) <= LARGEST_ID:
         return None
     return int(text)

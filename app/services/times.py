@@ -3,11 +3,24 @@ from DEFAULT_TIMEZONE or the user's)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+
+# Typed dates and times outside these years are refused: nothing a CRM records happens
+# then, and the distance to Python's own limits (years 1 and 9999) leaves room to move
+# between time zones and to add durations and follow-ups without an OverflowError.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+OUT_OF_RANGE = _l("Enter a date between the years %(first)s and %(last)s.",
+                  first=FIRST_YEAR, last=LAST_YEAR)
+
+
+def supported(moment: date) -> bool:
+    """The date (or time) lies within the years the app accepts."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
 
 
 @overload

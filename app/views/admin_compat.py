@@ -11,7 +11,7 @@ there, in one obvious place.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context, session
@@ -124,6 +124,14 @@ class CompatModelView(ModelView):
         """The CSV export response, as Flask-Admin builds it (streamed)."""
         return super()._export_csv(return_url)
 
+    def _get_list_extra_args(self):
+        """Mirrors flask_admin.model.base.BaseModelView._get_list_extra_args."""
+        return self.list_extra_args()
+
+    def list_extra_args(self) -> Any:
+        """The list's arguments (page, sort, search, filters) as read from the URL."""
+        return super()._get_list_extra_args()
+
     def _export_tablib(self, export_type, return_url):
         """Mirrors flask_admin.model.base.BaseModelView._export_tablib."""
         return self.export_tablib(export_type, return_url)
@@ -163,13 +171,21 @@ class CompatModelView(ModelView):
         return self._edit_form_class
 
 
+def rewrite_flashed(rewrite: Callable[[str], str | None]) -> None:
+    """Change or take back messages flashed earlier in this request: each becomes what
+    ``rewrite`` returns, or goes when it returns None. Mirrors flask.helpers.flash, which
+    keeps ``(category, message)`` pairs in the session under ``_flashes`` (Flask, not
+    Flask-Admin)."""
+    if not session.get("_flashes"):
+        return
+    session["_flashes"] = [(category, new) for category, message in session["_flashes"]
+                           if (new := rewrite(message)) is not None]
+
+
 def drop_flashed(messages: Collection[str]) -> None:
     """Take back messages flashed earlier in this request (e.g. Flask-Admin's generic
-    "Record was successfully saved." when the view flashes its own). Mirrors
-    flask.helpers.flash, which keeps ``(category, message)`` pairs in the session under
-    ``_flashes`` (Flask, not Flask-Admin)."""
-    session["_flashes"] = [(category, message) for category, message
-                           in session.get("_flashes", []) if message not in messages]
+    "Record was successfully saved." when the view flashes its own)."""
+    rewrite_flashed(lambda message: None if message in messages else message)
 
 
 # The base of a mixin for model views: to type checkers the mixin is a model view (its

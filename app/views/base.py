@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import mimetypes
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -30,7 +31,7 @@ from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
-from app.views.admin_compat import CompatModelView, drop_flashed
+from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -39,7 +40,20 @@ LOCALE_FORMATTERS = {
     bool: typefmt.bool_formatter,
 }
 
+log = logging.getLogger(__name__)
+
+# Past any real list; times the largest page size, still a number PostgreSQL's OFFSET takes.
+LARGEST_PAGE = 10**9
+
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
+
+
+def failed_messages() -> dict[str, str]:
+    """Flask-Admin's failure messages as it shows them → as our catalogs translate them
+    (Flask-Admin 2.2.1's compiled catalogs lack these msgids)."""
+    return {admin_gettext("Failed to create record."): gettext("Failed to create record."),
+            admin_gettext("Failed to save record."): gettext("Failed to save record.")}
+
 
 # Who may open a view: any member of a tenant, its administrators, or the platform operator.
 MEMBER = "member"
@@ -155,7 +169,15 @@ class SecureModelView(AccessMixin, CompatModelView):
         if isinstance(exc, IntegrityError):
             flash(gettext("This record conflicts with an existing one."), "error")
             return True
-        return super().handle_view_exception(exc)
+        if super().handle_view_exception(exc):  # a form's ValidationError
+            return True
+        # Anything else: logged for us, and never its text for the user (a database
+        # error quotes the statement and its values).
+        log.exception("Failed to save %s", self.endpoint)
+        g.hidden_error = str(exc)
+        flash(gettext("The record could not be saved. Please check the values and try "
+                      "again."), "error")
+        return True
 
     def validate_form(self, form) -> bool:
         """Form validation, then the service's own checks shown next to their fields."""
@@ -171,6 +193,8 @@ class SecureModelView(AccessMixin, CompatModelView):
         return True
 
     def render(self, template, **kwargs):
+        own = failed_messages()  # Flask-Admin's failure messages, translated
+        rewrite_flashed(lambda message: own.get(message, message))
         field_error = g.pop("field_error", None)
         if field_error is not None:
             show_refusal(kwargs.get("form"), field_error)
@@ -242,8 +266,20 @@ class SecureModelView(AccessMixin, CompatModelView):
             admin_lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
         """Flask-Admin's bulk delete, given only well-formed ids: it compares the id
-        column with the posted text, which PostgreSQL refuses."""
-        return super().action_delete([n for n in map(record_id, ids) if n is not None])
+        column with the posted text, which PostgreSQL refuses. Flask-Admin flashes the
+        text of an error it met here even when handled: that message is taken back."""
+        result = super().action_delete([n for n in map(record_id, ids) if n is not None])
+        hidden = g.pop("hidden_error", None)
+        if hidden:
+            rewrite_flashed(lambda message: None if hidden in message else message)
+        return result
+
+    def list_extra_args(self):
+        """The list's arguments with the page kept in range: a negative or huge page
+        would be an OFFSET the database refuses."""
+        args = super().list_extra_args()
+        args.page = min(max(args.page or 0, 0), LARGEST_PAGE)
+        return args
 
     def on_model_delete(self, model) -> None:
         """Nothing that other records still use is deleted (services.references)."""

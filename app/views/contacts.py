@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.forms import TranslatedAdminForm
 from app.i18n import LANGUAGE_NAMES
 from app.masking import mask_national_id
 from app.models import Contact, Employment, Organisation
@@ -46,6 +47,7 @@ CONFIRM_DUPLICATE = "_confirm_duplicate"
 
 
 class EmploymentInline(InlineFormAdmin):
+    form_base_class = TranslatedAdminForm  # else its refusals stay in English
     form_columns = ("id", "organisation", "title", "start_date", "end_date", "is_primary")
     form_label = _l("Employments")
     column_labels = FIELD_LABELS

@@ -16,7 +16,7 @@ from flask_admin.model.widgets import XEditableWidget
 from wtforms.validators import InputRequired, StopValidation
 
 from app.services import dictionaries
-from app.services.times import display_zone, local_text
+from app.services.times import OUT_OF_RANGE, display_zone, local_text, supported
 from app.tenancy import current_tenant_id
 from app.views.base import record_id
 
@@ -35,6 +35,9 @@ class LocalDateTimeField(DateTimeField):
 
     def process_formdata(self, valuelist) -> None:
         super().process_formdata(valuelist)
+        if self.data is not None and not supported(self.data):
+            self.data = None
+            raise ValueError(str(OUT_OF_RANGE))
         if self.data is not None and self.data.tzinfo is None:
             self.data = self.data.replace(tzinfo=display_zone()).astimezone(UTC)
 

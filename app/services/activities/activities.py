@@ -55,7 +55,7 @@ from app.services.contacts import contacts as contact_service
 from app.services.contacts import organisations
 from app.services.errors import ServiceError
 from app.services.text import every_word_in
-from app.services.times import display_zone, to_utc
+from app.services.times import OUT_OF_RANGE, display_zone, supported, to_utc
 
 # Shown when no dictionary entry names the kind (the dictionary is the tenant's data).
 KIND_LABELS = {NOTE: _l("Note"), MEETING: _l("Meeting"), EMAIL: _l("E-mail"),
@@ -311,6 +311,8 @@ def follow_up_start(start: datetime, follow_up: FollowUp) -> datetime:
     start = to_utc(start)
     every, unit, on = follow_up.every, follow_up.unit, follow_up.on
     if on is not None and every is None:
+        if not supported(on):
+            raise ServiceError(OUT_OF_RANGE, field="follow_up_on")
         return _at_day_or_time(start, on)
     if every is None or on is not None:  # neither, or both
         raise ServiceError(_l("Give either a number of hours, days or weeks, or a date."),

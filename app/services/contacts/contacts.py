@@ -19,7 +19,7 @@ from app.services.contacts import organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
 from app.services.terms import term
-from app.services.text import contains, lowered
+from app.services.text import ascii_digits, contains, lowered
 
 CUSTOMER_NUMBER_SEQUENCE = "customer_number"
 
@@ -259,5 +259,6 @@ def search_condition(search: str):
 
 def _customer_number_match(text: str) -> list:
     text = text.strip()
-    return [Contact.customer_number == int(text)] if text.isdigit() and len(text) < 10 else []
+    return ([Contact.customer_number == int(text)] if ascii_digits(text) and len(text) < 10
+            else [])
 

@@ -109,22 +109,26 @@ def _clean_text(field: FieldDefinition, raw: Any) -> str:
     return text
 
 
-def _clean_integer(field: FieldDefinition, raw: Any) -> int:
+def _typed_number(raw: Any) -> Decimal | None:
+    """The typed number, None when it is none or out of range. NaN, sNaN and infinity
+    are refused before any comparison (sNaN raises on being compared)."""
     try:
         number = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
-        raise _error(field, _l("Enter a whole number.")) from None
-    if number != number.to_integral_value() or abs(number) > LARGEST_INTEGER:
+        return None
+    return number if number.is_finite() and abs(number) <= LARGEST_INTEGER else None
+
+
+def _clean_integer(field: FieldDefinition, raw: Any) -> int:
+    number = _typed_number(raw)
+    if number is None or number != number.to_integral_value():
         raise _error(field, _l("Enter a whole number."))
     return int(number)
 
 
 def _clean_decimal(field: FieldDefinition, raw: Any) -> int | float:
-    try:
-        number = Decimal(str(raw).strip().replace(",", "."))
-    except InvalidOperation:
-        raise _error(field, _l("Enter a number.")) from None
-    if not number.is_finite() or abs(number) > LARGEST_INTEGER:
+    number = _typed_number(raw)
+    if number is None:
         raise _error(field, _l("Enter a number."))
     return int(number) if number == number.to_integral_value() else float(number)
 

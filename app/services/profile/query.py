@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Activity, Case, Contact, Task
 from app.services.activities.activities import contact_condition
 from app.services.text import record_id
-from app.services.times import display_zone
+from app.services.times import display_zone, supported
 from app.services.work import cases
 
 PAGE_SIZE = 20
@@ -49,10 +49,12 @@ class Args:
         return [n for n in map(record_id, self.values(name)) if n is not None]
 
     def day(self, name: str) -> date | None:
+        """The day, None when it is none or outside the supported years."""
         try:
-            return date.fromisoformat(self.text(name))
+            day = date.fromisoformat(self.text(name))
         except ValueError:
             return None
+        return day if supported(day) else None
 
     def page(self, name: str) -> int:
         return self.number(name) or 1

@@ -16,7 +16,7 @@ from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES
 from app.models.dictionary import CASE_CATEGORY
 from app.services import counters, dictionaries
 from app.services.errors import ServiceError
-from app.services.text import contains, required_text
+from app.services.text import ascii_digits, contains, required_text
 
 REFERENCE_SEQUENCE = "case_reference"
 STATUS_LABELS = {CASE_OPEN: _l("Open"), CASE_CLOSED: _l("Closed"),
@@ -93,7 +93,7 @@ def search_condition(search: str):
         return None
     number = text.removeprefix("#")
     conditions = [contains(Case.title, text)]
-    if number.isdigit() and len(number) < 10:
+    if ascii_digits(number) and len(number) < 10:
         conditions.append(Case.reference == int(number))
     return or_(*conditions)
 
