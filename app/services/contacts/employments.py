@@ -1,0 +1,89 @@
+"""Employments seen from the organisation (B13, seed 002): its current and former
+people, taking a person on and ending an employment. Each change is checked with the
+whole contact's rules (services.contacts.contacts.prepare: dates in order, one primary
+employment, a company contact keeps a current one, names unique in a company)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Contact, Employment, Organisation
+from app.models.contact import KIND_PRIVATE
+from app.services.contacts import contacts
+from app.services.errors import ServiceError
+
+CANDIDATES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class People:
+    current: list[Employment]
+    former: list[Employment]
+
+
+def people(organisation: Organisation, today: date | None = None) -> People:
+    """The organisation's employments with their people, current ones first by name,
+    former ones most recently ended first: one query."""
+    today = today or date.today()
+    rows = list(db.session.scalars(
+        select(Employment).where(Employment.organisation_id == organisation.id)
+        .options(joinedload(Employment.contact))
+        .join(Contact, Contact.id == Employment.contact_id)
+        .order_by(Contact.last_name, Contact.first_name, Employment.id)))
+    current = [e for e in rows if e.end_date is None or e.end_date >= today]
+    former = sorted((e for e in rows if e not in current),
+                    key=lambda e: (e.end_date, e.id), reverse=True)
+    return People(current, former)
+
+
+def candidates(organisation: Organisation, search: str) -> list[Contact]:
+    """Company contacts matching the search (as the contact list searches) who do not
+    work at the organisation now: whom it may take on. Nothing without a search."""
+    condition = contacts.search_condition(search)
+    if condition is None:
+        return []
+    working_here = select(Employment.contact_id).where(
+        Employment.organisation_id == organisation.id,
+        or_(Employment.end_date.is_(None), Employment.end_date >= date.today()))
+    return list(db.session.scalars(
+        select(Contact).where(condition, Contact.kind != KIND_PRIVATE,
+                              Contact.id.not_in(working_here))
+        .options(joinedload(Contact.organisation))
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .limit(CANDIDATES_SHOWN)))
+
+
+def add_employee(organisation: Organisation, contact: Contact | None, *,
+                 title: str | None = None, start_date: date | None = None) -> Employment:
+    """Take the contact on at the organisation. Refused for no contact, a private
+    customer (who belongs to the private customers only), the private-customers
+    organisation, or someone who works there now. The caller commits."""
+    if contact is None:
+        raise ServiceError(_l("Choose the person to add."), field="contact_id")
+    if organisation.is_private_customers or contact.kind == KIND_PRIVATE:
+        raise ServiceError(_l("Private customers are not employed by organisations."),
+                           field="contact_id")
+    if any(e.organisation_id == organisation.id and e.is_current for e in contact.employments):
+        raise ServiceError(_l("%(name)s already works here.", name=contact.full_name),
+                           field="contact_id")
+    employment = Employment(organisation=organisation, title=(title or "").strip() or None,
+                            start_date=start_date)
+    contact.employments.append(employment)
+    contacts.prepare(contact, is_new=False)
+    return employment
+
+
+def end_employment(employment: Employment, end_date: date | None) -> None:
+    """End the employment on that day (the last day worked). The caller commits."""
+    if end_date is None:
+        raise ServiceError(_l("Enter the last day of the employment."), field="end_date")
+    if employment.end_date is not None and employment.end_date < date.today():
+        raise ServiceError(_l("This employment has already ended."), field="end_date")
+    employment.end_date = end_date
+    contacts.prepare(employment.contact, is_new=False)
