@@ -192,6 +192,7 @@ class ProfileMixin(RecordProfile):
         return {
             "contact": record,
             "profile_kind": term("singular"),
+            "list_title": term("plural"),
             "profile_header": "kontakt/profile/_master_header.html",
             "extra_panels": ("kontakt/profile/_master_photo.html",
                              "kontakt/profile/_master_organisations.html",

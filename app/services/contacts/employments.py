@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -42,15 +42,20 @@ def people(organisation: Organisation, today: date | None = None) -> People:
     return People(current, former)
 
 
+def current_people(organisation_id: int) -> Select:
+    """The ids of the organisation's current employees."""
+    return select(Employment.contact_id).where(
+        Employment.organisation_id == organisation_id,
+        or_(Employment.end_date.is_(None), Employment.end_date >= date.today()))
+
+
 def candidates(organisation: Organisation, search: str) -> list[Contact]:
     """Company contacts matching the search (as the contact list searches) who do not
     work at the organisation now: whom it may take on. Nothing without a search."""
     condition = contacts.search_condition(search)
     if condition is None:
         return []
-    working_here = select(Employment.contact_id).where(
-        Employment.organisation_id == organisation.id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= date.today()))
+    working_here = current_people(organisation.id)
     return list(db.session.scalars(
         select(Contact).where(condition, Contact.kind != KIND_PRIVATE,
                               Contact.id.not_in(working_here))

@@ -16,6 +16,7 @@ from app.models.activity import EMAIL, MEETING
 from app.services import privacy
 from app.services.activities import attachments
 from app.services.contacts import employments, organisations
+from app.services.contacts.employments import current_people
 from app.services.profile import tabs
 from app.services.profile.panels import (
     ADDRESS,
@@ -26,7 +27,7 @@ from app.services.profile.panels import (
     save_section,
     section_panels,
 )
-from app.services.profile.query import Args, current_people, organisation_scope
+from app.services.profile.query import Args, organisation_scope
 from app.services.profile.timeline import (
     HistoryTab,
     TimelineTab,

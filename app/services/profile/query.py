@@ -16,9 +16,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import Activity, Case, Contact, Employment, Task
+from app.models import Activity, Case, Contact, Task
 from app.models.activity import activity_contact
 from app.services.activities.activities import contact_condition
+from app.services.contacts.employments import current_people
 from app.services.text import record_id
 from app.services.times import display_zone
 from app.services.work import cases
@@ -220,13 +221,6 @@ class Scope:
 def contact_scope(contact_id: int) -> Scope:
     return Scope(contact_condition(contact_id), case_of_contact(contact_id),
                  tasks_about(contact_id))
-
-
-def current_people(organisation_id: int) -> Select:
-    """The ids of the organisation's current employees."""
-    return select(Employment.contact_id).where(
-        Employment.organisation_id == organisation_id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= date.today()))
 
 
 def organisation_scope(organisation_id: int) -> Scope:
