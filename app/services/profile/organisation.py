@@ -118,8 +118,8 @@ def history_tab(organisation: Organisation, args: Args, viewer: User) -> History
 
 
 TABS = {
+    "timeline": (_l("Planned and history"), timeline_tab),  # the first: opened by default
     "employees": (_l("Employees"), employees_tab),
-    "timeline": (_l("Planned and history"), timeline_tab),
     "cases": (_l("Cases"), cases_tab),
     "tasks": (_l("Tasks"), tasks_tab),
     "notes": (_l("Notes"), notes_tab),
