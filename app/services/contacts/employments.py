@@ -5,12 +5,12 @@ employment, a company contact keeps a current one, names unique in a company).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
 from app.models import Contact, Employment, Organisation
@@ -21,32 +21,36 @@ from app.services.errors import ServiceError
 CANDIDATES_SHOWN = 10
 
 
-@dataclass(frozen=True)
-class People:
-    current: list[Employment]
-    former: list[Employment]
-
-
-def people(organisation: Organisation, today: date | None = None) -> People:
-    """The organisation's employments with their people, current ones first by name,
-    former ones most recently ended first: one query."""
+def current_condition(today: date | None = None) -> ColumnElement:
+    """Employments not ended before today (Employment.is_current in SQL)."""
     today = today or date.today()
-    rows = list(db.session.scalars(
-        select(Employment).where(Employment.organisation_id == organisation.id)
-        .options(joinedload(Employment.contact))
-        .join(Contact, Contact.id == Employment.contact_id)
-        .order_by(Contact.last_name, Contact.first_name, Employment.id)))
-    current = [e for e in rows if e.end_date is None or e.end_date >= today]
-    former = sorted((e for e in rows if e not in current),
-                    key=lambda e: (e.end_date, e.id), reverse=True)
-    return People(current, former)
+    return or_(Employment.end_date.is_(None), Employment.end_date >= today)
+
+
+def employments_at(organisation_id: int, *, current: bool) -> Select:
+    """The organisation's current employments by the person's name, or its former ones
+    most recently ended first."""
+    query = (select(Employment).join(Contact, Contact.id == Employment.contact_id)
+             .where(Employment.organisation_id == organisation_id))
+    if current:
+        return query.where(current_condition()).order_by(
+            Contact.last_name, Contact.first_name, Employment.id)
+    return query.where(~current_condition()).order_by(
+        Employment.end_date.desc(), Employment.id.desc())
+
+
+def people(organisation_id: int) -> list[Contact]:
+    """Everyone who works or worked at the organisation, by name: one query."""
+    return list(db.session.scalars(
+        select(Contact).where(Contact.id.in_(
+            select(Employment.contact_id).where(Employment.organisation_id == organisation_id)))
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)))
 
 
 def current_people(organisation_id: int) -> Select:
     """The ids of the organisation's current employees."""
     return select(Employment.contact_id).where(
-        Employment.organisation_id == organisation_id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= date.today()))
+        Employment.organisation_id == organisation_id, current_condition())
 
 
 def candidates(organisation: Organisation, search: str) -> list[Contact]:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
-from app.models import Contact, Organisation, User
+from app.models import Contact, Employment, Organisation, User
 from app.models.activity import EMAIL, MEETING
 from app.services import privacy
 from app.services.activities import attachments
@@ -27,7 +28,7 @@ from app.services.profile.panels import (
     save_section,
     section_panels,
 )
-from app.services.profile.query import Args, organisation_scope
+from app.services.profile.query import Args, Page, organisation_scope, paginate
 from app.services.profile.timeline import (
     HistoryTab,
     TimelineTab,
@@ -66,21 +67,29 @@ def save_panel(organisation: Organisation, panel: Panel, form_values: dict[str, 
 
 @dataclass(frozen=True)
 class EmployeesTab:
-    people: employments.People
+    current: Page  # of Employments, with their contacts
+    former: Page
     search: str  # whom to add
     candidates: list[Contact]
 
 
 def employees_tab(organisation: Organisation, args: Args, viewer: User) -> EmployeesTab:
+    """Current and former employees, each paged; the people a search finds to add."""
     search = args.text("employees_q")
-    return EmployeesTab(employments.people(organisation), search,
+
+    def page(current: bool, param: str) -> Page:
+        return paginate(employments.employments_at(organisation.id, current=current),
+                        args.page(param), param, joinedload(Employment.contact))
+
+    return EmployeesTab(page(True, "employees_page"), page(False, "former_page"), search,
                         employments.candidates(organisation, search))
 
 
 def timeline_tab(organisation: Organisation, args: Args, viewer: User) -> TimelineTab:
-    """Activities with the organisation or its people, filtered also by person."""
-    everyone = employments.people(organisation)
-    people = tuple(dict.fromkeys(e.contact for e in [*everyone.current, *everyone.former]))
+    """Activities with the organisation or its people, filtered also by person (not
+    for the private customers: a list of every one of them is no filter)."""
+    people = () if organisation.is_private_customers else tuple(
+        employments.people(organisation.id))
     return scoped_timeline(organisation_scope(organisation.id), args, viewer, people)
 
 
