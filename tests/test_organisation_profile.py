@@ -133,6 +133,20 @@ def test_a_panel_is_edited_in_place_with_the_organisation_rules(admin_client, wo
     assert organisation.phone == "+4520123456" and organisation.email == "info@nordlys.example"
 
 
+def test_without_script_a_panel_is_a_page_and_saving_returns_to_the_profile(admin_client,
+                                                                           world):
+    url = f"{profile(world.org)}/panel/responsible/edit"
+    page = page_of(admin_client, url)
+    assert "Nordlys ApS" in page and 'name="responsible_user"' in page
+    response = admin_client.post(url, data={
+        "csrf_token": token(admin_client, world.org),
+        "responsible_user": user_id(world.a, "user@alpha.example")})
+    assert response.status_code == 302
+    assert response.location.endswith(f"{profile(world.org)}#panel-responsible")
+    assert "Organisationen Nordlys ApS er gemt." in page_of(admin_client, profile(world.org))
+    assert load(world.a, Organisation, world.org).responsible_user.email == "user@alpha.example"
+
+
 def test_a_blank_name_is_refused_beside_the_field(admin_client, world):
     response = admin_client.post(f"{profile(world.org)}/panel/master/edit",
                                  data={"csrf_token": token(admin_client, world.org),

@@ -119,6 +119,9 @@ class OrganisationProfileMixin(RecordProfile):
     def profile_actions(self, record: Organisation) -> list[tuple[str, str, str, bool]]:
         return organisation_actions(record, self.profile_url_of(record))
 
+    def saved_message(self, record: Organisation) -> str:
+        return _("Organisation %(name)s was saved.", name=record.name)
+
     def profile_args(self, record: Organisation) -> dict[str, int]:
         return {"organisation_id": record.id}
 

@@ -55,6 +55,10 @@ class RecordProfile:
     def profile_actions(self, record) -> list[tuple[str, str, str, bool]]:
         raise NotImplementedError
 
+    def saved_message(self, record) -> str:
+        """What a panel saved without script says (the page it returns to shows it)."""
+        raise NotImplementedError
+
     def profile_url_of(self, record, anchor: str | None = None) -> str:
         url = self.get_url(".profile_view", **self.profile_args(record))
         return f"{url}#panel-{anchor}" if anchor else url
@@ -82,7 +86,7 @@ class RecordProfile:
         if request.method == "POST" and self._save_panel(form, record, panel):
             if fragments.from_script():
                 return self._panel_response(record, panel, saved=True)
-            flash(term("created", name=str(record)), "success")
+            flash(self.saved_message(record), "success")
             return redirect(self.profile_url_of(record, panel.key))
         return self._panel_response(record, panel, form=form,
                                     status=422 if request.method == "POST" else 200)
@@ -184,6 +188,9 @@ class ProfileMixin(RecordProfile):
 
     def profile_actions(self, record: Contact) -> list[tuple[str, str, str, bool]]:
         return action_links(record)
+
+    def saved_message(self, record: Contact) -> str:
+        return term("created", name=record.full_name)
 
     def profile_args(self, record: Contact) -> dict[str, int]:
         return {"contact_id": record.id}
