@@ -55,7 +55,8 @@ TENANT_A_ROLES = (USER, ADMIN)
 MARKER = "Zqxalpha"  # in the text of every record of tenant A that a URL names
 # What ``{name}`` in a URL or form may be: tenant A's record ids, its slug, tokens.
 PLACEHOLDERS = frozenset({
-    "activity", "attachment", "audit", "campaign", "case", "contact", "entry", "field",
+    "activity", "attachment", "audit", "campaign", "case", "contact", "employment", "entry",
+    "field",
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
     "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity)
     "slug", "intake_token", "feed_token", "marker"})
@@ -229,6 +230,7 @@ def screen_probes(screen: Screen) -> list[Probe]:
 # --- every other URL ------------------------------------------------------------------
 
 CONTACT = "/admin/contact/{contact}"
+ORGANISATION = "/admin/organisation/{organisation}"
 PROFILE = to("/admin/contact/{contact}/profile")
 
 PROBES = (
@@ -271,6 +273,19 @@ PROBES = (
           member(OK, MISSING), shows=True),
     Probe("POST", "contact.panel_edit_view", f"{CONTACT}/profile/panel/about/edit",
           member(Outcome(422), MISSING), data={"first_name": "Overwritten"}),
+    # the organisation's own pages (A3: users may edit when the tenant allows it; the
+    # demo tenant A's settings let them)
+    Probe("GET", "organisation.profile_view", f"{ORGANISATION}/profile", member(OK, MISSING),
+          shows=True),
+    Probe("GET", "organisation.panel_edit_view", f"{ORGANISATION}/profile/panel/master/edit",
+          member(OK, MISSING), shows=True),
+    Probe("POST", "organisation.panel_edit_view", f"{ORGANISATION}/profile/panel/master/edit",
+          member(Outcome(422), MISSING), data={"name": "Overwritten"}),
+    Probe("POST", "organisation.add_employee_view", f"{ORGANISATION}/profile/employees/add",
+          member(to(f"{ORGANISATION}/profile"), MISSING), data={"contact_id": "{contact}"}),
+    Probe("POST", "organisation.end_employment_view",
+          f"{ORGANISATION}/profile/employees/{{employment}}/end",
+          member(to(f"{ORGANISATION}/profile"), MISSING), data={"end_date": "2026-01-01"}),
     Probe("GET", "contact.privacy_view", f"{CONTACT}/privacy/", admin(OK, MISSING), shows=True),
     Probe("GET", "contact.privacy_export_view", f"{CONTACT}/privacy/export", admin(OK, MISSING),
           shows=True),

@@ -162,7 +162,7 @@ def _records_of_tenant_a() -> dict[str, object]:
         "attachment": attachments.add(contact, FileStorage(
             io.BytesIO(f"{MARKER} file".encode()), filename=f"{MARKER}.txt"), admin),
         "entry": dictionaries.create_entry(PRIORITY, {"en": f"{MARKER} priority"}),
-        "user": user,
+        "user": user, "employment": contact.employments[0],
     }
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ColumnElement, DateTime, ForeignKey, Index, Integer, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE
@@ -36,6 +36,11 @@ class AuditEntry(TenantScoped, Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+    @staticmethod
+    def about(model: type[Any], ids: Any) -> ColumnElement[bool]:
+        """Entries of the records of ``model`` whose ids ``ids`` (a list or a select) names."""
+        return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
 
 
 Index("ix_audit_entry_record", AuditEntry.tenant_id, AuditEntry.entity, AuditEntry.record_id)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, String, and_, or_, select
+from sqlalchemy import String, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -341,15 +341,13 @@ def _stored_forms(text: str) -> set[str]:
 
 
 def _sales_and_leads_history(contact_id: int):
-    def of(model: type[Any], ids: Any) -> ColumnElement[bool]:
-        return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
-
+    about = AuditEntry.about
     return or_(
-        of(Lead, select(Lead.id).where(Lead.contact_id == contact_id)),
-        of(Opportunity, select(Opportunity.id).where(Opportunity.contact_id == contact_id)),
-        of(Campaign, select(campaign_contact.c.campaign_id)
+        about(Lead, select(Lead.id).where(Lead.contact_id == contact_id)),
+        about(Opportunity, select(Opportunity.id).where(Opportunity.contact_id == contact_id)),
+        about(Campaign, select(campaign_contact.c.campaign_id)
            .where(campaign_contact.c.contact_id == contact_id)),
-        of(Project, select(project_contact.c.project_id)
+        about(Project, select(project_contact.c.project_id)
            .where(project_contact.c.contact_id == contact_id)),
     )
 

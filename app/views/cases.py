@@ -255,9 +255,11 @@ class CaseView(WorkView):
 
     def initial_values(self) -> dict:
         """The creator as responsible user; from a contact's "new case" link
-        (``?contact_id=N``) the contact and its organisation."""
+        (``?contact_id=N``) the contact and its organisation, from an organisation's
+        (``?organisation_id=N``) the organisation."""
         contact_id = record_id(request.args.get("contact_id", ""))
-        return {"responsible_user": acting_user(), **cases.prefill(contact_id)}
+        organisation_id = record_id(request.args.get("organisation_id", ""))
+        return {"responsible_user": acting_user(), **cases.prefill(contact_id, organisation_id)}
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
         cases.prepare(model, is_new=is_created, creator_id=current_user.id)

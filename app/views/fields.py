@@ -147,9 +147,13 @@ class _IdFilter(BaseSQLAFilter):
 
 
 class TagFilter(_IdFilter):
+    """Records with the tag; ``column`` is the id of the tagged model (a contact's, an
+    organisation's)."""
+
     def apply(self, query, value, alias=None):
+        tagged = self.column.class_
         return query.filter(self.column.in_(
-            select(Contact.id).join(Contact.tags).where(Tag.id == value)))
+            select(tagged.id).join(tagged.tags).where(Tag.id == value)))
 
 
 class OrganisationFilter(_IdFilter):

@@ -13,12 +13,14 @@ from app.services.contacts import organisations
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin
-from app.views.fields import COUNTRY_CHOICES, FIELD_LABELS, user_options
+from app.views.fields import COUNTRY_CHOICES, FIELD_LABELS, TagFilter, tag_options, user_options
 from app.views.formatters import phone_formatter, tags_formatter
+from app.views.organisation_profile import OrganisationProfileMixin, organisation_profile_link
 from app.views.work_fields import IdEqualFilter
 
 
-class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
+class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMixin,
+                       SecureModelView):
     edit_right = "organisations"
     create_template = "kontakt/model_create.html"
     edit_template = "kontakt/model_edit.html"
@@ -36,6 +38,7 @@ class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
         IdEqualFilter(Organisation.responsible_user_id, _l("Responsible user"),
                     options=user_options),
         "is_private_customers", "created_at",
+        TagFilter(Organisation.id, _l("Tag"), options=tag_options),
     )
     column_details_list = (
         "name", "registration_number", "registration_country", "street", "postcode", "city",
@@ -46,7 +49,8 @@ class OrganisationView(CustomFieldsMixin, EditRightsMixin, SecureModelView):
                           "postcode", "city", "country", "phone", "email", "website",
                           "industry", "responsible_user", "tags")
     column_labels = FIELD_LABELS
-    column_formatters = {"phone": phone_formatter, "tags": tags_formatter}
+    column_formatters = {"name": organisation_profile_link, "phone": phone_formatter,
+                         "tags": tags_formatter}
     column_formatters_export = {
         "tags": lambda v, c, m, n: ", ".join(t.name for t in m.tags),
         "responsible_user": lambda v, c, m, n: str(m.responsible_user or ""),

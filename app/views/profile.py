@@ -3,7 +3,9 @@ in panels on the left, each edited in place, the tabs of services.profile.tabs o
 right, and an action bar for notes, meetings, e-mails, calls, letters, cases and tasks.
 
 ProfileMixin goes on ContactView, so a panel is edited with that view's own edit form
-(only the panel's fields kept) and saved with the same rules as the full form."""
+(only the panel's fields kept) and saved with the same rules as the full form. What
+does not depend on the entity is RecordProfile's, which the organisation profile
+(views.organisation_profile) shares: panels edited in place, tabs, action bar."""
 
 from __future__ import annotations
 
@@ -33,43 +35,135 @@ from app.views.fields import FIELD_LABELS
 from app.views.screens import flash_refusal
 
 
-class ProfileMixin(ModelViewMixin):
-    """Routes of the profile; put before the ModelView base of ContactView."""
+class RecordProfile(ModelViewMixin):
+    """A record's profile page, whatever the entity: master-data panels on the left,
+    each edited in place with the view's own edit form, tabs on the right, an action
+    bar. Each view says what differs (the methods that raise NotImplementedError) and
+    exposes the routes with its own URL parameter name."""
 
     profile_template = "kontakt/profile/page.html"
+    edit_right: str  # A3: "contacts" or "organisations" (EditRightsMixin's)
+
+    def profile_panels(self, record) -> list[profile.Panel]:
+        raise NotImplementedError
+
+    def save_profile_panel(self, record, panel: profile.Panel, values: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def right_column(self, record) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def profile_actions(self, record) -> list[tuple[str, str, str, bool]]:
+        raise NotImplementedError
+
+    def saved_message(self, record) -> str:
+        """What a panel saved without script says (the page it returns to shows it)."""
+        raise NotImplementedError
+
+    def profile_url_of(self, record, anchor: str | None = None) -> str:
+        url = self.get_url(".profile_view", **self.profile_args(record))
+        return f"{url}#panel-{anchor}" if anchor else url
+
+    def profile_args(self, record) -> dict[str, int]:
+        """The URL parameter naming the record ({"contact_id": 7})."""
+        raise NotImplementedError
+
+    def profile_context(self, record) -> dict[str, Any]:
+        """What the entity's own templates need besides the shared context."""
+        return {}
+
+    def show_profile(self, record) -> str:
+        return self.render(self.profile_template, tabs=self.right_column(record),
+                           actions=self.profile_actions(record),
+                           **self._profile_context(record))
+
+    def edit_panel(self, record, key: str) -> Response:
+        """A panel's form: a fragment for profile.js, else a page of its own; saved, the
+        panel's read-only fragment (or, without script, back to the profile)."""
+        panel = profile.editable_among(self.profile_panels(record), key) or abort(404)
+        if not user_may_edit(self.edit_right, current_user):
+            abort(403)
+        form = self.panel_form(record, panel)
+        if request.method == "POST" and self._save_panel(form, record, panel):
+            if fragments.from_script():
+                return self._panel_response(record, panel, saved=True)
+            flash(self.saved_message(record), "success")
+            return redirect(self.profile_url_of(record, panel.key))
+        return self._panel_response(record, panel, form=form,
+                                    status=422 if request.method == "POST" else 200)
+
+    def _profile_record(self, record_id: str):
+        """The record with what the left column shows loaded at once
+        (details_load_options); 404 for a malformed id, a missing one or another
+        tenant's."""
+        return self.get_one(record_id) or abort(404)
+
+    # --- panels ------------------------------------------------------------------------
+
+    def panel_form(self, record, panel: profile.Panel) -> Form:
+        """The view's own edit form (validators, choices, configurable fields) with only
+        the panel's fields, so a panel is checked exactly like the full form."""
+        form = self.edit_form(record)
+        for name in [field.name for field in form if field.name not in panel.fields]:
+            del form[name]
+        form.custom_sections = ()  # the panel template lists its fields itself
+        form.panel_errors = []  # refusals that name no field of the panel
+        return form
+
+    def _save_panel(self, form: Form, record, panel: profile.Panel) -> bool:
+        if not form.validate():
+            return False
+        form.populate_obj(record)
+        values = {field.name: field.data for field in form}
+        # refused, nothing of the change is kept (rolled back whole)
+        return bool(commit_or_refuse(
+            lambda: self.save_profile_panel(record, panel, values),
+            lambda exc: show_refusal(form, exc, form.panel_errors.append)))
+
+    def _panel_response(self, record, panel: profile.Panel, form: Form | None = None,
+                        saved: bool = False, status: int = 200) -> Response:
+        """The panel alone for profile.js, else a page with the panel."""
+        template = ("kontakt/profile/_master_panel.html" if fragments.from_script()
+                    else "kontakt/profile/panel_edit.html")
+        html = self.render(template, panel=panel, form=form, saved=saved,
+                           **self._profile_context(record))
+        response = Response(html, status=status, mimetype="text/html")
+        response.vary.add(fragments.SCRIPT_HEADER[0])
+        return response
+
+    def _profile_context(self, record) -> dict[str, Any]:
+        args = self.profile_args(record)
+        return {
+            "record": record,
+            "record_args": args,
+            "panels": self.profile_panels(record),
+            "panel_edit_url": lambda key: self.get_url(".panel_edit_view", key=key, **args),
+            "may_edit": user_may_edit(self.edit_right, current_user),
+            "labels": FIELD_LABELS,
+            "get_value": self.get_detail_value,
+            "postal_lines": letters.postal_lines,
+            "section_values": profile.section_values,
+            "profile_url": self.profile_url_of(record),
+            **self.profile_context(record),
+        }
+
+
+class ProfileMixin(RecordProfile):
+    """Routes of the contact profile; put before the ModelView base of ContactView."""
 
     @expose("/<contact_id>/profile")
     def profile_view(self, contact_id: str) -> str:
-        contact = self._profile_contact(contact_id)
-        return self.render(self.profile_template, tabs=self.right_column(contact),
-                           actions=action_links(contact), **self._profile_context(contact))
-
-    def right_column(self, contact: Contact) -> dict[str, Any] | None:
-        """What the tabs show (the other half of the page, services.profile.tabs)."""
-        return profile_tabs.build(contact, request.args, current_user._get_current_object())
+        return self.show_profile(self._profile_record(contact_id))
 
     @expose("/<contact_id>/profile/panel/<key>/edit", methods=("GET", "POST"))
     def panel_edit_view(self, contact_id: str, key: str) -> Response:
-        """A panel's form: a fragment for profile.js, else a page of its own; saved, the
-        panel's read-only fragment (or, without script, back to the profile)."""
-        contact = self._profile_contact(contact_id)
-        panel = profile.editable_panel(contact, key) or abort(404)
-        if not user_may_edit("contacts", current_user):
-            abort(403)
-        form = self.panel_form(contact, panel)
-        if request.method == "POST" and self._save_panel(form, contact, panel):
-            if fragments.from_script():
-                return self._panel_response(contact, panel, saved=True)
-            flash(term("created", name=contact.full_name), "success")
-            return redirect(profile_url(contact, panel.key))
-        return self._panel_response(contact, panel, form=form,
-                                    status=422 if request.method == "POST" else 200)
+        return self.edit_panel(self._profile_record(contact_id), key)
 
     @expose("/<contact_id>/profile/email-access", methods=("POST",))
     def email_access_view(self, contact_id: str) -> Response:
         """F1: an administrator restricts the contact's e-mails to administrators, or
         gives everyone access again."""
-        contact = self._profile_contact(contact_id)
+        contact = self._profile_record(contact_id)
         if not current_user.is_admin:
             abort(403)
         restricted = request.form.get("restricted") == "1"
@@ -82,59 +176,39 @@ class ProfileMixin(ModelViewMixin):
               "success")
         return redirect(profile_url(contact, "email-access"))
 
-    # --- panels ------------------------------------------------------------------------
+    def profile_panels(self, record: Contact) -> list[profile.Panel]:
+        return profile.panels(record)
 
-    def panel_form(self, contact: Contact, panel: profile.Panel) -> Form:
-        """The view's own edit form (validators, choices, configurable fields) with only
-        the panel's fields, so a panel is checked exactly like the full form."""
-        form = self.edit_form(contact)
-        for name in [field.name for field in form if field.name not in panel.fields]:
-            del form[name]
-        form.custom_sections = ()  # the panel template lists its fields itself
-        form.panel_errors = []  # refusals that name no field of the panel
-        return form
+    def save_profile_panel(self, record: Contact, panel: profile.Panel,
+                           values: dict[str, Any]) -> None:
+        profile.save_panel(record, panel, values)
 
-    def _save_panel(self, form: Form, contact: Contact, panel: profile.Panel) -> bool:
-        if not form.validate():
-            return False
-        form.populate_obj(contact)
-        # refused, nothing of the change is kept (rolled back whole)
-        return bool(commit_or_refuse(
-            lambda: profile.save_panel(contact, panel, {field.name: field.data for field in form}),
-            lambda exc: show_refusal(form, exc, form.panel_errors.append)))
+    def right_column(self, record: Contact) -> dict[str, Any] | None:
+        """What the tabs show (the other half of the page, services.profile.tabs)."""
+        return profile_tabs.build(record, request.args, current_user._get_current_object())
 
-    def _panel_response(self, contact: Contact, panel: profile.Panel, form: Form | None = None,
-                        saved: bool = False, status: int = 200) -> Response:
-        """The panel alone for profile.js, else a page with the panel."""
-        template = ("kontakt/profile/_master_panel.html" if fragments.from_script()
-                    else "kontakt/profile/panel_edit.html")
-        html = self.render(template, panel=panel, form=form, saved=saved,
-                           **self._profile_context(contact))
-        response = Response(html, status=status, mimetype="text/html")
-        response.vary.add(fragments.SCRIPT_HEADER[0])
-        return response
+    def profile_actions(self, record: Contact) -> list[tuple[str, str, str, bool]]:
+        return action_links(record)
 
-    # --- loading -----------------------------------------------------------------------
+    def saved_message(self, record: Contact) -> str:
+        return term("created", name=record.full_name)
 
-    def _profile_contact(self, contact_id: str) -> Contact:
-        """The contact with what the left column shows loaded at once (details_load_options);
-        404 for a malformed id, a missing one or another tenant's."""
-        return self.get_one(contact_id) or abort(404)
+    def profile_args(self, record: Contact) -> dict[str, int]:
+        return {"contact_id": record.id}
 
-    def _profile_context(self, contact: Contact) -> dict[str, Any]:
+    def profile_context(self, record: Contact) -> dict[str, Any]:
         return {
-            "contact": contact,
-            "panels": profile.panels(contact),
-            "may_edit": user_may_edit("contacts", current_user),
+            "contact": record,
+            "profile_kind": term("singular"),
+            "list_title": term("plural"),
+            "profile_header": "kontakt/profile/_master_header.html",
+            "extra_panels": ("kontakt/profile/_master_photo.html",
+                             "kontakt/profile/_master_organisations.html",
+                             "kontakt/profile/_master_email_access.html"),
             "may_edit_organisations": user_may_edit("organisations", current_user),
             "customer_numbers": setting("unique_contact_id"),
-            "labels": FIELD_LABELS,
-            "get_value": self.get_detail_value,
             "address_holder": contacts.address_holder,
-            "postal_lines": letters.postal_lines,
             "consent_rows": profile.consent_rows,
-            "section_values": profile.section_values,
-            "profile_url": profile_url(contact),
         }
 
 

@@ -209,7 +209,15 @@ def _details(*parts) -> str:
 
 def related_sections(contact_id: int) -> list[RelatedSection]:
     """The contact's opportunities, campaigns and projects, ready to show."""
-    related = sales.related_to_contact(contact_id)
+    return sections_of(sales.related_to_contact(contact_id))
+
+
+def organisation_related_sections(organisation_id: int) -> list[RelatedSection]:
+    """The organisation's opportunities, campaigns and projects, ready to show."""
+    return sections_of(sales.related_to_organisation(organisation_id))
+
+
+def sections_of(related: sales.Related) -> list[RelatedSection]:
     opportunities = [RelatedItem(o.title, url_for("opportunity.details_view", id=o.id),
                                  _details(sales.stage_label(o.stage), amount_label(o),
                                           o.organisation, o.expected_close_on

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from app.i18n import current_language
 from app.models import Contact, FieldSection
 from app.models.contact import CONSENT_CHANNELS
+from app.models.custom_field import HasCustomFields
 from app.services.contacts import contacts
 from app.services.fields import values as custom_fields
 
@@ -61,20 +62,30 @@ def panels(contact: Contact) -> list[Panel]:
               editable=contacts.address_holder(contact) is contact),
         Panel(RESPONSIBLE, RESPONSIBLE, _l("Responsible user and tags"), RESPONSIBLE_FIELDS),
     ]
+    return standard + section_panels("contact")
+
+
+def section_panels(entity: str) -> list[Panel]:
+    """One panel per section of the tenant's configurable fields of the entity
+    ("contact", "organisation"), in the sections' order, those with active fields."""
     lang = current_language()
     sections = [
         Panel(f"{SECTION_PREFIX}{section.id}", "fields", section.label(lang),
               tuple(field.form_name for field in section.fields if field.active),
               section=section)
-        for section in custom_fields.sections("contact")
+        for section in custom_fields.sections(entity)
     ]
-    return standard + [panel for panel in sections if panel.fields]
+    return [panel for panel in sections if panel.fields]
 
 
 def editable_panel(contact: Contact, key: str) -> Panel | None:
     """The panel a URL names when it can be edited here; None for an unknown one or a
     company contact's address (its organisation's)."""
-    return next((p for p in panels(contact) if p.key == key and p.editable), None)
+    return editable_among(panels(contact), key)
+
+
+def editable_among(shown: list[Panel], key: str) -> Panel | None:
+    return next((p for p in shown if p.key == key and p.editable), None)
 
 
 def consent_rows(contact: Contact) -> list[ConsentRow]:
@@ -84,10 +95,12 @@ def consent_rows(contact: Contact) -> list[ConsentRow]:
             for channel in CONSENT_CHANNELS]
 
 
-def section_values(contact: Contact, section: FieldSection) -> list[tuple[str, str]]:
-    """(label, shown value) of the section's active fields for the contact."""
+def section_values(record: HasCustomFields,
+                   section: FieldSection) -> list[tuple[str, str]]:
+    """(label, shown value) of the section's active fields for the contact (or
+    organisation)."""
     lang = current_language()
-    values = contact.custom or {}
+    values = record.custom or {}
     return [(field.label(lang), custom_fields.display(field, values.get(field.key)))
             for field in section.fields if field.active]
 
@@ -98,9 +111,14 @@ def save_panel(contact: Contact, panel: Panel, form_values: dict[str, Any]) -> N
     Raises ServiceError (FieldErrors for several fields); the caller commits or rolls
     back."""
     contacts.prepare(contact, is_new=False)
+    save_section(contact, panel, form_values)
+
+
+def save_section(record: HasCustomFields, panel: Panel, form_values: dict[str, Any]) -> None:
+    """A configurable-field section's values (by form name), checked and stored."""
     if panel.section is not None:
         custom_fields.set_values(
-            contact, {name: form_values[name] for name in panel.fields if name in form_values})
+            record, {name: form_values[name] for name in panel.fields if name in form_values})
 
 
 def restrict_email_access(contact: Contact, restricted: bool) -> None:

@@ -1,5 +1,6 @@
 """What the profile tabs (services.profile.tabs) share: their query-string parameters,
-paging in the database, and the SQL conditions naming a contact's records."""
+paging in the database, and the SQL conditions naming the records of a profile's
+subject (a contact, or an organisation and its people): its Scope."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import DateTime, Select, func, or_, select
+from sqlalchemy import DateTime, Select, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -16,7 +17,9 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Activity, Case, Contact, Task
+from app.models.activity import activity_contact
 from app.services.activities.activities import contact_condition
+from app.services.contacts.employments import current_people
 from app.services.text import record_id
 from app.services.times import display_zone, supported
 from app.services.work import cases
@@ -197,7 +200,49 @@ def tasks_about(contact_id: int) -> ColumnElement:
 
 def activities_of(contact_id: int, kind: str | None = None) -> Select:
     """The contact's activities (of one kind), newest first."""
-    query = select(Activity).where(contact_condition(contact_id))
+    return activities_in(contact_scope(contact_id), kind)
+
+
+# --- whose records a profile shows ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """The records a profile shows, as SQL conditions on Activity, Case and Task: a
+    contact's, or an organisation's and its people's. The timeline, the tabs and their
+    counts are written once against a Scope."""
+
+    activities: ColumnElement
+    cases: ColumnElement
+    tasks: ColumnElement
+
+    def narrowed(self, other: Scope) -> Scope:
+        """Only the records in both scopes (an organisation's, with one of its people)."""
+        return Scope(and_(self.activities, other.activities), and_(self.cases, other.cases),
+                     and_(self.tasks, other.tasks))
+
+
+def contact_scope(contact_id: int) -> Scope:
+    return Scope(contact_condition(contact_id), case_of_contact(contact_id),
+                 tasks_about(contact_id))
+
+
+def organisation_scope(organisation_id: int) -> Scope:
+    """B13: the activities with the organisation or with any of its current people
+    (a former employee's later activities are no longer its business), its cases, and
+    the tasks on its cases or about its current people."""
+    people = current_people(organisation_id)
+    with_people = select(activity_contact.c.activity_id).where(
+        activity_contact.c.contact_id.in_(people))
+    its_cases = Case.organisation_id == organisation_id
+    return Scope(or_(Activity.organisation_id == organisation_id, Activity.id.in_(with_people)),
+                 its_cases,
+                 or_(Task.case_id.in_(select(Case.id).where(its_cases)),
+                     Task.contact_id.in_(people)))
+
+
+def activities_in(scope: Scope, kind: str | None = None) -> Select:
+    """The scope's activities (of one kind), newest first."""
+    query = select(Activity).where(scope.activities)
     if kind is not None:
         query = query.where(Activity.kind == kind)
     return query.order_by(Activity.starts_at.desc(), Activity.id.desc())

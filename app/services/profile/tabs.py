@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import QueryableAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -47,9 +47,11 @@ from app.services.activities import activities, attachments
 from app.services.profile.query import (
     Args,
     Page,
-    activities_of,
+    Scope,
+    activities_in,
     case_of_contact,
     contact_cases,
+    contact_scope,
     paginate,
     period,
     tasks_about,
@@ -126,7 +128,11 @@ def _case_conditions(args: Args) -> list:
 
 
 def cases_tab(contact: Contact, args: Args, viewer: User) -> CasesTab:
-    theirs = case_of_contact(contact.id)
+    return scoped_cases(case_of_contact(contact.id), args)
+
+
+def scoped_cases(theirs: ColumnElement, args: Args) -> CasesTab:
+    """The cases meeting ``theirs`` (a profile's), filtered, sorted and paged."""
     sorts = _case_sorts()
     chosen = args.text("cases_sort")
     sort = chosen if chosen in sorts else "opened_on"
@@ -171,10 +177,14 @@ class TasksTab:
 
 
 def tasks_tab(contact: Contact, args: Args, viewer: User) -> TasksTab:
-    """The ten newest active (not done) tasks about the contact, with the choices of
+    return scoped_tasks(tasks_about(contact.id), args)
+
+
+def scoped_tasks(theirs: ColumnElement, args: Args) -> TasksTab:
+    """The ten newest active (not done) tasks meeting ``theirs``, with the choices of
     their in-place editing (the task list's: same endpoint, same rules)."""
     chosen = args.numbers("tasks_status")
-    query = select(Task).where(tasks_about(contact.id), tasks.open_condition())
+    query = select(Task).where(theirs, tasks.open_condition())
     if chosen:
         query = query.where(Task.status_id.in_(chosen))
     total = db.session.scalar(query.with_only_columns(func.count(Task.id))) or 0
@@ -220,29 +230,46 @@ class NotesTab:
 def notes_tab(contact: Contact, args: Args, viewer: User) -> NotesTab:
     """The contact's notes, the notes on its cases, and those without the contact on
     its current organisations and on the projects it takes part in."""
-    scope = args.text("notes_scope") if args.text("notes_scope") in NOTE_SCOPES else ""
-    search = args.text("notes_q")
     if not privacy.may_read_notes_of(contact, viewer):
-        return NotesTab(True, None, scope, NOTE_SCOPES, search)
+        return NotesTab(True, None, _note_scope(args), NOTE_SCOPES, args.text("notes_q"))
     own = activities.contact_condition(contact.id)
     on_cases = Activity.case_id.in_(contact_cases(contact.id))
     on_organisations = and_(Activity.organisation_id.in_(_current_organisations(contact.id)),
                             not_(own))
     on_projects = and_(Activity.project_id.in_(_projects(contact.id)), not_(own))
-    query = select(Activity).where(Activity.kind == NOTE,
-                                   or_(own, on_cases, on_organisations, on_projects))
-    if scope:
-        query = query.where(on_cases if scope == "case"
-                            else or_(Activity.case_id.is_(None), not_(on_cases)))
-    if (condition := activities.search_condition(search)) is not None:
-        query = query.where(condition)
-    page = paginate(query.order_by(Activity.starts_at.desc(), Activity.id.desc()),
-                    args.page("notes_page"), "notes_page", *activities.list_load_options())
+    page = _notes_page(or_(own, on_cases, on_organisations, on_projects), on_cases, args)
     case_ids = set(db.session.scalars(contact_cases(contact.id))) if page.items else set()
     project_ids = set(db.session.scalars(_projects(contact.id))) if page.items else set()
     items = [_note_item(note, contact.id, viewer, case_ids, project_ids) for note in page.items]
-    return NotesTab(False, page.holding(items),
-                    scope, NOTE_SCOPES, search)
+    return NotesTab(False, page.holding(items), _note_scope(args), NOTE_SCOPES,
+                    args.text("notes_q"))
+
+
+def scoped_notes(scope: Scope, args: Args, viewer: User) -> NotesTab:
+    """The notes of a scope and those on its cases (an organisation's)."""
+    on_cases = Activity.case_id.in_(select(Case.id).where(scope.cases))
+    page = _notes_page(or_(scope.activities, on_cases), on_cases, args)
+    items = [NoteItem(note, privacy.may_read(note, viewer), note.case_id is not None,
+                      False, False) for note in page.items]
+    return NotesTab(False, page.holding(items), _note_scope(args), NOTE_SCOPES,
+                    args.text("notes_q"))
+
+
+def _note_scope(args: Args) -> str:
+    return args.text("notes_scope") if args.text("notes_scope") in NOTE_SCOPES else ""
+
+
+def _notes_page(theirs: ColumnElement, on_cases: ColumnElement, args: Args) -> Page:
+    """The notes meeting ``theirs``, with the tab's scope (on cases or not) and search."""
+    scope = _note_scope(args)
+    query = select(Activity).where(Activity.kind == NOTE, theirs)
+    if scope:
+        query = query.where(on_cases if scope == "case"
+                            else or_(Activity.case_id.is_(None), not_(on_cases)))
+    if (condition := activities.search_condition(args.text("notes_q"))) is not None:
+        query = query.where(condition)
+    return paginate(query.order_by(Activity.starts_at.desc(), Activity.id.desc()),
+                    args.page("notes_page"), "notes_page", *activities.list_load_options())
 
 
 def _note_item(note: Activity, contact_id: int, viewer: User, case_ids: set[int],
@@ -279,25 +306,32 @@ class ActivityRow:
 class ActivitiesTab:
     page: Page  # of ActivityRows
     employees: list[User]  # meetings: who they can be given to
+    restricted: bool = False  # F1: the viewer may not read the profile's e-mails
 
 
-def _activities_tab(contact: Contact, args: Args, viewer: User, kind: str,
-                    param: str) -> ActivitiesTab:
-    page = paginate(activities_of(contact.id, kind), args.page(param), param,
+def scoped_activities(scope: Scope, args: Args, viewer: User, kind: str,
+                      restricted: bool = False) -> ActivitiesTab:
+    """The scope's activities of one kind (e-mail, meetings), newest first, paged."""
+    param = EMAIL_PAGE if kind == EMAIL else MEETINGS_PAGE
+    page = paginate(activities_in(scope, kind), args.page(param), param,
                     *activities.list_load_options())
     rows = [ActivityRow(a, privacy.may_read(a, viewer)) for a in page.items]
     employees = accounts.active_users() if kind == MEETING else []
-    return ActivitiesTab(page.holding(rows), employees)
+    return ActivitiesTab(page.holding(rows), employees, restricted)
+
+
+EMAIL_PAGE, MEETINGS_PAGE = "email_page", "meetings_page"
 
 
 def email_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:
     """D7; F1: a restricted contact's e-mails are listed, their contents only to admins."""
-    return _activities_tab(contact, args, viewer, EMAIL, "email_page")
+    return scoped_activities(contact_scope(contact.id), args, viewer, EMAIL,
+                             contact.email_access_restricted and not viewer.is_admin)
 
 
 def meetings_tab(contact: Contact, args: Args, viewer: User) -> ActivitiesTab:
     """D8: every meeting of the contact; open ones may be given to another employee."""
-    return _activities_tab(contact, args, viewer, MEETING, "meetings_page")
+    return scoped_activities(contact_scope(contact.id), args, viewer, MEETING)
 
 
 # --- D6 files, D10 related --------------------------------------------------------------
@@ -326,38 +360,51 @@ TABS: dict[str, tuple[Any, Callable[[Contact, Args, User], Any]]] = {
     "history": (_l("Change history"), history),
     "related": (_l("Related"), related_tab),
 }
-DEFAULT_TAB = "timeline"
+
+
+def counted(query: Select) -> ColumnElement:
+    """How many rows the query gives, as a scalar subquery (several counts, one query)."""
+    return (query.order_by(None)
+            .with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery())
+
+
+def scope_counts(scope: Scope, *extra: ColumnElement) -> dict[str, int]:
+    """How many cases, active tasks, e-mails and meetings the scope has (and the
+    ``extra`` labelled counts): one query."""
+    row = db.session.execute(select(
+        counted(select(Case).where(scope.cases)).label("cases"),
+        counted(select(Task).where(scope.tasks, tasks.open_condition())).label("tasks"),
+        counted(activities_in(scope, EMAIL)).label("email"),
+        counted(activities_in(scope, MEETING)).label("meetings"), *extra)).one()
+    return dict(row._mapping)
 
 
 def tab_counts(contact_id: int) -> dict[str, int]:
     """How many cases, active tasks, e-mails and meetings the contact has: one query."""
-    def counted(query) -> ColumnElement:
-        return (query.order_by(None)
-                .with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery())
-
-    row = db.session.execute(select(
-        counted(select(Case).where(case_of_contact(contact_id))).label("cases"),
-        counted(select(Task).where(tasks_about(contact_id), tasks.open_condition()))
-        .label("tasks"),
-        counted(activities_of(contact_id, EMAIL)).label("email"),
-        counted(activities_of(contact_id, MEETING)).label("meetings"))).one()
-    return dict(row._mapping)
+    return scope_counts(contact_scope(contact_id))
 
 
 def build(contact: Contact, args: Mapping[str, str], viewer: User) -> dict[str, Any]:
-    """Everything the tabs template (kontakt/profile/_tabs.html) needs: the open tab
+    """The contact's tabs (build_tabs)."""
+    return build_tabs(contact, TABS, tab_counts(contact.id), args, viewer)
+
+
+def build_tabs(record: Any, registry: Mapping[str, tuple[Any, Callable]],
+               counts: Mapping[str, int], args: Mapping[str, str],
+               viewer: User) -> dict[str, Any]:
+    """Everything the tabs template (kontakt/profile/_tabs.html) needs for a profile's
+    ``record`` and its tabs (``registry``: key → (label, builder)): the open tab
     (``active``), the tab links (``nav``), the open tab's records (``panel``), the
     query string (``args``: links and forms that keep the other tabs' filters), and
     labels. Only the open tab's records are loaded."""
     query = Args(args)
-    active = query.text("tab") if query.text("tab") in TABS else DEFAULT_TAB
-    counts = tab_counts(contact.id)
+    active = query.text("tab") if query.text("tab") in registry else next(iter(registry))
     nav = [TabLink(key, str(label), counts.get(key), query.link(tab=key))
-           for key, (label, _build) in TABS.items()]
+           for key, (label, _build) in registry.items()]
     return {
         "active": active,
         "nav": nav,
-        "panel": TABS[active][1](contact, query, viewer),
+        "panel": registry[active][1](record, query, viewer),
         "args": query,
         "case_status_labels": dict(cases.status_choices()),
         "mail_status_labels": MAIL_STATUS_LABELS,

@@ -1,12 +1,13 @@
-"""Two tabs of the contact profile that merge several kinds of records:
+"""Two tabs of a profile (a contact's, an organisation's) that merge several kinds of
+records, each written once against the profile's Scope (services.profile.query):
 
 - Planned and history (D4): the contact's activities of every kind, the opening and
   closing of its cases and its tasks done, in one list: planned activities first
   (soonest first), then everything else newest first. The sources are merged, sorted
   and paged in the database (UNION ALL of (type, id, moment, planned), LIMIT/OFFSET);
   the page's records are then loaded with one query per type.
-- Change history (D9): the audit entries of the contact, its employments, files,
-  cases, tasks and the activities it takes part in, newest first.
+- Change history (D9): the audit entries of the contact (or organisation), its
+  employments, files, cases, tasks and activities, newest first.
 
 Either takes the same number of queries whatever the number of records.
 """
@@ -17,12 +18,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select, union_all
+from sqlalchemy import Select, and_, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.extensions import Model, db
-from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employment, Task, User
+from app.extensions import db
+from app.models import (
+    Activity,
+    Attachment,
+    AuditEntry,
+    Case,
+    Contact,
+    Employment,
+    Organisation,
+    Task,
+    User,
+)
 from app.models.activity import KINDS
 from app.services import privacy
 from app.services.activities import activities
@@ -30,9 +41,11 @@ from app.services.dictionaries import TASK_DONE_KEY
 from app.services.profile.query import (
     Args,
     Page,
+    Scope,
+    activities_in,
     activities_of,
-    case_of_contact,
     contact_cases,
+    contact_scope,
     count_rows,
     day_moment,
     page_of,
@@ -70,10 +83,12 @@ class TimelineTab:
     kinds: list[tuple[str, str]]  # (key, label) of the kind filter
     kind_labels: dict[str, str]  # of activities
     chosen_kinds: list[str]
-    cases: list[Case]  # the contact's cases, for the case filter
+    cases: list[Case]  # the profile's cases, for the case filter
     chosen_case: int | None
     start: date | None
     end: date | None
+    people: tuple[Contact, ...] = ()  # an organisation's people, for the person filter
+    chosen_person: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,29 +97,41 @@ class TimelineFilter:
     case_id: int | None
     start: date | None
     end: date | None
+    person_id: int | None = None  # only the records with this one of the people
 
     def wants(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
 
 
 def timeline(contact: Contact, args: Args, viewer: User) -> TimelineTab:
+    return scoped_timeline(contact_scope(contact.id), args, viewer)
+
+
+def scoped_timeline(scope: Scope, args: Args, viewer: User,
+                    people: tuple[Contact, ...] = ()) -> TimelineTab:
+    """The timeline of a scope; with ``people`` (an organisation's), a person filter:
+    only what that person took part in or was a party of."""
     kind_labels = activities.kind_labels()
     known = {*KINDS, KIND_CASE, KIND_TASK}
     chosen = [kind for kind in args.values("timeline_kind") if kind in known]
     their_cases = list(db.session.scalars(
-        select(Case).where(case_of_contact(contact.id)).order_by(Case.reference.desc())))
+        select(Case).where(scope.cases).order_by(Case.reference.desc())))
     case_id = args.number("timeline_case")
+    person_id = args.number("timeline_person")
+    person_id = person_id if person_id in {person.id for person in people} else None
     wanted = TimelineFilter(frozenset(chosen), case_id, args.day("timeline_from"),
-                            args.day("timeline_to"))
-    page = _timeline_page(contact.id, wanted, args.page("timeline_page"), viewer)
+                            args.day("timeline_to"), person_id)
+    if person_id is not None:
+        scope = scope.narrowed(contact_scope(person_id))
+    page = _timeline_page(scope, wanted, args.page("timeline_page"), viewer)
     kinds = [*kind_labels.items(), *((k, str(v)) for k, v in EXTRA_KIND_LABELS.items())]
     return TimelineTab(page, kinds, kind_labels, chosen, their_cases, case_id, wanted.start,
-                       wanted.end)
+                       wanted.end, people, person_id)
 
 
-def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
+def _timeline_page(scope: Scope, wanted: TimelineFilter, number: int,
                    viewer: User) -> Page:
-    merged = union_all(*_sources(contact_id, wanted)).subquery("timeline")
+    merged = union_all(*_sources(scope, wanted)).subquery("timeline")
     total = count_rows(select(merged.c.id))
     page = page_of(total, number, "timeline_page")
     soonest = sql_case((merged.c.planned == 1, merged.c.moment))
@@ -120,13 +147,13 @@ def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
     return page.holding(items)
 
 
-def _sources(contact_id: int, wanted: TimelineFilter) -> list[Select]:
+def _sources(scope: Scope, wanted: TimelineFilter) -> list[Select]:
     """One SELECT (type, id, moment, planned) per kind of timeline row."""
     sources = []
     kinds = [kind for kind in KINDS if wanted.wants(kind)]
     if kinds:
         planned = sql_case((activities.planned_condition(), 1), else_=0)
-        query = (activities_of(contact_id).order_by(None)
+        query = (activities_in(scope).order_by(None)
                  .with_only_columns(_type(ACTIVITY), Activity.id.label("id"),
                                     Activity.starts_at.label("moment"), planned.label("planned"))
                  .where(*period(Activity.starts_at, wanted.start, wanted.end)))
@@ -140,14 +167,14 @@ def _sources(contact_id: int, wanted: TimelineFilter) -> list[Select]:
         for type_, column in ((CASE_OPENED, Case.opened_on), (CASE_CLOSED, Case.closed_on)):
             sources.append(select(_type(type_), Case.id.label("id"),
                                   day_moment(column).label("moment"), _not_planned())
-                           .where(case_of_contact(contact_id), column.is_not(None),
+                           .where(scope.cases, column.is_not(None),
                                   *of_case, *period(column, wanted.start, wanted.end,
                                                     moments=False)))
     if wanted.wants(KIND_TASK):
         of_case = [Task.case_id == wanted.case_id] if wanted.case_id is not None else []
         sources.append(select(_type(TASK_DONE), Task.id.label("id"),
                               Task.completed_at.label("moment"), _not_planned())
-                       .where(tasks_about(contact_id), Task.completed_at.is_not(None), *of_case,
+                       .where(scope.tasks, Task.completed_at.is_not(None), *of_case,
                               *period(Task.completed_at, wanted.start, wanted.end)))
     return sources
 
@@ -200,9 +227,14 @@ class HistoryTab:
 
 
 def history(contact: Contact, args: Args, viewer: User) -> HistoryTab:
+    return scoped_history(history_condition(contact.id), args, viewer)
+
+
+def scoped_history(condition, args: Args, viewer: User) -> HistoryTab:
+    """The audit entries meeting ``condition`` (whose they are), newest first."""
     start, end = args.day("history_from"), args.day("history_to")
     query = (select(AuditEntry)
-             .where(history_condition(contact.id), *period(AuditEntry.created_at, start, end))
+             .where(condition, *period(AuditEntry.created_at, start, end))
              .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
     page = paginate(query, args.page("history_page"), "history_page",
                     joinedload(AuditEntry.user))
@@ -217,16 +249,31 @@ def history_condition(contact_id: int):
     """Audit entries of the contact and of its records (those that still exist: a
     deleted record no longer names the contact; the administrators' change history
     keeps it)."""
-    def of(model: type[Model], ids) -> ColumnElement[bool]:
-        return and_(AuditEntry.entity == model.__tablename__, AuditEntry.record_id.in_(ids))
-
+    about = AuditEntry.about
     return or_(
         and_(AuditEntry.entity == Contact.__tablename__, AuditEntry.record_id == contact_id),
-        of(Employment, select(Employment.id).where(Employment.contact_id == contact_id)),
-        of(Attachment, select(Attachment.id).where(Attachment.contact_id == contact_id)),
-        of(Case, contact_cases(contact_id)),
-        of(Task, select(Task.id).where(tasks_about(contact_id))),
-        of(Activity, activities_of(contact_id).order_by(None).with_only_columns(Activity.id)),
+        about(Employment, select(Employment.id).where(Employment.contact_id == contact_id)),
+        about(Attachment, select(Attachment.id).where(Attachment.contact_id == contact_id)),
+        about(Case, contact_cases(contact_id)),
+        about(Task, select(Task.id).where(tasks_about(contact_id))),
+        about(Activity, activities_of(contact_id).order_by(None).with_only_columns(Activity.id)),
+    )
+
+
+def organisation_history_condition(organisation_id: int, scope: Scope):
+    """Audit entries of the organisation, its employments and files, and of the
+    cases, tasks and activities its profile shows."""
+    about = AuditEntry.about
+    return or_(
+        and_(AuditEntry.entity == Organisation.__tablename__,
+             AuditEntry.record_id == organisation_id),
+        about(Employment,
+              select(Employment.id).where(Employment.organisation_id == organisation_id)),
+        about(Attachment,
+              select(Attachment.id).where(Attachment.organisation_id == organisation_id)),
+        about(Case, select(Case.id).where(scope.cases)),
+        about(Task, select(Task.id).where(scope.tasks)),
+        about(Activity, select(Activity.id).where(scope.activities)),
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, case, func, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Campaign, Opportunity, Project
 from app.models.sales import CURRENCIES, STAGES, campaign_contact, project_contact
+from app.services.contacts.employments import current_people
 from app.services.errors import ServiceError
 from app.services.settings import tenant_language
 from app.services.text import required_text
@@ -149,6 +151,26 @@ def related_to_contact(contact_id: int) -> Related:
                   Opportunity.id.desc())).all()
     return Related(list(opportunities), _taking_part(Campaign, contact_id),
                    _taking_part(Project, contact_id, joinedload(Project.organisation)))
+
+
+def related_to_organisation(organisation_id: int) -> Related:
+    """B13: the organisation's opportunities and projects, and the campaigns its
+    current people take part in: three queries."""
+    table, key = PARTICIPANT_LINKS[Campaign]
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.id.in_(
+            select(table.c[key]).where(table.c.contact_id.in_(current_people(organisation_id)))))
+        .order_by(Campaign.starts_on.desc().nulls_last(), Campaign.id.desc())).all()
+    return Related(_of_organisation(Opportunity, organisation_id, Opportunity.expected_close_on),
+                   list(campaigns), _of_organisation(Project, organisation_id, Project.starts_on))
+
+
+def _of_organisation(model: type[Opportunity | Project], organisation_id: int,
+                     newest: Any) -> list:
+    return list(db.session.scalars(
+        select(model).where(model.organisation_id == organisation_id)
+        .options(joinedload(model.organisation))
+        .order_by(newest.desc().nulls_last(), model.id.desc())))
 
 
 def _taking_part(model: type[Campaign | Project], contact_id: int, *load_options) -> list:

@@ -76,14 +76,18 @@ def apply_status_dates(case: Case) -> None:
         case.closed_on = date.today()
 
 
-def prefill(contact_id: int | None) -> dict[str, Contact | Organisation | None]:
+def prefill(contact_id: int | None,
+            organisation_id: int | None = None) -> dict[str, Contact | Organisation | None]:
     """Form values of a new case for a contact (a "new case" link on a contact): the
-    contact as primary contact and its organisation. Nothing for an id that names no
-    contact of the current tenant."""
+    contact as primary contact and its organisation; for an organisation (its
+    profile's link), the organisation. Nothing for an id that names no record of the
+    current tenant."""
     contact = db.session.get(Contact, contact_id) if contact_id is not None else None
-    if contact is None:
-        return {}
-    return {"primary_contact": contact, "organisation": contact.organisation}
+    if contact is not None:
+        return {"primary_contact": contact, "organisation": contact.organisation}
+    organisation = (db.session.get(Organisation, organisation_id)
+                    if organisation_id is not None else None)
+    return {"organisation": organisation} if organisation is not None else {}
 
 
 def search_condition(search: str):
