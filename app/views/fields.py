@@ -12,6 +12,7 @@ from wtforms import BooleanField, FileField
 
 from app.extensions import db
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
+from app.models.tag import contact_tag
 from app.services.contacts import contacts
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
@@ -151,8 +152,10 @@ class _IdFilter(BaseSQLAFilter):
 
 class TagFilter(_IdFilter):
     def apply(self, query, value, alias=None):
+        # the link table alone (its tag_id index): the list's own query keeps to the
+        # tenant, so another tenant's tag id finds nothing here either
         return query.filter(self.column.in_(
-            select(Contact.id).join(Contact.tags).where(Tag.id == value)))
+            select(contact_tag.c.contact_id).where(contact_tag.c.tag_id == value)))
 
 
 class OrganisationFilter(_IdFilter):

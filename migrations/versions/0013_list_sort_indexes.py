@@ -33,6 +33,10 @@ def upgrade():
     op.create_index('ix_activity_tenant_starts_id', 'activity',
                     ['tenant_id', 'starts_at', 'id'])
     op.drop_index('ix_activity_tenant_starts', table_name='activity')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite plans from the statistics ANALYZE stored, which know nothing of the
+        # new indexes until it runs again (PostgreSQL keeps its own up to date)
+        op.execute('ANALYZE')
 
 
 def downgrade():
