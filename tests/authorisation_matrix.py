@@ -221,6 +221,9 @@ def screen_probes(screen: Screen) -> list[Probe]:
               expect(allowed(screen.can_export, OK)), shows=screen.lists),
         Probe("GET", f"{screen.endpoint}.ajax_lookup", lookup,
               expect(OK if screen.lookup else MISSING), shows=True),
+        # the relation filters' lookups (views.filter_lookups): an index naming none
+        Probe("GET", f"{screen.endpoint}.filter_lookup", f"{url}filter-lookup/999/",
+              expect(MISSING)),
         # an empty form (tenant A's roles) names no record either
         Probe("POST", f"{screen.endpoint}.ajax_update", f"{url}ajax/update/",
               expect(MISSING), data=editable),

@@ -149,12 +149,13 @@ def operator():
 
 
 @contextmanager
-def count_queries():
-    """Collect the SQL statements sent to the database inside the block."""
-    statements: list[str] = []
+def count_queries(parameters: bool = False):
+    """Collect the SQL statements sent to the database inside the block (with their
+    parameters: (statement, parameters) pairs)."""
+    statements: list = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
+    def record(_conn, _cursor, statement, params, *_args) -> None:
+        statements.append((statement, params) if parameters else statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:

@@ -138,7 +138,10 @@ class Attachment(TenantScoped, Audited, Timestamped, Model):
         return self.filename
 
 
-Index("ix_activity_tenant_starts", Activity.tenant_id, Activity.starts_at)
+# The list's default order (newest first, id breaking ties) and its other sort columns.
+Index("ix_activity_tenant_starts_id", Activity.tenant_id, Activity.starts_at, Activity.id)
+for _column in (Activity.kind, Activity.subject, Activity.planned, Activity.completed):
+    Index(f"ix_activity_tenant_{_column.key}", Activity.tenant_id, _column)
 Index("ix_activity_tenant_employee_planned", Activity.tenant_id, Activity.employee_id,
       Activity.planned, Activity.starts_at)
 custom_values_index(Activity)

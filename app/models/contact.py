@@ -148,6 +148,11 @@ Index("uq_contact_tenant_email_lower", Contact.tenant_id, func.lower(Contact.ema
 Index("ix_contact_tenant_last_name", Contact.tenant_id, Contact.last_name, Contact.first_name)
 Index("ix_contact_tenant_phone", Contact.tenant_id, Contact.phone)
 Index("ix_contact_tenant_mobile", Contact.tenant_id, Contact.mobile)
+# Every column the contact list sorts by has a (tenant, column) index, read forwards or
+# backwards for either direction (customer_number: its unique constraint).
+Index("ix_contact_tenant_first_name", Contact.tenant_id, Contact.first_name)
+Index("ix_contact_tenant_email", Contact.tenant_id, Contact.email)
+Index("ix_contact_tenant_kind", Contact.tenant_id, Contact.kind)
 custom_values_index(Contact)
 # The list search matches any part of names, e-mail and phone digits (LIKE '%…%'); on
 # PostgreSQL trigram indexes answer that without reading every row of the tenant.

@@ -155,6 +155,11 @@ class CompatModelView(ModelView):
         flask_admin.model.base.BaseModelView._refresh_filters_cache)."""
         return self._filters
 
+    def column_by_index(self, index: int) -> tuple[str, str] | None:
+        """``(name, label)`` of the list column at ``index`` (the sort argument). Calls
+        flask_admin.model.base.BaseModelView._get_column_by_idx."""
+        return self._get_column_by_idx(index)
+
     def current_sortable_columns(self) -> dict:
         """Sortable columns by name. Reads ``self._sortable_columns`` (set in
         flask_admin.model.base.BaseModelView._refresh_cache)."""

@@ -32,6 +32,8 @@ from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
+from app.views.filter_lookups import FilterLookupMixin
+from app.views.paging import BoundedListMixin
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
@@ -146,9 +148,12 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
             flash(message, "error")
 
 
-class SecureModelView(AccessMixin, CompatModelView):
-    """Base of all model screens. Tenant scoping is not done here: the session does it."""
+class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatModelView):
+    """Base of all model screens. Tenant scoping is not done here: the session does it.
+    Lists never count or page past a cap (views.paging) and relation filters look their
+    records up (views.filter_lookups)."""
 
+    list_template = "kontakt/model_list.html"
     form_base_class = TranslatedAdminForm
     filter_converter = FilterConverter()
     page_size = 20
@@ -198,6 +203,9 @@ class SecureModelView(AccessMixin, CompatModelView):
         field_error = g.pop("field_error", None)
         if field_error is not None:
             show_refusal(kwargs.get("form"), field_error)
+        if template == self.list_template:
+            kwargs.setdefault("jump_form", self.jump_form(kwargs.get("count")))
+            kwargs.setdefault("lookup_labels", self.active_lookup_labels())
         return super().render(template, **kwargs)
 
     def flash_saved(self, message: str) -> None:
@@ -295,7 +303,7 @@ class SecureModelView(AccessMixin, CompatModelView):
         options = self.list_load_options
         if request.endpoint == f"{self.endpoint}.export":
             options = (*options, *self.export_load_options)
-        return super().get_query().options(*options)
+        return self.bounded(super().get_query().options(*options))
 
     def get_one(self, id):
         """None (Flask-Admin then says the record does not exist) for a malformed id or
@@ -333,6 +341,8 @@ class SecureModelView(AccessMixin, CompatModelView):
         for items in (groups or {}).values():
             for item in items:
                 options = self.current_filters()[item["index"]].options
+                if self.lookup_filter_item(item):
+                    continue
                 if callable(options):
                     item["options"] = [(key, str(label)) for key, label in options()]
         return groups

@@ -15,6 +15,8 @@ from app.models import Contact, Employment, Lead, Organisation, Tag, User
 from app.services.contacts import contacts
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
+from app.views.filter_lookups import RelationOptions
+from app.views.lookups import organisation_lookup, user_lookup
 
 FIELD_LABELS = {
     "customer_number": _l("Customer no."),
@@ -119,12 +121,13 @@ def tag_options():
     return _options(select(Tag.id, Tag.name).order_by(Tag.name))
 
 
-def organisation_options():
-    return _options(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-
-
-def user_options():
-    return _options(select(User.id, User.full_name).order_by(User.full_name))
+# A tenant may hold many thousands of these: their filters look them up as one types.
+organisation_options = RelationOptions(
+    lambda: _options(select(Organisation.id, Organisation.name).order_by(Organisation.name)),
+    organisation_lookup("organisation_filter"))
+user_options = RelationOptions(
+    lambda: _options(select(User.id, User.full_name).order_by(User.full_name)),
+    user_lookup("user_filter"))
 
 
 def lead_source_options():
@@ -151,9 +154,11 @@ class TagFilter(_IdFilter):
     organisation's)."""
 
     def apply(self, query, value, alias=None):
-        tagged = self.column.class_
-        return query.filter(self.column.in_(
-            select(tagged.id).join(tagged.tags).where(Tag.id == value)))
+        # the link table alone (its tag index): the list's own query keeps to the tenant,
+        # so another tenant's tag id finds nothing here either
+        link = self.column.class_.tags.property.secondary
+        own = next(column for column in link.c if column.name != "tag_id")
+        return query.filter(self.column.in_(select(own).where(link.c.tag_id == value)))
 
 
 class OrganisationFilter(_IdFilter):

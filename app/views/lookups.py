@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Contact, Organisation, Project
+from app.models import Contact, Organisation, Project, User
 from app.services.contacts import contacts, organisations
 from app.services.text import every_word_in
 from app.views.base import record_id
@@ -80,3 +80,9 @@ def organisation_lookup(name: str) -> TenantLookup:
                         search=organisations.search_condition,
                         order_by=(Organisation.name, Organisation.id))
 
+
+
+def user_lookup(name: str) -> TenantLookup:
+    return TenantLookup(name, User, fields=("full_name",),
+                        search=lambda text: every_word_in(text, User.full_name, User.email),
+                        order_by=(User.full_name, User.id))

@@ -1,0 +1,141 @@
+"""List pages that cost the same at a hundred rows and at a million: the number of
+rows is counted up to a cap ("10.000+" beyond), page numbers reach as far as the cap,
+and past it the list is entered by its sort key ("Jump to": the rows from a value of
+the sorted column on), which an index answers as fast as the first page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask import flash, g, request
+from flask_babel import format_number, gettext
+from sqlalchemy import func, literal_column
+from sqlalchemy.orm import InstrumentedAttribute, Query
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.views.admin_compat import ModelViewMixin
+
+COUNT_CAP = 10_000  # rows counted exactly; the pager reaches this far
+START_ARG = "start"  # the query-string argument of "Jump to"
+
+
+class CappedCount(int):
+    """A count that stopped at the cap: it pages as the cap and reads "10.000+"."""
+
+    def __str__(self) -> str:
+        return f"{format_number(int(self))}+"
+
+
+class CappedCountQuery(Query):
+    """Flask-Admin's count query (filters and search are applied to it as usual),
+    answering with at most COUNT_CAP + 1 rows read instead of the whole table."""
+
+    def scalar(self) -> int:
+        rows = self.with_entities(literal_column("1")).limit(COUNT_CAP + 1).subquery()
+        count = Query([func.count()], session=self.session).select_from(rows).scalar()
+        return CappedCount(COUNT_CAP) if count > COUNT_CAP else count
+
+
+# The typed "Jump to" text as a value of the sorted column's type (a refused text
+# raises ValueError); columns of other types offer no jump.
+_PARSERS: dict[type, Callable[[str], Any]] = {
+    str: str, int: int, date: date.fromisoformat,
+    datetime: datetime.fromisoformat,
+}
+
+
+class BoundedListMixin(ModelViewMixin):
+    """For SecureModelView: the capped count, the bounded page number and "Jump to"."""
+
+    def get_count_query(self):
+        return self.bounded(
+            CappedCountQuery([func.count("*")], session=db.session()).select_from(self.model))
+
+    def last_page(self, page_size: int) -> int:
+        return max(COUNT_CAP // page_size - 1, 0)
+
+    def list_extra_args(self):
+        args = super().list_extra_args()
+        size = self.get_safe_page_size(args.page_size)
+        args.page = max(args.page or 0, 0)
+        if size and args.page > self.last_page(size):
+            args.page = self.last_page(size)
+            flash(gettext("Pages reach the first %(count)s rows: use “Jump to” to go "
+                          "further.", count=format_number(COUNT_CAP)), "info")
+        g.list_start = self._start_condition(args)
+        g.list_args = args
+        return args
+
+    def jump_column(self, args) -> tuple[InstrumentedAttribute, bool, str] | None:
+        """The model column the list is sorted by, its direction and label, when the
+        list can be entered by a value of it."""
+        if args.sort is not None:
+            name, label = self.column_by_index(args.sort) or (None, None)
+            column, desc = self.current_sortable_columns().get(name), args.sort_desc
+        else:
+            default = self.column_default_sort
+            if isinstance(default, list):
+                default = default[0] if default else None
+            if not default:
+                return None
+            column, desc = (default, False) if isinstance(default, str) else default
+            label = self.get_column_name(column) if isinstance(column, str) else None
+        if isinstance(column, str):
+            column = getattr(self.model, column, None)
+        if not isinstance(column, InstrumentedAttribute) or column.class_ is not self.model:
+            return None
+        python_type = _column_type(column)
+        if python_type not in _PARSERS or label is None:
+            return None
+        return column, bool(desc), str(label)
+
+    def _start_condition(self, args) -> ColumnElement | None:
+        text = (args.extra_args.get(START_ARG) or "").strip()
+        jump = self.jump_column(args) if text else None
+        if jump is None:
+            return None
+        column, desc, _label = jump
+        python_type = _column_type(column)
+        parse = _PARSERS.get(python_type) if python_type is not None else None
+        if parse is None:
+            return None
+        try:
+            value = parse(text)
+        except (ValueError, OverflowError):
+            flash(gettext("“%(value)s” is not a value of %(column)s.",
+                          value=text, column=jump[2]), "error")
+            return None
+        return column <= value if desc else column >= value
+
+    def jump_form(self, count: int | None) -> dict[str, Any] | None:
+        """What the list page's "Jump to" form needs, when the list is longer than its
+        pages reach (or was entered by a value already) and its sort column allows."""
+        args = g.get("list_args")
+        text = request.args.get(START_ARG, "")
+        if args is None or not (isinstance(count, CappedCount) or text):
+            return None
+        jump = self.jump_column(args)
+        if jump is None:
+            return None
+        kept = [(key, value) for key, value in request.args.items(multi=True)
+                if key not in ("page", START_ARG)]
+        return {"label": jump[2], "value": text, "kept": kept, "arg": START_ARG,
+                "descending": jump[1]}
+
+    def bounded(self, query):
+        """The list's query (or count query) from the "Jump to" value on, if any."""
+        condition = g.get("list_start")
+        if condition is not None and request.endpoint in (
+                f"{self.endpoint}.index_view", f"{self.endpoint}.export"):
+            query = query.filter(condition)
+        return query
+
+
+def _column_type(column: InstrumentedAttribute) -> type | None:
+    try:
+        return column.property.columns[0].type.python_type
+    except (AttributeError, NotImplementedError, IndexError):
+        return None

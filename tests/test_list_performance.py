@@ -1,0 +1,289 @@
+"""List pages cost the same whatever the tenant's size: the count stops at a cap, page
+numbers stop there too ("Jump to" goes further, by the sort key), relation filters carry
+no options in the page, every page issues a fixed number of queries, and (PostgreSQL)
+every sort of the contact list is read from an index."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from app.extensions import db
+from app.models import Activity, Contact, Employment, Organisation, Tag, Task
+from app.models.activity import activity_contact
+from app.models.tag import contact_tag
+from app.services import dictionaries
+from app.services.fields import admin as field_admin
+from app.services.fields.admin import ChoiceInput, FieldInput
+from app.tenancy import tenant_context
+from app.views import paging
+from tests.conftest import count_queries, login, user_id, view_of
+
+FILTER_JSON = re.compile(r'id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
+
+
+def add_contacts(tenant_id: int, count: int, start: int = 0, **extra) -> None:
+    with tenant_context(tenant_id):
+        db.session.execute(insert(Contact), [
+            {"tenant_id": tenant_id, "kind": "company", "first_name": f"First{n:04d}",
+             "customer_number": n + 1,
+             "last_name": f"Last{n:04d}", "email": f"p{n}@example.com", **extra}
+            for n in range(start, start + count)])
+        db.session.commit()
+
+
+def add_organisations(tenant_id: int, count: int) -> list[int]:
+    with tenant_context(tenant_id):
+        db.session.execute(insert(Organisation), [
+            {"tenant_id": tenant_id, "name": f"Orgname{n:05d}"} for n in range(count)])
+        db.session.commit()
+        return list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
+
+
+def filter_arg(app, tenant_id: int, endpoint: str, name: str, kind: str | None = None) -> str:
+    view = view_of(app, endpoint)
+    with app.test_request_context(), tenant_context(tenant_id):
+        for index, flt in enumerate(view._filters):
+            if str(flt.name) == name and kind in (None, getattr(flt, "kind", None)):
+                return view.get_filter_arg(index, flt)
+    raise LookupError(name)
+
+
+def sort_arg(app, tenant_id: int, endpoint: str, column: str) -> int:
+    view = view_of(app, endpoint)
+    with app.test_request_context(), tenant_context(tenant_id):
+        return [name for name, _label in view._list_columns].index(column)
+
+
+COUNT_SHOWN = re.compile(r'nav-link active">[^<(]*\((.*?)\)</a>')
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant("omega", "en")
+
+
+@pytest.fixture
+def english_client(client, tenant):
+    login(client, "admin@omega.example")
+    return client
+
+
+def count_shown(page: str) -> str:
+    return COUNT_SHOWN.search(page).group(1)
+
+
+# --- the capped count, bounded pages and "Jump to" ---------------------------------------
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+
+
+def test_count_stops_at_the_cap_and_counts_only_the_tenant(
+        english_client, tenant, tenant_b, small_cap):
+    add_contacts(tenant_b.id, 30)
+    add_contacts(tenant.id, 8)
+    page = english_client.get("/admin/contact/?page_size=20").get_data(as_text=True)
+    assert count_shown(page) == "8"  # tenant beta's 30 are not counted
+    add_contacts(tenant.id, 5, start=100)
+    page = english_client.get("/admin/contact/?page_size=20").get_data(as_text=True)
+    assert count_shown(page) == "10+"
+
+
+def test_pages_stop_at_the_cap_and_jump_to_goes_further(english_client, tenant, small_cap):
+    add_contacts(tenant.id, 40)
+    response = english_client.get("/admin/contact/?page_size=20&page=37500",
+                                follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Jump to" in page and "Pages reach the first 10 rows" in page
+    assert "Last0000" in page  # the last page the cap reaches: the first (10 // 20 → 0)
+    jumped = english_client.get("/admin/contact/?page_size=20&start=Last0030")
+    page = jumped.get_data(as_text=True)
+    assert "Last0030" in page and "Last0039" in page and "Last0029" not in page
+    assert 'name="page_size" value="20"' in page  # the form keeps the list's arguments
+    # descending: from the value downwards
+    by_name = sort_arg(english_client.application, tenant.id, "contact", "last_name")
+    desc = english_client.get(f"/admin/contact/?sort={by_name}&desc=1&start=Last0005")
+    desc = desc.get_data(as_text=True)
+    assert "Last0005" in desc and "Last0000" in desc and "Last0006" not in desc
+
+
+def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
+    # the activity list is sorted by its time: "abc" is none
+    response = english_client.get("/admin/activity/?start=abc")
+    assert response.status_code == 200
+    assert "“abc” is not a value of" in response.get_data(as_text=True)
+    assert english_client.get("/admin/activity/?start=2026-01-01").status_code == 200
+
+
+# --- relation filters: looked up, not inlined ----------------------------------------------
+
+def test_contact_list_carries_no_organisation_options(app, english_client, tenant, tenant_b):
+    organisation_ids = add_organisations(tenant.id, 5000)
+    add_organisations(tenant_b.id, 3)
+    add_contacts(tenant.id, 25, organisation_id=organisation_ids[7])
+    with tenant_context(tenant.id):  # the filter follows employments
+        db.session.execute(insert(Employment), [
+            {"tenant_id": tenant.id, "contact_id": contact, "organisation_id": organisation_ids[7]}
+            for contact in db.session.scalars(select(Contact.id))])
+        db.session.commit()
+    response = english_client.get("/admin/contact/")
+    page = response.get_data(as_text=True)
+    assert len(response.data) < 60_000
+    groups = FILTER_JSON.search(page).group(1)
+    assert "Orgname" not in groups
+    lookups = [item for items in json.loads(groups).values() for item in items
+               if item.get("lookup_url")]
+    assert len(lookups) == 2  # organisation, responsible user
+    assert all(item["type"] == "select2-ajax" and not item["options"] for item in lookups)
+
+    arg = filter_arg(app, tenant.id, "contact", "Organisation")
+    lookup = english_client.get(f"/admin/contact/filter-lookup/{arg}/?query=Orgname0000")
+    names = [label for _id, label in lookup.get_json()]
+    assert len(names) == 10 and all(name.startswith("Orgname0000") for name in names)
+
+    filtered = english_client.get(f"/admin/contact/?flt0_{arg}={organisation_ids[7]}")
+    page = filtered.get_data(as_text=True)
+    assert count_shown(page) == "25"
+    labels = re.search(r'id="kontakt-lookup-labels"[^>]*>(.*?)</div>', page).group(1)
+    assert json.loads(labels) == {f"{arg}|{organisation_ids[7]}": "Orgname00007"}
+
+
+def test_filter_lookup_finds_only_the_tenants_records(app, english_client, tenant, tenant_b):
+    add_organisations(tenant_b.id, 3)
+    arg = filter_arg(app, tenant.id, "contact", "Organisation")
+    assert english_client.get(f"/admin/contact/filter-lookup/{arg}/?query=Orgname").get_json() == []
+    responsible = filter_arg(app, tenant.id, "contact", "Responsible user")
+    users = english_client.get(f"/admin/contact/filter-lookup/{responsible}/?query=").get_json()
+    assert sorted(label for _id, label in users) == ["Admin omega", "User omega"]
+    assert english_client.get("/admin/contact/filter-lookup/0/").status_code == 404
+    assert english_client.get("/admin/contact/filter-lookup/999/").status_code == 404
+
+
+# --- queries per page: a fixed number, whatever the rows ------------------------------------
+
+def fill_tenant(tenant_id: int, owner_id: int, contacts: int, offset: int) -> None:
+    """Contacts with an organisation and a tag, one activity and one task each."""
+    organisation_ids = add_organisations(tenant_id, 2) if offset == 0 else None
+    with tenant_context(tenant_id):
+        organisation_ids = organisation_ids or list(db.session.scalars(select(Organisation.id)))
+        tag_id = db.session.scalar(select(Tag.id)) or db.session.scalar(
+            insert(Tag).values(tenant_id=tenant_id, name="vip").returning(Tag.id))
+        status = dictionaries.entries(dictionaries.TASK_STATUS)[0].id
+    add_contacts(tenant_id, contacts, start=offset, organisation_id=organisation_ids[0],
+                 responsible_user_id=owner_id, custom={"level": "gold", "visits": offset})
+    with tenant_context(tenant_id):
+        ids = list(db.session.scalars(
+            select(Contact.id).where(Contact.first_name >= f"First{offset:04d}")))
+        db.session.execute(insert(contact_tag), [{"contact_id": c, "tag_id": tag_id} for c in ids])
+        now = datetime.now(UTC)
+        for number, contact in enumerate(ids):
+            activity = Activity(kind="note", subject=f"Note {contact}", employee_id=owner_id,
+                                organisation_id=organisation_ids[number % 2], planned=True,
+                                starts_at=now + timedelta(days=number))
+            db.session.add(activity)
+            db.session.flush()
+            db.session.execute(insert(activity_contact).values(activity_id=activity.id,
+                                                              contact_id=contact))
+            db.session.add(Task(title=f"Task {contact}", status_id=status, assignee_id=owner_id,
+                                contact_id=contact, due_at=now + timedelta(days=number)))
+        db.session.commit()
+
+
+def define_fields(tenant_id: int) -> None:
+    with tenant_context(tenant_id):
+        section = field_admin.create_section("contact", {"en": "More"})
+        for data in (FieldInput(labels={"en": "Level"}, field_type="choice", show_in_list=True,
+                                choices=[ChoiceInput({"en": "Gold"}), ChoiceInput({"en": "Tin"})]),
+                     FieldInput(labels={"en": "Visits"}, field_type="integer",
+                                show_in_list=True)):
+            field_admin.create_field(section, data)
+            db.session.flush()
+        db.session.commit()
+
+
+def list_urls(app, tenant_id: int) -> dict[str, str]:
+    with tenant_context(tenant_id):
+        organisation = db.session.scalar(select(Organisation.id).order_by(Organisation.id))
+        tag = db.session.scalar(select(Tag.id))
+    level = filter_arg(app, tenant_id, "contact", "Level", "equals")
+    return {
+        "first page": "/admin/contact/",
+        "deep page": "/admin/contact/?page=3",
+        "sorted":
+        f"/admin/contact/?sort={sort_arg(app, tenant_id, 'contact', 'first_name')}&desc=1",
+        "tag filter": f"/admin/contact/?flt0_{filter_arg(app, tenant_id, 'contact', 'Tag')}={tag}",
+        "organisation filter": "/admin/contact/?flt0_"
+        f"{filter_arg(app, tenant_id, 'contact', 'Organisation')}={organisation}",
+        "choice filter": f"/admin/contact/?flt0_{level}=gold",
+        "integer sort": f"/admin/contact/?sort={sort_arg(app, tenant_id, 'contact', 'cf_visits')}",
+        "jump": "/admin/contact/?start=Last0030",
+        "organisation list": "/admin/organisation/",
+        "activity list": "/admin/activity/",
+        "my tasks": "/admin/my_tasks/",
+    }
+
+
+def queries_per_page(client, urls: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for name, url in urls.items():
+        client.get(url)  # caches (settings, fields) warm, as in any running app
+        with count_queries() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[name] = len(statements)
+    return counts
+
+
+def test_queries_per_page_do_not_grow_with_the_rows(app, client, tenant):
+    login(client, "admin@omega.example")
+    owner = user_id(tenant.id, "admin@omega.example")
+    define_fields(tenant.id)
+    fill_tenant(tenant.id, owner, 70, offset=0)  # enough rows for the deep page
+    urls = list_urls(app, tenant.id)
+    few = queries_per_page(client, urls)
+    fill_tenant(tenant.id, owner, 90, offset=70)
+    many = queries_per_page(client, urls)
+    assert many == few
+    assert max(many.values()) <= 16, many  # login, settings and fields included
+
+
+# --- sorted pages are read from an index ---------------------------------------------------
+
+CONTACT_SORTS = ("customer_number", "last_name", "first_name", "email", "phone", "mobile",
+                 "kind")
+
+
+def plan_of(statement: str, parameters) -> str:
+    """The database's plan of a statement as sent: "Sort" (PostgreSQL) or "TEMP B-TREE"
+    (SQLite) in it means the rows are sorted after reading, not read in order."""
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small table
+        return "\n".join(row[0] for row in connection.exec_driver_sql(
+            f"EXPLAIN {statement}", parameters))
+    return "\n".join(row[-1] for row in connection.exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {statement}", parameters))
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_contact_sort_is_read_from_an_index(app, tenant, descending):
+    add_contacts(tenant.id, 3000)  # enough that reading in order beats sorting
+    view = view_of(app, "contact")
+    db.session.execute(text("ANALYZE"))
+    for column in CONTACT_SORTS:
+        with app.test_request_context(), tenant_context(tenant.id), \
+                count_queries(parameters=True) as statements:
+            view.get_list(0, column, descending, None, None)
+        # the page's query as sent (the tenant criterion included)
+        [(statement, parameters)] = [(s, p) for s, p in statements
+                                     if s.startswith("SELECT contact.id")]
+        plan = plan_of(statement, parameters)
+        assert "INDEX" in plan.upper(), (column, plan)
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, (column, plan)
