@@ -24,9 +24,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import Model, db
 from app.models import Activity, Attachment, AuditEntry, Case, Contact, Employment, Task, User
 from app.models.activity import KINDS
-from app.services import privacy
+from app.services import history_text, privacy
 from app.services.activities import activities
 from app.services.dictionaries import TASK_DONE_KEY
+from app.services.history_text import EntryText
 from app.services.profile.query import (
     Args,
     Page,
@@ -190,6 +191,7 @@ def _load(rows) -> dict[tuple[str, int], Activity | Case | Task]:
 class HistoryRow:
     entry: AuditEntry
     readable: bool  # False: the changes of an e-mail or note the viewer may not read
+    text: EntryText  # the entry in words (app.services.history_text)
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,10 @@ def history(contact: Contact, args: Args, viewer: User) -> HistoryTab:
                     joinedload(AuditEntry.user))
     hidden = _unreadable_activities(
         [e.record_id for e in page.items if e.entity == Activity.__tablename__], viewer)
+    texts = history_text.describe_entries(page.items)
     rows = [HistoryRow(entry, not (entry.entity == Activity.__tablename__
-                                   and entry.record_id in hidden)) for entry in page.items]
+                                   and entry.record_id in hidden), texts[entry.id])
+            for entry in page.items]
     return HistoryTab(page.holding(rows), start, end)
 
 
