@@ -117,7 +117,7 @@ def entry_html(text: EntryText | None) -> Markup:
     if text is None:
         return Markup("")
     items = Markup("").join(
-        Markup('<li><span class="kontakt-history-field">{}:</span> {} → {}</li>').format(
+        Markup('<li>{}: {} → {}</li>').format(
             change.label, change.old, change.new) for change in text.changes)
     changes = Markup('<ul class="list-unstyled mb-0">{}</ul>').format(items) if items else ""
     if not text.headline:
