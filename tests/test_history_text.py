@@ -19,7 +19,7 @@ from app.services import dictionaries, history_text
 from app.services.times import display_zone
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, user_id
-from tests.factories import gen_organisation
+from tests.factories import gen_contact, gen_organisation
 
 START = "2026-12-03T07:04:37.634181+00:00"
 
@@ -141,6 +141,22 @@ def test_the_screens_show_the_words_and_fold_the_details(admin_client, people):
     html = admin_client.get("/admin/audit/").get_data(as_text=True)
     assert "Admin alpha oprettede opkaldet &#39;Ring om levering&#39;" in html
     assert "<details><summary>Detaljer</summary>" in html
+
+
+def test_profile_history_tab_and_privacy_report_use_the_same_words(admin_client, people):
+    tenant, admin, user, _statuses = people
+    org = gen_organisation(tenant, "Nordlys ApS")
+    person = gen_contact(tenant, org, "Mette", "Nielsen")
+    add_entry(tenant, "contact", {"responsible_user_id": [None, user],
+                                  "email_access_restricted": [False, True]},
+              user=admin, record_id=person)
+    for url in (f"/admin/contact/{person}/profile?tab=history",
+                f"/admin/contact/{person}/privacy/"):
+        html = admin_client.get(url).get_data(as_text=True)
+        assert "Oprettet: kontakten &#39;Mette Nielsen&#39;" in html, url
+        assert "E-mails kun for administratorer: Nej → Ja" in html, url
+        assert "→ User alpha" in html and "email_access_restricted" not in html, url
+        assert "ansættelsen hos &#39;Nordlys ApS&#39;" in html, url
 
 
 def test_names_for_a_page_take_the_same_queries_for_5_or_50_entries(app, people):

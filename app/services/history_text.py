@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -143,13 +143,15 @@ def describe_entries(entries: Iterable[AuditEntry]) -> dict[int, EntryText]:
                                 entry.record_id, names) for entry in entries}
 
 
-def describe_changes(changes: dict, entity: str, action: str = "update") -> EntryText:
-    """The text of one set of changes (a report row that is not an AuditEntry)."""
-    names = _Names.for_entries([(entity, changes or {})])
-    return _describe(entity, action, changes or {}, None, None, names)
+def describe_rows(rows: Sequence[Mapping[str, Any]]) -> list[EntryText]:
+    """The texts of exported history rows (record_type, record_id, action, changes,
+    user: a name), in their order; the names they need are loaded together."""
+    names = _Names.for_entries((row["record_type"], row["changes"] or {}) for row in rows)
+    return [_describe(row["record_type"], row["action"], row["changes"] or {}, row["user"],
+                      row["record_id"], names) for row in rows]
 
 
-def _describe(entity: str, action: str, changes: dict, user: User | None,
+def _describe(entity: str, action: str, changes: dict, user: User | str | None,
               record_id: int | None, names: _Names) -> EntryText:
     if action == ACTION_ERASE:
         return EntryText(gettext("Personal data erased"))

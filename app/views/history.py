@@ -16,6 +16,7 @@ from app.views.activities import ACTIVITY_LABELS
 from app.views.base import ADMIN, SecureModelView
 from app.views.cases import WORK_LABELS
 from app.views.contacts import KIND_CHOICES
+from app.views.dictionaries import DICTIONARY_NAMES
 from app.views.field_admin import TYPE_NAMES
 from app.views.fields import FIELD_LABELS, user_options
 from app.views.leads import LEAD_LABELS
@@ -70,7 +71,6 @@ class AuditView(SecureModelView):
         install_history_text()
         blueprint = super().create_blueprint(admin)
         blueprint.add_app_template_global(entry_html, "history_html")
-        blueprint.add_app_template_global(format_changes, "format_changes")
         blueprint.add_app_template_global(entity_name, "audit_entity_name")
         blueprint.add_app_template_global(action_name, "audit_action_name")
         return blueprint
@@ -103,6 +103,7 @@ def install_history_text() -> None:
         LABELS_OF_ENTITY, FIELD_LABELS,
         {("contact", "kind"): dict(KIND_CHOICES), ("lead", "status"): LEAD_STATUS_LABELS,
          ("field_definition", "field_type"): TYPE_NAMES,
+         ("dictionary_entry", "dictionary"): DICTIONARY_NAMES,
          ("field_definition", "entity"): custom_entity,
          ("field_section", "entity"): custom_entity})
 
@@ -126,8 +127,3 @@ def entry_html(text: EntryText | None) -> Markup:
         return Markup("<span>{}</span>").format(text.headline)
     return Markup("<span>{}</span><details><summary>{}</summary>{}</details>").format(
         text.headline, gettext("Details"), changes)
-
-
-def format_changes(changes: dict, entity: str = "") -> str:
-    """One set of changes in words, as plain text (the privacy report)."""
-    return str(history_text.describe_changes(changes, entity))

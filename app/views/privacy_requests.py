@@ -73,8 +73,9 @@ class PrivacyRequestsMixin(ModelViewMixin):
     @expose("/<contact_id>/privacy/")
     def privacy_view(self, contact_id: str) -> str:
         contact = self._privacy_contact(contact_id)
-        return self.render(self.privacy_template, contact=contact,
-                           document=privacy_requests.export(contact),
+        document = privacy_requests.export(contact)
+        return self.render(self.privacy_template, contact=contact, document=document,
+                           history_texts=history_text.describe_rows(document["history"]),
                            label_of=document_label, value_of=document_value,
                            profile_url=profile_url(contact))
 
