@@ -138,9 +138,12 @@ def test_the_screens_show_the_words_and_fold_the_details(admin_client, people):
     tenant, admin, _user, _statuses = people
     add_entry(tenant, "activity", {"kind": [None, "call"], "subject": [None, "Ring om levering"],
                                    "planned": [None, True]}, action="create", user=admin)
+    entry = add_entry(tenant, "task", {"assignee_id": [None, admin]}, user=admin)
     html = admin_client.get("/admin/audit/").get_data(as_text=True)
     assert "Admin alpha oprettede opkaldet &#39;Ring om levering&#39;" in html
     assert "<details><summary>Detaljer</summary>" in html
+    details = admin_client.get(f"/admin/audit/details/?id={entry}").get_data(as_text=True)
+    assert "— → Admin alpha" in details
 
 
 def test_profile_history_tab_and_privacy_report_use_the_same_words(admin_client, people):

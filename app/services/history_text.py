@@ -277,7 +277,7 @@ def _model(table: str) -> type[Model] | None:
 
 @cache
 def _models() -> dict[str, type[Model]]:
-    return {mapper.class_.__tablename__: mapper.class_ for mapper in db.Model.registry.mappers
+    return {mapper.class_.__tablename__: mapper.class_ for mapper in Model.registry.mappers
             if hasattr(mapper.class_, "__tablename__")}
 
 
@@ -366,12 +366,15 @@ def _load_names(wanted: dict[str, set[int]]) -> dict[str, dict[int, str]]:
     def part(model: type[Model], column: str | None):
         return cast(getattr(model, column), String) if column else null()
 
-    rows = db.session.execute(union_all(*(
-        select(literal(table).label("source"), model.id.label("id"),
-               part(model, first).label("first"), part(model, second).label("second"))
-        .where(model.id.in_(sorted(ids)))
-        for table, ids in sorted(wanted.items())
-        for model in [models[table]] for first, second in [NAME_PARTS[table]])))
+    def names_of(table: str, ids: set[int]):
+        model, (first, second) = models[table], NAME_PARTS[table]
+        key = model.__mapper__.primary_key[0]
+        return (select(literal(table).label("source"), key.label("id"),
+                       part(model, first).label("first"), part(model, second).label("second"))
+                .where(key.in_(sorted(ids))))
+
+    rows = db.session.execute(union_all(*(names_of(table, ids)
+                                          for table, ids in sorted(wanted.items()))))
     for row in rows:
         found[row.source][row.id] = _name_of(row.source, row.first, row.second)
     return found

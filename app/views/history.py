@@ -54,7 +54,7 @@ class AuditView(SecureModelView):
     column_formatters = {
         "entity": lambda v, c, m, n: entity_name(m.entity),
         "action": lambda v, c, m, n: action_name(m.action),
-        "changes": lambda v, c, m, n: entry_html(_page_texts().get(m.id)),
+        "changes": lambda v, c, m, n: entry_html(_text_of(m)),
     }
 
     list_load_options = details_load_options = (joinedload(AuditEntry.user),)
@@ -108,15 +108,17 @@ def install_history_text() -> None:
          ("field_section", "entity"): custom_entity})
 
 
-def _page_texts() -> dict[int, EntryText]:
-    return g.get("history_texts") or {}
+def _text_of(entry: AuditEntry) -> EntryText:
+    """The entry's words, from its list page's (the details page shows one entry)."""
+    page = g.get("history_texts") or {}
+    if entry.id not in page:
+        page = history_text.describe_entries([entry])
+    return page[entry.id]
 
 
-def entry_html(text: EntryText | None) -> Markup:
+def entry_html(text: EntryText) -> Markup:
     """An entry's words: the headline, then the changes (folded under the headline of a
     creation or deletion, whose changes are the record's values)."""
-    if text is None:
-        return Markup("")
     items = Markup("").join(
         Markup('<li>{}: {} → {}</li>').format(
             change.label, change.old, change.new) for change in text.changes)
