@@ -115,6 +115,20 @@ def test_internal_columns_are_hidden_and_every_field_has_a_label(app, people):
         assert internal not in shown
 
 
+def test_every_audited_column_shown_has_a_label():
+    from app.audit import NOT_AUDITED, Audited
+    from app.extensions import Model
+
+    unlabelled = [
+        f"{model.__tablename__}.{attr.key}"
+        for mapper in Model.registry.mappers if issubclass(model := mapper.class_, Audited)
+        for attr in [*mapper.column_attrs, *(mapper.relationships[r]
+                                             for r in model.__audit_relations__)]
+        if attr.key not in NOT_AUDITED | history_text.HIDDEN | set(model.__audit_by_key__)
+        and history_text.field_label(model.__tablename__, attr.key) == attr.key]
+    assert unlabelled == []
+
+
 def test_an_erasure_says_so_and_nothing_else(app, people):
     tenant = people[0]
     erased = add_entry(tenant, "contact", {}, action="erase")
