@@ -11,6 +11,7 @@ from app.models.tenant import TERM_CUSTOMER
 PHRASES = {
     "singular": (_l("Contact"), _l("Customer")),
     "plural": (_l("Contacts"), _l("Customers")),
+    "the_named": (_l("the contact '%(name)s'"), _l("the customer '%(name)s'")),
     "new": (_l("New contact"), _l("New customer")),
     "created": (_l("Contact %(name)s was saved."), _l("Customer %(name)s was saved.")),
     "save_private": (_l("Save as private customer"), _l("Save as private customer")),

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from flask import g
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from app.i18n import current_language
 from app.models import AuditEntry
-from app.services.fields import values as custom_fields
+from app.services import history_text
+from app.services.history_text import EntryText
 from app.services.terms import lazy_term
 from app.views.activities import ACTIVITY_LABELS
 from app.views.base import ADMIN, SecureModelView
 from app.views.cases import WORK_LABELS
+from app.views.contacts import KIND_CHOICES
+from app.views.dictionaries import DICTIONARY_NAMES
+from app.views.field_admin import TYPE_NAMES
 from app.views.fields import FIELD_LABELS, user_options
 from app.views.leads import LEAD_LABELS
+from app.views.leads import STATUS_LABELS as LEAD_STATUS_LABELS
 from app.views.sales import SALES_LABELS
 from app.views.work_fields import IdEqualFilter
 
@@ -47,15 +54,23 @@ class AuditView(SecureModelView):
     column_formatters = {
         "entity": lambda v, c, m, n: entity_name(m.entity),
         "action": lambda v, c, m, n: action_name(m.action),
-        "changes": lambda v, c, m, n: format_changes(m.changes, m.entity),
+        "changes": lambda v, c, m, n: entry_html(_text_of(m)),
     }
 
     list_load_options = details_load_options = (joinedload(AuditEntry.user),)
 
+    def get_list(self, *args, **kwargs):
+        """The page's entries, put into words together (one query for the names they
+        hold, not one per entry)."""
+        count, entries = super().get_list(*args, **kwargs)
+        g.history_texts = history_text.describe_entries(entries)
+        return count, entries
+
     def create_blueprint(self, admin):
         """The history's texts are also shown on the contact profile's history tab."""
+        install_history_text()
         blueprint = super().create_blueprint(admin)
-        blueprint.add_app_template_global(format_changes, "format_changes")
+        blueprint.add_app_template_global(entry_html, "history_html")
         blueprint.add_app_template_global(entity_name, "audit_entity_name")
         blueprint.add_app_template_global(action_name, "audit_action_name")
         return blueprint
@@ -80,27 +95,37 @@ def action_name(action: str) -> str:
     return str(ACTION_NAMES.get(action, action))
 
 
-def field_label(entity: str, name: str) -> str:
-    labels = LABELS_OF_ENTITY.get(entity, FIELD_LABELS)
-    for key in (name, name.removesuffix("_id")):
-        if key in labels or key in FIELD_LABELS:
-            return str(labels.get(key) or FIELD_LABELS[key])
-    return name
+def install_history_text() -> None:
+    """Hands the screens' field labels and coded values down to the history's words."""
+    custom_entity = {"contact": lazy_term("singular"), "organisation": _l("Organisation"),
+                     "case": _l("Case"), "task": _l("Task"), "activity": _l("Activity")}
+    history_text.install(
+        LABELS_OF_ENTITY, FIELD_LABELS,
+        {("contact", "kind"): dict(KIND_CHOICES), ("lead", "status"): LEAD_STATUS_LABELS,
+         ("field_definition", "field_type"): TYPE_NAMES,
+         ("dictionary_entry", "dictionary"): DICTIONARY_NAMES,
+         ("field_definition", "entity"): custom_entity,
+         ("field_section", "entity"): custom_entity})
 
 
-def format_changes(changes: dict, entity: str = "") -> str:
-    def show(value) -> str:
-        if value is None or value == []:
-            return "—"
-        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+def _text_of(entry: AuditEntry) -> EntryText:
+    """The entry's words, from its list page's (the details page shows one entry)."""
+    page = g.get("history_texts") or {}
+    if entry.id not in page:
+        page = history_text.describe_entries([entry])
+    return page[entry.id]
 
-    def describe(name: str, old, new) -> str:
-        if name.startswith("custom."):
-            field = custom_fields.field_by_key(entity, name.removeprefix("custom."))
-            if field is not None:
-                return (f"{field.label(current_language())}: "
-                        f"{custom_fields.display(field, old) or '—'} → "
-                        f"{custom_fields.display(field, new) or '—'}")
-        return f"{field_label(entity, name)}: {show(old)} → {show(new)}"
 
-    return "; ".join(describe(name, old, new) for name, (old, new) in sorted(changes.items()))
+def entry_html(text: EntryText) -> Markup:
+    """An entry's words: the headline, then the changes (folded under the headline of a
+    creation or deletion, whose changes are the record's values)."""
+    items = Markup("").join(
+        Markup('<li>{}: {} → {}</li>').format(
+            change.label, change.old, change.new) for change in text.changes)
+    changes = Markup('<ul class="list-unstyled mb-0">{}</ul>').format(items) if items else ""
+    if not text.headline:
+        return Markup(changes)
+    if not changes:
+        return Markup("<span>{}</span>").format(text.headline)
+    return Markup("<span>{}</span><details><summary>{}</summary>{}</details>").format(
+        text.headline, gettext("Details"), changes)

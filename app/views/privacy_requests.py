@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.models import Contact, User
-from app.services import privacy_requests
+from app.services import history_text, privacy_requests
 from app.services.activities import activities
 from app.services.contacts import photos
 from app.services.work import cases
@@ -44,11 +44,9 @@ CHANNELS = {"phone": _l("Phone"), "email": _l("E-mail"), "letter": _l("Letter")}
 
 def document_label(entity: str, name: str) -> str:
     """A key of the export document as a reader knows it, in the current language."""
-    from app.views.history import field_label  # the history imports every screen
-
     if name in DOCUMENT_LABELS:
         return str(DOCUMENT_LABELS[name])
-    return field_label(entity, name)
+    return history_text.field_label(entity, name)
 
 
 def _kind_labels() -> dict[str, str]:
@@ -75,8 +73,9 @@ class PrivacyRequestsMixin(ModelViewMixin):
     @expose("/<contact_id>/privacy/")
     def privacy_view(self, contact_id: str) -> str:
         contact = self._privacy_contact(contact_id)
-        return self.render(self.privacy_template, contact=contact,
-                           document=privacy_requests.export(contact),
+        document = privacy_requests.export(contact)
+        return self.render(self.privacy_template, contact=contact, document=document,
+                           history_texts=history_text.describe_rows(document["history"]),
                            label_of=document_label, value_of=document_value,
                            profile_url=profile_url(contact))
 

@@ -26,12 +26,15 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Activity, Attachment, Contact, User
-from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_SENT
+from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_RECEIVED, MAIL_SENT
 from app.models.base import utcnow
 from app.services import identifiers
 from app.services.activities import activities, attachments
 from app.services.errors import ServiceError
 from app.services.text import lowered
+
+MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),
+                      MAIL_NOT_SENT: _l("Not sent"), MAIL_RECEIVED: _l("Received")}
 
 NOTE_LENGTH = 500  # Activity.mail_note
 FALLBACK_DOMAIN = "kontakt.invalid"  # for Message-IDs when the sender has no domain

@@ -32,10 +32,6 @@ from app.models import (
 )
 from app.models.activity import (
     EMAIL,
-    MAIL_DRAFT,
-    MAIL_NOT_SENT,
-    MAIL_RECEIVED,
-    MAIL_SENT,
     MEETING,
     NOTE,
 )
@@ -44,6 +40,7 @@ from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.sales import project_contact
 from app.services import accounts, dictionaries, privacy
 from app.services.activities import activities, attachments
+from app.services.activities.mail import MAIL_STATUS_LABELS
 from app.services.profile.query import (
     Args,
     Page,
@@ -62,8 +59,6 @@ from app.services.times import local_text
 from app.services.work import cases, tasks
 
 TASKS_SHOWN = 10
-MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),
-                      MAIL_NOT_SENT: _l("Not sent"), MAIL_RECEIVED: _l("Received")}
 
 
 @dataclass(frozen=True)

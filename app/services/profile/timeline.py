@@ -35,9 +35,10 @@ from app.models import (
     User,
 )
 from app.models.activity import KINDS
-from app.services import privacy
+from app.services import history_text, privacy
 from app.services.activities import activities
 from app.services.dictionaries import TASK_DONE_KEY
+from app.services.history_text import EntryText
 from app.services.profile.query import (
     Args,
     Page,
@@ -217,6 +218,7 @@ def _load(rows) -> dict[tuple[str, int], Activity | Case | Task]:
 class HistoryRow:
     entry: AuditEntry
     readable: bool  # False: the changes of an e-mail or note the viewer may not read
+    text: EntryText  # the entry in words (app.services.history_text)
 
 
 @dataclass(frozen=True)
@@ -240,8 +242,10 @@ def scoped_history(condition, args: Args, viewer: User) -> HistoryTab:
                     joinedload(AuditEntry.user))
     hidden = _unreadable_activities(
         [e.record_id for e in page.items if e.entity == Activity.__tablename__], viewer)
+    texts = history_text.describe_entries(page.items)
     rows = [HistoryRow(entry, not (entry.entity == Activity.__tablename__
-                                   and entry.record_id in hidden)) for entry in page.items]
+                                   and entry.record_id in hidden), texts[entry.id])
+            for entry in page.items]
     return HistoryTab(page.holding(rows), start, end)
 
 
