@@ -12,6 +12,7 @@ from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, T
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
 from app.services.terms import lazy_term
+from app.views import admin_messages
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.attachments import AttachmentsView
@@ -41,6 +42,7 @@ PLATFORM = _l("Platform")
 
 
 def init_admin(app: Flask) -> Admin:
+    admin_messages.install()  # Flask-Admin's texts from our catalogs first
     admin = Admin(
         app,
         name="Kontakt CRM",

@@ -31,12 +31,13 @@ from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed
+from app.views.formatters import yes_no
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
     date: lambda view, value, name: format_date(value),
     datetime: lambda view, value, name: format_datetime(value, "short"),
-    bool: typefmt.bool_formatter,
+    bool: yes_no,
 }
 
 GENERIC_SAVED_MESSAGES = ("Record was successfully created.", "Record was successfully saved.")
@@ -136,6 +137,7 @@ class SecureModelView(AccessMixin, CompatModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it."""
 
     form_base_class = TranslatedAdminForm
+    list_template = "kontakt/model_list.html"  # our page-size menu
     filter_converter = FilterConverter()
     page_size = 20
     can_view_details = True
