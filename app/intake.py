@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from app import i18n
 from app.extensions import csrf, limiter
 from app.services.errors import FieldErrors
 from app.services.work import leads
@@ -36,6 +37,7 @@ def receive_lead(slug: str) -> tuple[Response, int]:
     tenant = leads.intake_tenant(slug, request.args.get("token"))
     if tenant is None:
         abort(403)
+    i18n.answer_in(tenant.default_language)
     with tenant_context(tenant.id):
         received = commit_or_refuse(lambda: leads.receive(_posted_values()))
         if isinstance(received.refusal, FieldErrors):

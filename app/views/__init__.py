@@ -90,6 +90,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
                                 url="/admin/password"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
-    admin.add_view(AttachmentsView(endpoint="attachments", url="/admin/attachments"))
-    admin.add_view(MailView(endpoint="mail", url="/admin/mail"))
+    admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
+                                   url="/admin/attachments"))
+    admin.add_view(MailView(name=_l("E-mail"), endpoint="mail", url="/admin/mail"))
     admin.add_view(TenantView(Tenant, name=_l("Tenants"), category=PLATFORM, endpoint="tenant"))

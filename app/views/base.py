@@ -229,7 +229,8 @@ class SecureModelView(AccessMixin, CompatModelView):
 
     def export_tablib(self, export_type, return_url):
         rows = self.export_rows()
-        dataset = tablib.Dataset(headers=next(rows))
+        dataset = tablib.Dataset(headers=next(rows),
+                                  title=spreadsheets.sheet_title(str(self.name)))
         for row in rows:
             dataset.append(row)
         return self._export_response(dataset.export(export_type), export_type)

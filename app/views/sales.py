@@ -29,14 +29,14 @@ from app.services.terms import lazy_term
 from app.services.text import every_word_in
 from app.views.admin_compat import ModelViewMixin
 from app.views.base import SecureModelView
-from app.views.fields import FIELD_LABELS, organisation_options, user_options
+from app.views.fields import FIELD_LABELS, RECORD_TITLE, organisation_options, user_options
 from app.views.formatters import link, link_formatter, plain
 from app.views.lookups import contact_lookup, organisation_lookup
 from app.views.work_fields import IdEqualFilter
 
 SALES_LABELS = {
     **FIELD_LABELS,
-    "title": _l("Title"),
+    "title": RECORD_TITLE,
     "contact": lazy_term("singular"),
     "amount": _l("Amount"),
     "currency": _l("Currency"),
