@@ -34,7 +34,7 @@ class KontaktMeta(DefaultMeta):
         field = super().bind_field(form, unbound_field, options)
         if field.description:
             field.description = escape(field.description)
-        if getattr(field, "allow_blank", False):
+        if vars(field).get("allow_blank"):  # not getattr: a FormField forwards it
             _one_blank_choice(field)
         return field
 

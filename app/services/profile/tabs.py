@@ -77,8 +77,8 @@ class TabLink:
 
 CASE_COLUMNS = {"reference": _l("Reference"), "title": RECORD_TITLE, "status": _l("Status"),
                 "organisation": _l("Organisation"), "responsible_user": _l("Responsible user"),
-                "category": _l("Category"), "opened_on": _l("Opened"),
-                "closed_on": _l("Closed")}
+                "category": _l("Category"), "opened_on": cases.OPENED_ON,
+                "closed_on": cases.CLOSED_ON}
 CASE_SELECT_FILTERS = {"cases_organisation": Case.organisation_id,
                        "cases_user": Case.responsible_user_id, "cases_category": Case.category_id}
 
