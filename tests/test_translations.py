@@ -19,7 +19,8 @@ def fresh_template(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "fresh.pot"
     CommandLineInterface().run([
         "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "lazy_gettext",
-        "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot), str(ROOT / "app"),
+        "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot),
+        str(ROOT / "app"),
     ])
     with pot.open("rb") as handle:
         return read_po(handle)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import g, request, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
-from flask_babel import format_currency, format_date, format_decimal
+from flask_babel import format_currency, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -173,7 +173,8 @@ def participant_links(view, context, model, name) -> Markup:
     hidden = len(model.participants) - len(shown)
     if hidden > 0:
         links += Markup('<br><span class="text-muted">{}</span>').format(
-            _("and %(count)s more", count=format_decimal(hidden)))
+            ngettext("and %(count)s more", "and %(count)s more", hidden,
+                     count=format_decimal(hidden)))
     return links or Markup("—")
 
 
