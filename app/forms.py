@@ -48,9 +48,9 @@ def _one_blank_choice(field: Field) -> None:
     to selects whose choices already hold an empty one."""
     choices = getattr(field, "choices", None) or ()
     if any(isinstance(choice, tuple) and choice[0] in BLANK_CHOICES for choice in choices):
-        field.allow_blank = False  # type: ignore[attr-defined]
-    elif not str(field.blank_text or "").strip():  # type: ignore[attr-defined]
-        field.blank_text = NO_CHOICE  # type: ignore[attr-defined]
+        field.allow_blank = False
+    elif not str(field.blank_text or "").strip():
+        field.blank_text = NO_CHOICE
 
 
 class TranslatedFlaskForm(FlaskForm):

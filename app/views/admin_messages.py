@@ -109,7 +109,7 @@ def ours_first() -> support.NullTranslations:
         combined = support.Translations()
         combined.merge(theirs)
         combined.merge(ours)
-        combined.plural = ours.plural  # type: ignore[attr-defined]
+        combined.plural = ours.plural
         _combined[language] = combined
     return _combined[language]
 
@@ -121,4 +121,4 @@ def install() -> None:
     """Make Flask-Admin's translation domain answer with ``ours_first``. Its gettext,
     ngettext and lazy_gettext (module names bound to the one domain object, used by
     its views, filters, fields and templates) all ask ``domain.get_translations``."""
-    admin_babel.domain.get_translations = ours_first  # type: ignore[method-assign]
+    admin_babel.domain.get_translations = ours_first
