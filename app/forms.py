@@ -34,7 +34,23 @@ class KontaktMeta(DefaultMeta):
         field = super().bind_field(form, unbound_field, options)
         if field.description:
             field.description = escape(field.description)
+        if vars(field).get("allow_blank"):  # not getattr: a FormField forwards it
+            _one_blank_choice(field)
         return field
+
+
+NO_CHOICE = "—"  # the label of a select's empty choice (Flask-Admin shows its value)
+
+
+def _one_blank_choice(field: Field) -> None:
+    """A select that may be left empty offers one empty choice, labelled ``—``:
+    Flask-Admin adds one whose label is empty (shown as its value, "__None"), also
+    to selects whose choices already hold an empty one."""
+    choices = getattr(field, "choices", None) or ()
+    if any(isinstance(choice, tuple) and choice[0] in BLANK_CHOICES for choice in choices):
+        field.allow_blank = False
+    elif not str(field.blank_text or "").strip():
+        field.blank_text = NO_CHOICE
 
 
 class TranslatedFlaskForm(FlaskForm):

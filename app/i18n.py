@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from babel import support
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import get_locale, get_translations, ngettext
+from flask_babel import get_locale, get_translations, ngettext, refresh
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -45,10 +45,20 @@ def available_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
+def answer_in(language: str) -> None:
+    """This request answers in ``language`` from here on, error pages included: a
+    request made for a tenant by no user of it (the lead intake, called by a web
+    site) speaks the tenant's language, not whatever the caller's client sent."""
+    g.request_language = language
+    refresh()  # Flask-Babel keeps the locale it chose for the request
+
+
 def select_locale() -> str:
     languages = available_languages()
     if not has_request_context():  # CLI and jobs: the language of the tenant at work
         return _language_outside_request()
+    if g.get("request_language") in languages:
+        return g.request_language
     if session.get(SESSION_KEY) in languages:
         return session[SESSION_KEY]
     user = current_user

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from app import i18n
 from app.extensions import csrf, limiter
 from app.services.errors import FieldErrors
 from app.services.work import leads
@@ -38,6 +39,7 @@ def receive_lead(slug: str) -> tuple[Response, int]:
     tenant = leads.intake_tenant(slug, request.args.get("token"))
     if tenant is None:
         abort(403)
+    i18n.answer_in(tenant.default_language)
     values = _posted_values()
     if values is None:
         return jsonify(error=_("The request body is not a valid JSON object.")), 400

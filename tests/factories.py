@@ -354,3 +354,15 @@ def picture(fmt: str = "PNG", size=(1200, 900)) -> io.BytesIO:
     Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
     buffer.seek(0)
     return buffer
+
+
+def gen_intake_token(tenant_id: int) -> str:
+    """Open the tenant's lead intake; its secret token."""
+    from app.models import Tenant
+    from app.services.work import leads
+    from app.tenancy import all_tenants
+
+    with all_tenants():
+        token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
+        db.session.commit()
+    return token

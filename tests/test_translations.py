@@ -19,7 +19,8 @@ def fresh_template(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "fresh.pot"
     CommandLineInterface().run([
         "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "lazy_gettext",
-        "-k", "_l", "-o", str(pot), str(ROOT / "app"),
+        "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot),
+        str(ROOT / "app"),
     ])
     with pot.open("rb") as handle:
         return read_po(handle)
@@ -35,7 +36,8 @@ def test_catalog_has_every_message(fresh_template, locale):
         if not message.id:
             continue
         key = message.id
-        translated = catalog.get(key[0] if isinstance(key, tuple) else key)
+        translated = catalog.get(key[0] if isinstance(key, tuple) else key,
+                                 context=message.context)
         strings = translated.string if translated is not None else None
         forms = strings if isinstance(strings, tuple) else (strings,)
         if translated is None or translated.fuzzy or not all(forms):

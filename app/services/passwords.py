@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from app.services.errors import ServiceError
 
@@ -65,12 +66,14 @@ def check_password_policy(password: str | None, field: str = "password") -> None
         raise PasswordRefused(_l("The password cannot be empty or only spaces."), field)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordRefused(
-            _l("The password may be at most %(count)d characters long.",
-               count=MAX_PASSWORD_LENGTH), field)
+            lazy_ngettext("The password may be at most %(num)d character long.",
+                          "The password may be at most %(num)d characters long.",
+                          MAX_PASSWORD_LENGTH), field)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordRefused(
-            _l("The password must be at least %(count)d characters long.",
-               count=MIN_PASSWORD_LENGTH), field)
+            lazy_ngettext("The password must be at least %(num)d character long.",
+                          "The password must be at least %(num)d characters long.",
+                          MIN_PASSWORD_LENGTH), field)
     if len(set(password)) < MIN_DIFFERENT_CHARACTERS or is_common(password):
         raise PasswordRefused(
             _l("This password is too common or too easy to guess. Choose another one."),

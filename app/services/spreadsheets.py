@@ -30,3 +30,13 @@ def cell_value(value: Any) -> Cell:
     if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+SHEET_TITLE_LENGTH = 31  # Excel's limit on a sheet's name
+
+
+def sheet_title(name: str) -> str:
+    """A list's name as an XLSX sheet's (Excel refuses []:*?/\\ and more than 31
+    characters); tablib would call every sheet "Tablib Dataset"."""
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in name).strip()
+    return cleaned[:SHEET_TITLE_LENGTH] or "-"

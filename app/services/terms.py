@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask_babel import LazyString
+from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from app.models.tenant import TERM_CUSTOMER
@@ -45,3 +45,9 @@ def term(phrase: str, **variables) -> str:
 def lazy_term(phrase: str) -> LazyString:
     """Like term(), evaluated when shown (menu items, view titles)."""
     return LazyString(term, phrase)
+
+
+# "Title" names two things: a case's, task's or sales record's heading, and the
+# position a person holds (Polish: "Tytuł" and "Stanowisko").
+RECORD_TITLE = lazy_pgettext("heading of a case, task or sales record", "Title")
+JOB_TITLE = lazy_pgettext("position a person holds at an organisation", "Title")

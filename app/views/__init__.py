@@ -12,6 +12,7 @@ from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, T
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
 from app.services.terms import lazy_term
+from app.views import admin_messages
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.attachments import AttachmentsView
@@ -41,6 +42,7 @@ PLATFORM = _l("Platform")
 
 
 def init_admin(app: Flask) -> Admin:
+    admin_messages.install()  # Flask-Admin's texts from our catalogs first
     admin = Admin(
         app,
         name="Kontakt CRM",
@@ -88,6 +90,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
                                 url="/admin/password"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
-    admin.add_view(AttachmentsView(endpoint="attachments", url="/admin/attachments"))
-    admin.add_view(MailView(endpoint="mail", url="/admin/mail"))
+    admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
+                                   url="/admin/attachments"))
+    admin.add_view(MailView(name=_l("E-mail"), endpoint="mail", url="/admin/mail"))
     admin.add_view(TenantView(Tenant, name=_l("Tenants"), category=PLATFORM, endpoint="tenant"))

@@ -35,6 +35,7 @@ from app.models.dictionary import ACTIVITY_CATEGORY, PRIORITY
 from app.services import accounts, privacy
 from app.services.activities import activities
 from app.services.contacts import contacts
+from app.services.profile.tabs import MAIL_STATUS_LABELS
 from app.services.terms import lazy_term
 from app.services.work import cases
 from app.tenancy import current_tenant_id
@@ -216,6 +217,13 @@ def duration_formatter(view, context, model: Activity, name) -> str:
 
 # --- the views ------------------------------------------------------------------------
 
+
+def mail_status_formatter(view, context, model, name) -> str:
+    """The e-mail's status in words ("Ikke sendt"), not its stored code."""
+    status = model.mail_status
+    return str(MAIL_STATUS_LABELS.get(status, status or ""))
+
+
 class ActivityView(CustomFieldsMixin, SecureModelView):
     create_template = "kontakt/activities/create.html"
     edit_template = "kontakt/activities/edit.html"
@@ -270,6 +278,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
         "body": note_formatter,
         "direction": direction_formatter,
         "follow_up": follow_up_formatter,
+        "mail_status": mail_status_formatter,
     }
     column_formatters_detail = {**column_formatters, "body": note_details_formatter}
     column_formatters_export = {

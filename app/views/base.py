@@ -33,13 +33,14 @@ from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 from app.views.filter_lookups import FilterLookupMixin
+from app.views.formatters import yes_no
 from app.views.paging import BoundedListMixin
 
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
     date: lambda view, value, name: format_date(value),
     datetime: lambda view, value, name: format_datetime(value, "short"),
-    bool: typefmt.bool_formatter,
+    bool: yes_no,
 }
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatMo
 
     list_template = "kontakt/model_list.html"
     form_base_class = TranslatedAdminForm
+    list_template = "kontakt/model_list.html"  # our page-size menu
     filter_converter = FilterConverter()
     page_size = 20
     can_view_details = True
@@ -259,7 +261,8 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatMo
 
     def export_tablib(self, export_type, return_url):
         rows = self.export_rows()
-        dataset = tablib.Dataset(headers=next(rows))
+        dataset = tablib.Dataset(headers=next(rows),
+                                  title=spreadsheets.sheet_title(str(self.name)))
         for row in rows:
             dataset.append(row)
         return self._export_response(dataset.export(export_type), export_type)

@@ -19,7 +19,7 @@ from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
 from app.services.contacts import contacts, photos
 from app.services.settings import setting
-from app.services.terms import term
+from app.services.terms import JOB_TITLE, term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
@@ -50,7 +50,7 @@ class EmploymentInline(InlineFormAdmin):
     form_base_class = TranslatedAdminForm  # else its refusals stay in English
     form_columns = ("id", "organisation", "title", "start_date", "end_date", "is_primary")
     form_label = _l("Employments")
-    column_labels = FIELD_LABELS
+    column_labels = {**FIELD_LABELS, "title": JOB_TITLE}
 
 
 class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRightsMixin,

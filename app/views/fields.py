@@ -13,6 +13,7 @@ from wtforms import BooleanField, FileField
 from app.extensions import db
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
 from app.services.contacts import contacts
+from app.services.terms import RECORD_TITLE
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
 from app.views.filter_lookups import RelationOptions
@@ -57,7 +58,7 @@ FIELD_LABELS = {
     "is_private": _l("Private"),
     "employments": _l("Employments"),
     "organisation": _l("Organisation"),
-    "title": _l("Title"),
+    "title": RECORD_TITLE,
     "start_date": _l("From"),
     "end_date": _l("To"),
     "is_primary": _l("Primary"),

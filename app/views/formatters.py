@@ -5,7 +5,7 @@ screen stay in its module."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -62,3 +62,11 @@ def consent_formatter(view, context, model, name) -> Markup:
                 ("consent_letter", _l("Letter")))
     given = [str(label) for attr, label in channels if getattr(model, attr)]
     return Markup(", ").join(given) if given else Markup("—")
+
+
+def yes_no(view, value, name: str) -> Markup:
+    """A check mark or a minus, titled with the column's label and Ja/Nej in the
+    reader's language (Flask-Admin's own says "planned: false")."""
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    title = f"{view.get_column_name(name)}: {gettext('Yes') if value else gettext('No')}"
+    return Markup('<span class="fa {}" title="{}"></span>').format(icon, title)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import g, request, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
-from flask_babel import format_currency, format_date, format_decimal
+from flask_babel import format_currency, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,14 +29,14 @@ from app.services.terms import lazy_term
 from app.services.text import every_word_in
 from app.views.admin_compat import ModelViewMixin
 from app.views.base import SecureModelView
-from app.views.fields import FIELD_LABELS, organisation_options, user_options
+from app.views.fields import FIELD_LABELS, RECORD_TITLE, organisation_options, user_options
 from app.views.formatters import link, link_formatter, plain
 from app.views.lookups import contact_lookup, organisation_lookup
 from app.views.work_fields import IdEqualFilter
 
 SALES_LABELS = {
     **FIELD_LABELS,
-    "title": _l("Title"),
+    "title": RECORD_TITLE,
     "contact": lazy_term("singular"),
     "amount": _l("Amount"),
     "currency": _l("Currency"),
@@ -173,7 +173,8 @@ def participant_links(view, context, model, name) -> Markup:
     hidden = len(model.participants) - len(shown)
     if hidden > 0:
         links += Markup('<br><span class="text-muted">{}</span>').format(
-            _("and %(count)s more", count=format_decimal(hidden)))
+            ngettext("and %(count)s more", "and %(count)s more", hidden,
+                     count=format_decimal(hidden)))
     return links or Markup("—")
 
 

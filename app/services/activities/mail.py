@@ -150,7 +150,10 @@ def failure_reason(exc: Exception) -> str:
                          for address, (code, answer) in exc.recipients.items())
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    return str(exc) or type(exc).__name__
+    if isinstance(exc, OSError):  # the system's words ("[Errno 111] …") go to the log
+        return _("the mail server could not be reached or did not answer; please try "
+                 "again later, or ask your administrator to check the mail settings")
+    return _("the e-mail could not be built from its addresses and text")
 
 
 def logged_reason(exc: Exception) -> str:

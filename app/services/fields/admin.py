@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -262,8 +263,10 @@ def change_type(field: FieldDefinition, new_type: str,
             except ServiceError:
                 failures += 1
     if failures:
-        raise ServiceError(_l("%(count)s stored values do not convert to the new type. "
-                              "Nothing was changed.", count=failures), field="field_type")
+        raise ServiceError(lazy_ngettext(
+            "%(num)d stored value does not convert to the new type. Nothing was changed.",
+            "%(num)d stored values do not convert to the new type. Nothing was changed.",
+            failures), field="field_type")
     for record in _records_with_values(field):
         record.custom = {**record.custom, field.key: converted[record.id]}
     field.field_type = new_type
@@ -274,8 +277,11 @@ def delete_field(field: FieldDefinition, confirmed: bool) -> int:
     record's change is in the history. Returns how many values were removed."""
     count = value_count(field)
     if count and not confirmed:
-        raise ServiceError(_l("%(count)s records have a value in this field. Confirm to "
-                              "delete the field and these values.", count=count))
+        raise ServiceError(lazy_ngettext(
+            "%(num)d record has a value in this field. Confirm to delete the field and "
+            "this value.",
+            "%(num)d records have a value in this field. Confirm to delete the field and "
+            "these values.", count))
     for record in _records_with_values(field):
         record.custom = {k: v for k, v in record.custom.items() if k != field.key}
     db.session.delete(field)

@@ -54,6 +54,7 @@ from app.services.profile.query import (
     tasks_about,
 )
 from app.services.profile.timeline import history, timeline
+from app.services.terms import RECORD_TITLE
 from app.services.text import lowered
 from app.services.times import local_text
 from app.services.work import cases, tasks
@@ -71,10 +72,10 @@ class TabLink:
 
 # --- D1 cases -----------------------------------------------------------------------------
 
-CASE_COLUMNS = {"reference": _l("Reference"), "title": _l("Title"), "status": _l("Status"),
+CASE_COLUMNS = {"reference": _l("Reference"), "title": RECORD_TITLE, "status": _l("Status"),
                 "organisation": _l("Organisation"), "responsible_user": _l("Responsible user"),
-                "category": _l("Category"), "opened_on": _l("Opened"),
-                "closed_on": _l("Closed")}
+                "category": _l("Category"), "opened_on": cases.OPENED_ON,
+                "closed_on": cases.CLOSED_ON}
 CASE_SELECT_FILTERS = {"cases_organisation": Case.organisation_id,
                        "cases_user": Case.responsible_user_id, "cases_category": Case.category_id}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import case as sql_case
 from sqlalchemy import or_, select
 
@@ -19,8 +20,13 @@ from app.services.errors import ServiceError
 from app.services.text import ascii_digits, contains, required_text
 
 REFERENCE_SEQUENCE = "case_reference"
-STATUS_LABELS = {CASE_OPEN: _l("Open"), CASE_CLOSED: _l("Closed"),
-                 CASE_REJECTED: _l("Rejected")}
+# With their context: a case's status agrees with the noun (Polish "sprawa" is
+# feminine: "Otwarta"), and the dates are dates ("Data otwarcia"), not statuses.
+STATUS_LABELS = {CASE_OPEN: lazy_pgettext("status of a case", "Open"),
+                 CASE_CLOSED: lazy_pgettext("status of a case", "Closed"),
+                 CASE_REJECTED: lazy_pgettext("status of a case", "Rejected")}
+OPENED_ON = lazy_pgettext("date a case was opened", "Opened")
+CLOSED_ON = lazy_pgettext("date a case was closed", "Closed")
 PRIMARY_CONTACT_REQUIRED = _l("A case must have a primary contact.")
 # Statuses sort in their own order (open, closed, rejected), not alphabetically.
 STATUS_ORDER = sql_case({status: rank for rank, status in enumerate(CASE_STATUSES)},

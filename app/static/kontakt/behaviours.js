@@ -58,6 +58,19 @@
   /* x-editable (the lists' in-place edits) reads its JSON-looking data attributes
      (a select's choices) with `new Function`, which the policy refuses as eval: the
      server writes them as JSON, so JSON.parse reads them the same. */
+  var texts = document.body.dataset;
+  var jq = window.jQuery;
+  if (jq && jq.fn.editable && texts.textEmpty) {  // in place of x-editable's "Empty"
+    jq.fn.editable.defaults.emptytext = texts.textEmpty;
+  }
+  if (jq && jq.fn.select2 && texts.textNoMatches) {  // select2 3.5 speaks English only
+    jq.extend(jq.fn.select2.defaults, {
+      formatNoMatches: function () { return texts.textNoMatches; },
+      formatSearching: function () { return texts.textSearching; },
+      formatLoadMore: function () { return texts.textLoadMore; }
+    });
+  }
+
   var editable = window.jQuery && window.jQuery.fn.editableutils;
   if (editable) {
     editable.tryParseJson = function (text, safe) {
