@@ -187,3 +187,59 @@ def test_demo_contacts_prefer_a_supported_language(app, tenant_a):
         db.session.commit()
         stored = set(db.session.scalars(select(Contact.preferred_language)))
     assert stored <= {"da", "sv", "pl", "en", None} and "da" in stored
+
+
+# --- 1: customer numbers show, and switching them on numbers the existing contacts ----
+
+def contacts_created(tenant_id: int, *names: str) -> list[int]:
+    """Contacts created a day apart, in the order given (ids in the opposite order)."""
+    with tenant_context(tenant_id):
+        made = [Contact(first_name=name, last_name="Kunde", kind="private",
+                        created_at=START + timedelta(days=day))
+                for day, name in reversed(list(enumerate(names)))]
+        db.session.add_all(made)
+        db.session.commit()
+        return [contact.id for contact in reversed(made)]
+
+
+def test_switching_customer_numbers_on_numbers_existing_contacts_in_creation_order(
+        admin_client, tenant_a):
+    first, second, third = contacts_created(tenant_a.id, "Første", "Anden", "Tredje")
+    assert first > second > third
+    page = admin_client.get("/admin/settings/").get_data(as_text=True)
+    assert 'name="unique_contact_id"' in page
+    response = admin_client.post("/admin/settings/", data={
+        "contact_term": "contact", "default_language": "da", "users_edit_contacts": "y",
+        "unique_contact_id": "y"})
+    assert response.status_code == 302
+    with tenant_context(tenant_a.id):
+        db.session.expire_all()
+        numbers = [db.session.get(Contact, made).customer_number
+                   for made in (first, second, third)]
+    assert numbers == [1, 2, 3]
+    made = admin_client.post("/admin/contact/new/", data={
+        "kind": "private", "first_name": "Fjerde", "last_name": "Kunde"})
+    assert made.status_code == 302
+    with tenant_context(tenant_a.id):
+        assert db.session.scalar(select(Contact.customer_number).where(
+            Contact.first_name == "Fjerde")) == 4
+
+
+def test_customer_numbers_show_in_the_list_details_and_export_when_on(
+        admin_client, tenant_a):
+    from app.services import settings as tenant_settings
+
+    (person,) = contacts_created(tenant_a.id, "Nummereret")
+    listing = admin_client.get("/admin/contact/").get_data(as_text=True)
+    assert "col-customer_number" not in listing
+    with tenant_context(tenant_a.id):
+        tenant = tenant_settings.current_tenant()
+        assert commit_or_refuse(lambda: (
+            tenant_settings.update_settings(tenant, {"unique_contact_id": True}),
+            contacts.number_unnumbered_contacts()))
+    listing = admin_client.get("/admin/contact/").get_data(as_text=True)
+    details = admin_client.get(f"/admin/contact/details/?id={person}").get_data(as_text=True)
+    export = admin_client.get("/admin/contact/export/csv/").get_data(as_text=True)
+    assert "col-customer_number" in listing
+    assert "Kundenr." in details and export.startswith("Kundenr.,")
+    assert export.splitlines()[1].startswith("1,")

@@ -20,7 +20,7 @@ from app.services.contacts import contacts, photos
 from app.services.settings import setting
 from app.services.terms import term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
-from app.views.custom_fields import CustomFieldsMixin
+from app.views.custom_fields import CustomFieldsMixin, PerRequest
 from app.views.fields import (
     COUNTRY_CHOICES,
     FIELD_LABELS,
@@ -42,6 +42,8 @@ from app.views.work_fields import IdEqualFilter
 KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
                 (KIND_PRIVATE, _l("Private customer (B2C)"))]
 SAVE_PRIVATE = "_save_private"
+NUMBERED_COLUMNS = ("_list_columns", "_sortable_columns", "_details_columns",
+                    "_export_columns")
 CONFIRM_DUPLICATE = "_confirm_duplicate"
 
 
@@ -150,10 +152,19 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
     def search_condition(self, search: str):
         return contacts.search_condition(search)
 
-    def get_column_names(self, only_columns, excluded_columns):
-        if not setting("unique_contact_id"):
-            only_columns = [c for c in only_columns if c != "customer_number"]
-        return super().get_column_names(only_columns, excluded_columns)
+    # The customer number column follows the tenant's setting (A4), so the lists are
+    # decided per request; at start-up there is no tenant to ask.
+    _details_columns = PerRequest()
+
+    def extend_for_request(self, name: str, static):
+        columns = static if name == "_details_columns" else super().extend_for_request(
+            name, static)
+        if name in NUMBERED_COLUMNS and not setting("unique_contact_id"):
+            if isinstance(columns, dict):
+                return {key: value for key, value in columns.items()
+                        if key != "customer_number"}
+            return [column for column in columns if column[0] != "customer_number"]
+        return columns
 
     def check_form(self, form) -> None:
         upload = form.photo_upload.data

@@ -48,6 +48,20 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
             contact.customer_number = counters.next_value(CUSTOMER_NUMBER_SEQUENCE)
 
 
+def number_unnumbered_contacts() -> int:
+    """Give every contact of the tenant without a customer number one, in the order they
+    were created (A4: switching the setting on numbers the existing contacts too); the
+    caller commits it as one change. Returns how many were numbered."""
+    unnumbered = list(db.session.scalars(
+        select(Contact).where(Contact.customer_number.is_(None))
+        .order_by(Contact.created_at, Contact.id)))
+    if unnumbered:
+        numbers = counters.reserve(CUSTOMER_NUMBER_SEQUENCE, len(unnumbered))
+        for contact, number in zip(unnumbered, numbers, strict=True):
+            contact.customer_number = number
+    return len(unnumbered)
+
+
 def _normalise(contact: Contact) -> None:
     contact.first_name = (contact.first_name or "").strip()
     contact.last_name = (contact.last_name or "").strip()
