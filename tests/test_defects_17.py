@@ -243,3 +243,40 @@ def test_customer_numbers_show_in_the_list_details_and_export_when_on(
     assert "col-customer_number" in listing
     assert "Kundenr." in details and export.startswith("Kundenr.,")
     assert export.splitlines()[1].startswith("1,")
+
+
+# --- 3: the Customer term reaches the case form, its error and the lead page ----------
+
+def use_customer_term(tenant_id: int) -> None:
+    from app.services import settings as tenant_settings
+
+    with tenant_context(tenant_id):
+        tenant = tenant_settings.current_tenant()
+        assert commit_or_refuse(lambda: tenant_settings.update_settings(
+            tenant, {"contact_term": "customer"}))
+
+
+def test_the_case_form_and_its_error_say_customer_under_the_customer_term(
+        admin_client, tenant_a):
+    use_customer_term(tenant_a.id)
+    form = admin_client.get("/admin/case/new/").get_data(as_text=True)
+    assert "Primær kunde" in form and "Andre kunder" in form
+    assert "Primær kontakt" not in form and "Andre kontakter" not in form
+    refused = admin_client.post("/admin/case/new/", data={
+        "title": "Reklamation", "status": "open", "opened_on": "2026-01-05"})
+    assert "En sag skal have en primær kunde." in refused.get_data(as_text=True)
+
+
+def test_the_lead_page_names_its_person_by_the_customer_term(admin_client, tenant_a):
+    from app.models import Lead
+
+    use_customer_term(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        lead = Lead(name="Mette Holm", email="mette@example.com")
+        db.session.add(lead)
+        db.session.commit()
+        lead_id = lead.id
+    page = admin_client.get(f"/admin/lead/details/?id={lead_id}").get_data(as_text=True)
+    labels = re.findall(r"<td>\s*<b>([^<]*)</b>", page) or re.findall(
+        r"<th[^>]*>([^<]*)</th>", page)
+    assert "Kunde" in labels and "Kontakt" not in labels, labels

@@ -11,6 +11,10 @@ from app.models.tenant import TERM_CUSTOMER
 PHRASES = {
     "singular": (_l("Contact"), _l("Customer")),
     "plural": (_l("Contacts"), _l("Customers")),
+    "primary": (_l("Primary contact"), _l("Primary customer")),
+    "others": (_l("Other contacts"), _l("Other customers")),
+    "primary_required": (_l("A case must have a primary contact."),
+                         _l("A case must have a primary customer.")),
     "new": (_l("New contact"), _l("New customer")),
     "created": (_l("Contact %(name)s was saved."), _l("Customer %(name)s was saved.")),
     "save_private": (_l("Save as private customer"), _l("Save as private customer")),
