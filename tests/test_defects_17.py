@@ -280,3 +280,46 @@ def test_the_lead_page_names_its_person_by_the_customer_term(admin_client, tenan
     labels = re.findall(r"<td>\s*<b>([^<]*)</b>", page) or re.findall(
         r"<th[^>]*>([^<]*)</th>", page)
     assert "Kunde" in labels and "Kontakt" not in labels, labels
+
+
+# --- 8: a consent's date and source belong to a consent given, never in the future ----
+
+def test_a_consent_date_or_source_without_the_consent_is_refused(app, tenant_a):
+    _organisation, person = organisation_with_person(tenant_a.id)
+    for values, field in (({"consent_email_date": START.date()}, "consent_email_date"),
+                          ({"consent_letter_source": "Messe"}, "consent_letter_source")):
+        with tenant_context(tenant_a.id):
+            contact = db.session.get(Contact, person)
+            for name, value in values.items():
+                setattr(contact, name, value)
+            refused = commit_or_refuse(lambda c=contact: contacts.prepare(c, is_new=False))
+            assert not refused and refused.refusal.field == field
+    with tenant_context(tenant_a.id):
+        contact = db.session.get(Contact, person)
+        contact.consent_email, contact.consent_email_date = True, START.date()
+        contact.consent_email_source = "  Messe i Herning "
+        assert commit_or_refuse(lambda: contacts.prepare(contact, is_new=False))
+        assert db.session.get(Contact, person).consent_email_source == "Messe i Herning"
+
+
+def test_a_consent_date_in_the_future_is_refused_on_the_form(admin_client, tenant_a):
+    _organisation, person = organisation_with_person(tenant_a.id)
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    response = admin_client.post(f"/admin/contact/{person}/profile/panel/consent/edit",
+                                 data={"consent_phone": "y", "consent_phone_date": tomorrow})
+    assert response.status_code == 422
+    assert "En samtykkedato kan ikke ligge i fremtiden." in response.get_data(as_text=True)
+    with tenant_context(tenant_a.id):
+        assert db.session.get(Contact, person).consent_phone_date is None
+
+
+def test_writing_an_e_mail_warns_when_the_contact_has_not_consented(admin_client, tenant_a):
+    _organisation, person = organisation_with_person(tenant_a.id)
+    page = admin_client.get(f"/admin/mail/contact/{person}/").get_data(as_text=True)
+    assert 'id="no-email-consent"' in page
+    assert "Jens Hansen har ikke givet samtykke til at blive kontaktet på e-mail." in page
+    with tenant_context(tenant_a.id):
+        db.session.get(Contact, person).consent_email = True
+        db.session.commit()
+    page = admin_client.get(f"/admin/mail/contact/{person}/").get_data(as_text=True)
+    assert 'id="no-email-consent"' not in page

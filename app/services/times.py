@@ -3,7 +3,7 @@ from DEFAULT_TIMEZONE or the user's)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
@@ -28,3 +28,8 @@ def local_text(moment: datetime | None, pattern: str) -> str:
     if moment is None:
         return ""
     return to_utc(moment).astimezone(display_zone()).strftime(pattern)
+
+
+def today() -> date:
+    """Today's date on the display time zone's clock."""
+    return datetime.now(display_zone()).date()

@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, or_, select, update
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
-from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import counters, identifiers
+from app.models.contact import CONSENT_CHANNELS, KIND_COMPANY, KIND_PRIVATE
+from app.services import counters, identifiers, times
 from app.services.contacts import organisations, photos
 from app.services.errors import ServiceError
 from app.services.settings import setting
@@ -36,6 +36,7 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
     _normalise(contact)
     _require_names(contact)
     _check_email(contact)
+    _check_consents(contact)
     if as_private:
         contact.kind = KIND_PRIVATE
     _apply_kind(contact)
@@ -95,6 +96,23 @@ def _check_email(contact: Contact) -> None:
         identifiers.normalise_email(contact.email)  # the syntax only: stored as typed
     if contact.email and email_in_use(contact.email, exclude_id=contact.id):
         raise ServiceError(term("duplicate_email"), field="email")
+
+
+def _check_consents(contact: Contact) -> None:
+    """A consent's date and source record a consent given: none without it, and no
+    date that has not come yet."""
+    for channel in CONSENT_CHANNELS:
+        given = getattr(contact, f"consent_{channel}")
+        since = getattr(contact, f"consent_{channel}_date")
+        source = (getattr(contact, f"consent_{channel}_source") or "").strip() or None
+        setattr(contact, f"consent_{channel}_source", source)
+        if not given and (since or source):
+            raise ServiceError(_l("Tick the consent, or leave its date and source empty."),
+                               field=f"consent_{channel}_date" if since
+                               else f"consent_{channel}_source")
+        if since and since > times.today():
+            raise ServiceError(_l("A consent date cannot be in the future."),
+                               field=f"consent_{channel}_date")
 
 
 def _email_is(email: str):
