@@ -323,3 +323,37 @@ def test_writing_an_e_mail_warns_when_the_contact_has_not_consented(admin_client
         db.session.commit()
     page = admin_client.get(f"/admin/mail/contact/{person}/").get_data(as_text=True)
     assert 'id="no-email-consent"' not in page
+
+
+# --- 9: a panel's edit reports every refused field at once ----------------------------
+
+def test_a_panel_edit_reports_every_field_error_in_one_round(admin_client, tenant_a):
+    from tests.conftest import errors_in
+
+    _organisation, person = organisation_with_person(tenant_a.id)
+    response = admin_client.post(f"/admin/contact/{person}/profile/panel/about/edit", data={
+        "first_name": "", "last_name": "Hansen", "email": "ikke-en-adresse", "phone": "12",
+        "mobile": "34", "birth_date": "2030-99-99", "website": "https://nordlys.example"})
+    assert response.status_code == 422
+    shown = errors_in(response.get_data(as_text=True))
+    for message in ("Dette felt er påkrævet.", "Ugyldig e-mailadresse.",
+                    "Dette er ikke et gyldigt telefonnummer.", "Ikke en gyldig dato."):
+        assert message in shown, shown
+    assert shown.count("Dette er ikke et gyldigt telefonnummer.") == 2
+    assert shown.count("Dette felt er påkrævet.") == 1  # the form's and the rule's, once
+    with tenant_context(tenant_a.id):
+        kept = db.session.get(Contact, person)
+        assert (kept.first_name, kept.email, kept.website) == (
+            "Jens", "jens@nordlys.example", None)
+
+
+def test_the_rules_refuse_every_field_of_a_contact_together(app, tenant_a):
+    from app.services.errors import FieldErrors
+
+    with tenant_context(tenant_a.id):
+        contact = Contact(kind="private", first_name="", last_name="", phone="12",
+                          email="ikke-en-adresse", consent_phone_source="Messe")
+        refused = commit_or_refuse(lambda: contacts.prepare(contact, is_new=True))
+    assert isinstance(refused.refusal, FieldErrors)
+    assert set(refused.refusal.errors) == {"first_name", "last_name", "phone", "email",
+                                           "consent_phone_source"}

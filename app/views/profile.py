@@ -22,6 +22,7 @@ from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.services.activities import activities, letters
 from app.services.contacts import contacts
+from app.services.errors import FieldErrors, ServiceError
 from app.services.profile import panels as profile
 from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
@@ -30,6 +31,21 @@ from app.transactions import commit_or_refuse
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 from app.views.screens import flash_refusal
+
+
+class FormRefused(ServiceError):
+    """The form itself refused values: its messages are already beside the inputs."""
+
+
+def show_rule_refusal(form: Form, exc: ServiceError) -> None:
+    """The rules' refusals beside the inputs the form itself has not refused."""
+    if isinstance(exc, FormRefused):
+        return
+    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: exc.message}
+    fresh = {name: message for name, message in errors.items()
+             if not (name and name in form and form[name].errors)}
+    if fresh:
+        show_refusal(form, FieldErrors(fresh), form.panel_errors.append)
 
 
 class ProfileMixin:
@@ -94,13 +110,20 @@ class ProfileMixin:
         return form
 
     def _save_panel(self, form: Form, contact: Contact, panel: profile.Panel) -> bool:
-        if not form.validate():
-            return False
-        form.populate_obj(contact)
-        # refused, nothing of the change is kept (rolled back whole)
-        return bool(commit_or_refuse(
-            lambda: profile.save_panel(contact, panel, {field.name: field.data for field in form}),
-            lambda exc: show_refusal(form, exc, form.panel_errors.append)))
+        """Saved when the form and the rules accept it. The rules also check the values
+        the form did accept when it refused others, so every error shows in one round;
+        refused, nothing of the change is kept (rolled back whole)."""
+        form_accepted = form.validate()
+        accepted = [field for field in form if not field.errors]
+        for field in accepted:
+            field.populate_obj(contact, field.name)
+
+        def save() -> None:
+            profile.save_panel(contact, panel, {field.name: field.data for field in accepted})
+            if not form_accepted:
+                raise FormRefused(None)  # never shown: the form shows its own messages
+
+        return bool(commit_or_refuse(save, lambda exc: show_rule_refusal(form, exc)))
 
     def _panel_response(self, contact: Contact, panel: profile.Panel, form: Form | None = None,
                         saved: bool = False, status: int = 200) -> Response:
