@@ -357,3 +357,29 @@ def test_the_rules_refuse_every_field_of_a_contact_together(app, tenant_a):
     assert isinstance(refused.refusal, FieldErrors)
     assert set(refused.refusal.errors) == {"first_name", "last_name", "phone", "email",
                                            "consent_phone_source"}
+
+
+# --- 11: the profile's cases tab shows the contact's part in each case ----------------
+
+def case_with_parties(tenant_id: int, primary_id: int, other_id: int) -> int:
+    from app.services.work import cases
+
+    with tenant_context(tenant_id):
+        case = cases.new_case()
+        case.title = "Reklamation over levering"
+        case.primary_contact = db.session.get(Contact, primary_id)
+        case.secondary_contacts.append(db.session.get(Contact, other_id))
+        return commit_or_refuse(lambda: _added(case, cases.prepare(case, is_new=True))).value.id
+
+
+def test_the_cases_tab_marks_the_primary_and_the_other_party(admin_client, tenant_a):
+    _organisation, primary = organisation_with_person(tenant_a.id)
+    (other,) = contacts_created(tenant_a.id, "Anden")
+    case = case_with_parties(tenant_a.id, primary, other)
+    for person, role, text in ((primary, "primary", "Primær part"),
+                               (other, "other", "Anden part")):
+        page = admin_client.get(f"/admin/contact/{person}/profile?tab=cases").get_data(
+            as_text=True)
+        row = page[page.index(f'id="profile-case-{case}"'):]
+        row = row[:row.index("</tr>")]
+        assert f'data-role="{role}">{text}</span>' in row
