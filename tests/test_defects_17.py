@@ -383,3 +383,32 @@ def test_the_cases_tab_marks_the_primary_and_the_other_party(admin_client, tenan
         row = page[page.index(f'id="profile-case-{case}"'):]
         row = row[:row.index("</tr>")]
         assert f'data-role="{role}">{text}</span>' in row
+
+
+# --- 12: the timeline can be read newest first or oldest first -------------------------
+
+def timeline_ids(page: str) -> list[str]:
+    return re.findall(r'id="timeline-activity-(\d+)"', page)
+
+
+def test_the_timeline_is_sorted_newest_or_oldest_first(admin_client, tenant_a):
+    admin = user_id(tenant_a.id, "admin@alpha.example")
+    planned = note_with_follow_up(tenant_a.id, admin)  # a done note and its follow-up
+    with tenant_context(tenant_a.id):
+        follow_up = db.session.get(Activity, planned)
+        person = follow_up.contacts[0]
+        first_note = db.session.scalar(select(Activity.id).where(
+            Activity.id != planned, Activity.kind == NOTE))
+        later = Activity(kind=NOTE, body="Sendte tilbuddet", starts_at=START + timedelta(
+            hours=3), organisation=follow_up.organisation, contacts=[person])
+        assert commit_or_refuse(lambda: _added(later, activities.prepare(later, is_new=True)))
+        person_id, later_id = person.id, later.id
+    url = f"/admin/contact/{person_id}/profile?tab=timeline"
+    newest = admin_client.get(url).get_data(as_text=True)
+    assert timeline_ids(newest) == [str(planned), str(later_id), str(first_note)]
+    assert "Nyeste først" in newest and "Ældste først" in newest
+    oldest = admin_client.get(url + "&timeline_order=oldest").get_data(as_text=True)
+    assert timeline_ids(oldest) == [str(first_note), str(later_id), str(planned)]
+    assert 'name="timeline_order" value="oldest"' in oldest  # the filter keeps the order
+    unknown = admin_client.get(url + "&timeline_order=sideways").get_data(as_text=True)
+    assert timeline_ids(unknown) == timeline_ids(newest)

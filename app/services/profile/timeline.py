@@ -45,6 +45,8 @@ from app.services.profile.query import (
 ACTIVITY, CASE_OPENED, CASE_CLOSED, TASK_DONE = "activity", "case_opened", "case_closed", "task"
 KIND_CASE, KIND_TASK = "case", "task"
 EXTRA_KIND_LABELS = {KIND_CASE: _l("Cases opened and closed"), KIND_TASK: _l("Tasks done")}
+OLDEST_FIRST = "oldest"  # the other order: the newest first (the default)
+ORDERS = {"": _l("Newest first"), OLDEST_FIRST: _l("Oldest first")}
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ class TimelineTab:
     chosen_case: int | None
     start: date | None
     end: date | None
+    order: str = ""  # "" newest first, OLDEST_FIRST
+
+    @property
+    def orders(self) -> list[tuple[str, str]]:
+        return [(key, str(label)) for key, label in ORDERS.items()]
 
 
 @dataclass(frozen=True)
@@ -96,22 +103,28 @@ def timeline(contact: Contact, args: Args, viewer: User) -> TimelineTab:
     case_id = args.number("timeline_case")
     wanted = TimelineFilter(frozenset(chosen), case_id, args.day("timeline_from"),
                             args.day("timeline_to"))
-    page = _timeline_page(contact.id, wanted, args.page("timeline_page"), viewer)
+    order = args.text("timeline_order") if args.text("timeline_order") in ORDERS else ""
+    page = _timeline_page(contact.id, wanted, args.page("timeline_page"), viewer,
+                          oldest_first=order == OLDEST_FIRST)
     kinds = [*kind_labels.items(), *((k, str(v)) for k, v in EXTRA_KIND_LABELS.items())]
     return TimelineTab(page, kinds, kind_labels, chosen, their_cases, case_id, wanted.start,
-                       wanted.end)
+                       wanted.end, order)
 
 
 def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
-                   viewer: User) -> Page:
+                   viewer: User, oldest_first: bool = False) -> Page:
     merged = union_all(*_sources(contact_id, wanted)).subquery("timeline")
     total = count_rows(select(merged.c.id))
     page = page_of(total, number, "timeline_page")
-    soonest = sql_case((merged.c.planned == 1, merged.c.moment))
+    if oldest_first:  # in the order things happen: history from its start, then planned
+        order = (merged.c.planned.asc(), merged.c.moment.asc(), merged.c.type,
+                 merged.c.id.asc())
+    else:  # planned first (soonest first), then history newest first
+        soonest = sql_case((merged.c.planned == 1, merged.c.moment))
+        order = (merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
+                 merged.c.type, merged.c.id.desc())
     rows = db.session.execute(
-        select(merged.c.type, merged.c.id, merged.c.planned)
-        .order_by(merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
-                  merged.c.type, merged.c.id.desc())
+        select(merged.c.type, merged.c.id, merged.c.planned).order_by(*order)
         .limit(page.size).offset(page.offset)).all()
     records = _load(rows)
     items = [TimelineItem(row.type, record, bool(row.planned),
