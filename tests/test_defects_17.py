@@ -412,3 +412,38 @@ def test_the_timeline_is_sorted_newest_or_oldest_first(admin_client, tenant_a):
     assert 'name="timeline_order" value="oldest"' in oldest  # the filter keeps the order
     unknown = admin_client.get(url + "&timeline_order=sideways").get_data(as_text=True)
     assert timeline_ids(unknown) == timeline_ids(newest)
+
+
+# --- 13: the letter form names what is printed after the text; domestic letters name no
+#         country -------------------------------------------------------------------------
+
+def private_contact_in(tenant_id: int, country: str) -> int:
+    with tenant_context(tenant_id):
+        contact = Contact(kind="private", first_name="Karin", last_name=f"Post {country}",
+                          street="Storgatan 1", postcode="111 22", city="Stockholm",
+                          country=country, email=f"karin@post-{country.lower()}.example")
+        assert commit_or_refuse(lambda: _added(contact, contacts.prepare(contact, is_new=True)))
+        return contact.id
+
+
+def test_the_letter_form_says_the_closing_and_signature_are_added(admin_client, tenant_a):
+    person = private_contact_in(tenant_a.id, "DK")
+    page = admin_client.get(f"/admin/letter/new/?contact_id={person}").get_data(as_text=True)
+    note = item_of(page, "letter-signature-note")
+    assert "Med venlig hilsen" in note and "Admin alpha" in note
+
+
+def test_a_domestic_letter_leaves_out_the_country_a_foreign_one_keeps_it(
+        admin_client, tenant_a):
+    from app.services.activities import letters
+
+    domestic, foreign = (private_contact_in(tenant_a.id, country) for country in ("DK", "SE"))
+    for person, country, shown in ((domestic, "Danmark", False), (foreign, "Sverige", True)):
+        page = admin_client.get(f"/admin/letter/new/?contact_id={person}").get_data(
+            as_text=True)
+        recipient = page[page.index('id="letter-recipient"'):]
+        recipient = recipient[:recipient.index("</address>")]
+        assert (country in recipient) is shown, recipient
+    with tenant_context(tenant_a.id):  # the profile's address panel still names it
+        lines = letters.postal_lines(db.session.get(Contact, domestic))
+    assert lines[-1] in ("Danmark", "Denmark")
