@@ -447,3 +447,25 @@ def test_a_domestic_letter_leaves_out_the_country_a_foreign_one_keeps_it(
     with tenant_context(tenant_a.id):  # the profile's address panel still names it
         lines = letters.postal_lines(db.session.get(Contact, domestic))
     assert lines[-1] in ("Danmark", "Denmark")
+
+
+# --- 10: the Privat flag is on the profile, with what it hides --------------------------
+
+def test_the_private_flag_is_shown_explained_and_set_on_the_profile(admin_client, tenant_a):
+    admin = user_id(tenant_a.id, "admin@alpha.example")
+    _organisation, person = organisation_with_person(tenant_a.id)
+    page = admin_client.get(f"/admin/contact/{person}/profile").get_data(as_text=True)
+    panel = page[page.index('id="panel-responsible"'):]
+    panel = panel[:panel.index("</section>")]
+    assert "Privat" in panel and "Nej" in panel
+    assert "kun administratorer og den ansvarlige bruger kan læse noterne" in panel
+    url = f"/admin/contact/{person}/profile/panel/responsible/edit"
+    form = admin_client.get(url).get_data(as_text=True)
+    assert 'name="is_private"' in form and "andre ser kun, at der findes en note" in form
+    saved = admin_client.post(url, data={"responsible_user": str(admin), "is_private": "y"})
+    assert saved.status_code == 302
+    with tenant_context(tenant_a.id):
+        contact = db.session.get(Contact, person)
+        assert contact.is_private and contact.responsible_user_id == admin
+    full_form = admin_client.get(f"/admin/contact/edit/?id={person}").get_data(as_text=True)
+    assert "andre ser kun, at der findes en note" in full_form

@@ -28,6 +28,12 @@ PHRASES = {
         _l("Only administrators and the responsible user can read the notes of this "
            "customer."),
     ),
+    "private_help": (
+        _l("Private: only administrators and the responsible user can read the notes about "
+           "this contact; others see only that a note exists."),
+        _l("Private: only administrators and the responsible user can read the notes about "
+           "this customer; others see only that a note exists."),
+    ),
     "likely_duplicates": (
         _l("This contact may already exist. Check the list below, or save anyway."),
         _l("This customer may already exist. Check the list below, or save anyway."),

@@ -18,7 +18,7 @@ from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
 from app.services.contacts import contacts, photos
 from app.services.settings import setting
-from app.services.terms import term
+from app.services.terms import lazy_term, term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin, PerRequest
 from app.views.fields import (
@@ -135,6 +135,7 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
         "photo_upload": FormOnlyFileField(FIELD_LABELS["photo_upload"]),
         "remove_photo": FormOnlyBooleanField(FIELD_LABELS["remove_photo"]),
     }
+    form_args = {"is_private": {"description": lazy_term("private_help")}}
     form_widget_args = {"national_id": {"autocomplete": "off"},
                         "photo_upload": {"accept": photos.ACCEPTED_EXTENSIONS}}
     inline_models = (EmploymentInline(Employment),)
