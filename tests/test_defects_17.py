@@ -469,3 +469,144 @@ def test_the_private_flag_is_shown_explained_and_set_on_the_profile(admin_client
         assert contact.is_private and contact.responsible_user_id == admin
     full_form = admin_client.get(f"/admin/contact/edit/?id={person}").get_data(as_text=True)
     assert "andre ser kun, at der findes en note" in full_form
+
+
+# --- 2: a tenant's own activity kinds are usable, each with its behaviour --------------
+
+def own_kind(client, label: str = "Videomøde", behaviour: str = "meeting") -> str:
+    """An activity kind made on the dictionary screen; its key."""
+    from app.models.dictionary import ACTIVITY_KIND
+
+    response = client.post(f"/admin/dictionaries/new/?dictionary={ACTIVITY_KIND}", data={
+        "label_da": label, "label_sv": "", "label_pl": "", "label_en": "",
+        "behaviour": behaviour})
+    assert response.status_code == 302, refusals_in(response.get_data(as_text=True))
+    listing = client.get(f"/admin/dictionaries/?dictionary={ACTIVITY_KIND}").get_data(
+        as_text=True)
+    row = item_of(listing.replace("</tr>", "</li>"), listing.split(
+        f"{label}</td>")[0].rsplit('<tr id="', 1)[1].split('"')[0])
+    return re.search(r"<code>([^<]+)</code>", row).group(1)
+
+
+def test_an_own_kind_needs_a_behaviour(admin_client, tenant_a):
+    from app.models.dictionary import ACTIVITY_KIND
+
+    response = admin_client.post(f"/admin/dictionaries/new/?dictionary={ACTIVITY_KIND}",
+                                 data={"label_da": "Videomøde", "behaviour": ""})
+    assert response.status_code == 200
+    assert "Vælg, hvordan aktiviteter af denne type fungerer." in response.get_data(
+        as_text=True)
+
+
+def test_an_own_kind_is_offered_saved_with_its_behaviour_and_filtered(admin_client, tenant_a):
+    key = own_kind(admin_client)
+    organisation, person = organisation_with_person(tenant_a.id)
+    form = admin_client.get(f"/admin/activity/new/?contact_id={person}&kind={key}").get_data(
+        as_text=True)
+    assert re.search(rf'<option (selected value="{key}"|value="{key}" selected)>Videomøde<',
+                     form)
+    location_box = form[form.index('id="location"') - 400:form.index('id="location"')]
+    assert key in location_box.rsplit('data-kinds="', 1)[1].split('"')[0]  # meeting's fields
+    saved = admin_client.post("/admin/activity/new/", data={
+        "kind": key, "subject": "Demo af systemet", "starts_at": "2026-03-12 10:00",
+        "organisation": str(organisation), "contacts": str(person),
+        "location": "Teams", "direction": "in"})
+    assert saved.status_code == 302, refusals_in(saved.get_data(as_text=True))
+    meeting = admin_client.post("/admin/activity/new/", data={
+        "kind": "meeting", "subject": "Besøg", "starts_at": "2026-03-13 10:00",
+        "organisation": str(organisation), "contacts": str(person)})
+    assert meeting.status_code == 302
+    with tenant_context(tenant_a.id):
+        video = db.session.scalar(select(Activity).where(Activity.subject == "Demo af systemet"))
+        assert (video.kind, video.kind_key, video.type_key) == ("meeting", key, key)
+        assert video.location == "Teams" and video.direction is None  # a meeting's fields
+        video_id = video.id
+    edit = admin_client.get(f"/admin/activity/edit/?id={video_id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{key}">|<option value="{key}" selected>', edit)
+
+    from tests.conftest import view_of
+
+    kind_filter = next(index for index, flt in enumerate(view_of(
+        admin_client.application, "activity")._filters) if str(flt.name) == "Kind")
+    listing = admin_client.get(f"/admin/activity/?flt0_{kind_filter}={key}").get_data(
+        as_text=True)
+    assert "Demo af systemet" in listing and "Besøg" not in listing
+    assert "Videomøde" in listing
+    meetings = admin_client.get(f"/admin/activity/?flt0_{kind_filter}=meeting").get_data(
+        as_text=True)
+    assert "Besøg" in meetings and "Demo af systemet" not in meetings
+
+
+def test_an_own_kind_is_in_the_action_bar_and_the_timeline(admin_client, tenant_a):
+    admin = user_id(tenant_a.id, "admin@alpha.example")
+    key = own_kind(admin_client, "Messebesøg", "note")
+    organisation, person = organisation_with_person(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        visit = Activity(kind_key=key, body="Talte ved standen", starts_at=START,
+                         organisation=db.session.get(Organisation, organisation),
+                         contacts=[db.session.get(Contact, person)])
+        assert commit_or_refuse(lambda: _added(visit, activities.prepare(
+            visit, is_new=True, creator_id=admin)))
+        assert visit.kind == NOTE and visit.subject == "Talte ved standen"
+        visit_id = visit.id
+    url = f"/admin/contact/{person}/profile"
+    page = admin_client.get(url).get_data(as_text=True)
+    bar = page[page.index('id="profile-actions"'):]
+    bar = bar[:bar.index("</nav>")]
+    assert f"kind={key}" in bar and "Messebesøg" in bar
+    timeline = admin_client.get(url + f"?tab=timeline&timeline_kind={key}").get_data(
+        as_text=True)
+    item = item_of(timeline, f"timeline-activity-{visit_id}")
+    assert "Messebesøg" in item
+    others = admin_client.get(url + "?tab=timeline&timeline_kind=note").get_data(as_text=True)
+    assert f"timeline-activity-{visit_id}" not in others
+    assert f'value="{key}"' in timeline  # the kind filter offers it
+
+
+def test_a_used_own_kind_keeps_its_behaviour_and_is_not_deleted(admin_client, tenant_a):
+    from app.models.dictionary import ACTIVITY_KIND
+    from app.services import dictionaries
+
+    key = own_kind(admin_client, "Videomøde", "meeting")
+    organisation, person = organisation_with_person(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        video = Activity(kind_key=key, subject="Demo", starts_at=START,
+                         organisation=db.session.get(Organisation, organisation),
+                         contacts=[db.session.get(Contact, person)])
+        assert commit_or_refuse(lambda: _added(video, activities.prepare(video, is_new=True)))
+        entry = dictionaries.by_key(ACTIVITY_KIND, key)
+        refused = commit_or_refuse(lambda: dictionaries.update_entry(
+            entry, entry.labels, behaviour="call"))
+        assert not refused and refused.refusal.field == "behaviour"
+        entry = dictionaries.by_key(ACTIVITY_KIND, key)
+        assert not commit_or_refuse(lambda: dictionaries.delete_entry(entry))
+        assert dictionaries.by_key(ACTIVITY_KIND, key).behaviour == "meeting"
+
+
+def test_migration_gives_the_program_kinds_their_behaviour(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'kinds.db'}")
+    with app.app_context():
+        upgrade(revision="0012")
+        db.session.execute(text(
+            "INSERT INTO tenant (id, name, slug, default_language, active, settings, "
+            "created_at, updated_at) VALUES (1, 'Gammel', 'gammel', 'da', 1, '{}', "
+            "'2026-01-01', '2026-01-01')"))
+        for number, key in enumerate(("note", "meeting", "videomode"), start=1):
+            db.session.execute(text(
+                "INSERT INTO dictionary_entry (id, tenant_id, dictionary, key, labels, "
+                "position, active, is_done, created_at, updated_at) VALUES (:id, 1, "
+                "'activity_kind', :key, '{}', :id, 1, 0, '2026-01-01', '2026-01-01')"),
+                {"id": number, "key": key})
+        db.session.commit()
+        upgrade(revision="0013")
+        stored = db.session.execute(text(
+            "SELECT key, behaviour FROM dictionary_entry ORDER BY id")).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert [tuple(row) for row in stored] == [("note", "note"), ("meeting", "meeting"),
+                                              ("videomode", None)]

@@ -32,6 +32,9 @@ from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 from app.views.screens import flash_refusal
 
+KIND_ICONS = {NOTE: "fa-sticky-note-o", MEETING: "fa-users", EMAIL: "fa-envelope-o",
+              CALL: "fa-phone", LETTER: "fa-file-text-o"}
+
 
 class FormRefused(ServiceError):
     """The form itself refused values: its messages are already beside the inputs."""
@@ -183,13 +186,16 @@ def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:
         return url_for("activity.create_view", contact_id=contact.id, kind=kind, url=back)
 
     return [
-        (kinds[NOTE], activity(NOTE), "fa-sticky-note-o", True),
-        (kinds[MEETING], activity(MEETING), "fa-users", True),
+        (kinds[NOTE], activity(NOTE), KIND_ICONS[NOTE], True),
+        (kinds[MEETING], activity(MEETING), KIND_ICONS[MEETING], True),
         (kinds[EMAIL], url_for("mail.compose", contact_id=contact.id, next=back),
-         "fa-envelope-o", True),
-        (kinds[CALL], activity(CALL), "fa-phone", True),
+         KIND_ICONS[EMAIL], True),
+        (kinds[CALL], activity(CALL), KIND_ICONS[CALL], True),
         (kinds[LETTER], url_for("letter.create", contact_id=contact.id, next=back),
-         "fa-file-text-o", True),
+         KIND_ICONS[LETTER], True),
+        # the tenant's own kinds (E8), each with its behaviour's icon, in the activity form
+        *((label, activity(key), KIND_ICONS[behaviour], True)
+          for key, label, behaviour in activities.own_kinds()),
         (_("New case"), url_for("case.create_view", contact_id=contact.id, url=back),
          "fa-briefcase", False),
         (_("New task"), url_for("task.create_view", contact_id=contact.id, url=back),

@@ -89,20 +89,21 @@ class TimelineFilter:
     case_id: int | None
     start: date | None
     end: date | None
+    activity_kinds: tuple[str, ...] = KINDS  # the keys of the tenant's activity kinds
 
     def wants(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
 
 
 def timeline(contact: Contact, args: Args, viewer: User) -> TimelineTab:
-    kind_labels = activities.kind_labels()
-    known = {*KINDS, KIND_CASE, KIND_TASK}
+    kind_labels = activities.kind_labels()  # the tenant's kinds (E8), by key
+    known = {*kind_labels, KIND_CASE, KIND_TASK}
     chosen = [kind for kind in args.values("timeline_kind") if kind in known]
     their_cases = list(db.session.scalars(
         select(Case).where(case_of_contact(contact.id)).order_by(Case.reference.desc())))
     case_id = args.number("timeline_case")
     wanted = TimelineFilter(frozenset(chosen), case_id, args.day("timeline_from"),
-                            args.day("timeline_to"))
+                            args.day("timeline_to"), tuple(kind_labels))
     order = args.text("timeline_order") if args.text("timeline_order") in ORDERS else ""
     page = _timeline_page(contact.id, wanted, args.page("timeline_page"), viewer,
                           oldest_first=order == OLDEST_FIRST)
@@ -136,15 +137,15 @@ def _timeline_page(contact_id: int, wanted: TimelineFilter, number: int,
 def _sources(contact_id: int, wanted: TimelineFilter) -> list[Select]:
     """One SELECT (type, id, moment, planned) per kind of timeline row."""
     sources = []
-    kinds = [kind for kind in KINDS if wanted.wants(kind)]
+    kinds = [kind for kind in wanted.activity_kinds if wanted.wants(kind)]
     if kinds:
         planned = sql_case((activities.planned_condition(), 1), else_=0)
         query = (activities_of(contact_id).order_by(None)
                  .with_only_columns(_type(ACTIVITY), Activity.id.label("id"),
                                     Activity.starts_at.label("moment"), planned.label("planned"))
                  .where(*period(Activity.starts_at, wanted.start, wanted.end)))
-        if len(kinds) < len(KINDS):
-            query = query.where(Activity.kind.in_(kinds))
+        if len(kinds) < len(wanted.activity_kinds):
+            query = query.where(Activity.type_key.in_(kinds))
         if wanted.case_id is not None:
             query = query.where(Activity.case_id == wanted.case_id)
         sources.append(query)
