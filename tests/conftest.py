@@ -390,3 +390,8 @@ def filter_arg(app, endpoint: str, column: str, op: str, *, tenant_id: int | Non
 
 # A database or server message in a page: never shown to people.
 LEAKS = re.compile(r"DataError|psycopg|sqlite3|\[SQL:|Traceback|NUL \(0x00\)")
+
+# A tenant as an older schema held it, for tests that upgrade an old database.
+OLD_TENANT = ("INSERT INTO tenant (id, name, slug, default_language, active, settings, "
+              "created_at, updated_at) VALUES (1, 'Gammel', 'gammel', 'da', 1, '{}', "
+              "'2026-01-01', '2026-01-01')")

@@ -39,6 +39,7 @@ METHODS = {
 ATTRIBUTES = {
     "_list_columns": list, "_sortable_columns": dict, "_filters": list,
     "_filter_groups": OrderedDict, "_filter_args": dict, "_export_columns": list,
+    "_details_columns": list,
     "_create_form_class": type, "_edit_form_class": type,
 }
 
@@ -78,6 +79,7 @@ def test_every_named_flask_admin_function_exists(dotted):
 
 class ProbeView(ModelView):
     column_filters = ["name"]
+    can_view_details = True
 
 
 def test_start_up_attributes_are_set_as_expected(app):

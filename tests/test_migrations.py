@@ -77,15 +77,12 @@ def test_tenants_made_before_dictionaries_get_the_default_entries(tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from tests.conftest import make_app
+    from tests.conftest import OLD_TENANT, make_app
 
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}")
     with app.app_context():
         upgrade(revision="0006")
-        db.session.execute(text(
-            "INSERT INTO tenant (id, name, slug, default_language, active, settings, "
-            "created_at, updated_at) VALUES (1, 'Gammel', 'gammel', 'da', 1, '{}', "
-            "'2026-01-01', '2026-01-01')"))
+        db.session.execute(text(OLD_TENANT))
         db.session.commit()
         upgrade(revision="0007")
         rows = db.session.execute(text(

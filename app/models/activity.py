@@ -14,7 +14,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
@@ -53,7 +55,10 @@ class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
     __custom_entity__ = "activity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # How the activity behaves (one of KINDS); ``kind_key`` names the tenant's own kind
+    # (its activity-kind dictionary entry, E8) when it is not one of KINDS itself.
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default=NOTE)
+    kind_key: Mapped[str | None] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     body: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime] = mapped_column(
@@ -102,6 +107,16 @@ class Activity(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
 
     __audit_relations__ = ("contacts",)
     __audit_by_key__ = ("custom",)
+
+    @hybrid_property
+    def type_key(self) -> str:
+        """The kind the tenant sees: its own kind's key, else the program's kind."""
+        return self.kind_key or self.kind
+
+    @type_key.inplace.expression
+    @classmethod
+    def _type_key_expression(cls):
+        return func.coalesce(cls.kind_key, cls.kind)
 
     def __str__(self) -> str:
         return self.subject or self.kind

@@ -1,6 +1,7 @@
 """Dictionaries (A6): per-tenant lists an administrator edits — activity kinds,
 priorities, activity categories, task statuses, case categories — each entry with a
-label per language, an order and an active flag."""
+label per language, an order and an active flag (and, for an activity kind, the
+behaviour of its activities)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ class DictionaryEntry(TenantScoped, Audited, Timestamped, Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Task statuses only: whether a task in this status is done (closed).
     is_done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Activity kinds only: which of the program's kinds (note, meeting, e-mail, call,
+    # letter) activities of this kind behave as; a kind without one is not offered.
+    behaviour: Mapped[str | None] = mapped_column(String(10))
 
     def label(self, language: str) -> str:
         return localised(self.labels, language)

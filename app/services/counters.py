@@ -10,7 +10,12 @@ from app.models import TenantCounter
 
 
 def next_value(name: str) -> int:
-    """The next number of the current tenant's sequence ``name``.
+    """The next number of the current tenant's sequence ``name``."""
+    return reserve(name, 1)[0]
+
+
+def reserve(name: str, count: int) -> range:
+    """The next ``count`` numbers of the current tenant's sequence ``name``.
 
     The increment is one UPDATE … RETURNING, so concurrent transactions on PostgreSQL
     queue on the counter row and never get the same number."""
@@ -18,15 +23,15 @@ def next_value(name: str) -> int:
         value = db.session.execute(
             update(TenantCounter)
             .where(TenantCounter.name == name)
-            .values(value=TenantCounter.value + 1)
+            .values(value=TenantCounter.value + count)
             .returning(TenantCounter.value)
         ).scalar_one_or_none()
         if value is not None:
-            return value
+            return range(value - count + 1, value + 1)
         try:
             with db.session.begin_nested():
-                db.session.add(TenantCounter(name=name, value=1))
-            return 1
+                db.session.add(TenantCounter(name=name, value=count))
+            return range(1, count + 1)
         except IntegrityError:
             continue  # another transaction created the counter first: increment it
     raise RuntimeError(f"counter {name!r} could not be incremented")

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import DictionaryEntry
+from app.models import Activity, DictionaryEntry
+from app.models.activity import KINDS
 from app.models.dictionary import (
     ACTIVITY_CATEGORY,
     ACTIVITY_KIND,
@@ -75,7 +76,10 @@ def seed_defaults() -> None:
         if dictionary in present:
             continue
         for position, values in enumerate(SEED[dictionary], start=1):
-            db.session.add(DictionaryEntry(dictionary=dictionary, position=position, **values))
+            # the program's activity kinds behave as themselves
+            behaviour = values["key"] if dictionary == ACTIVITY_KIND else None
+            db.session.add(DictionaryEntry(dictionary=dictionary, position=position,
+                                           behaviour=behaviour, **values))
     db.session.flush()
 
 
@@ -129,9 +133,10 @@ def _check_dictionary(dictionary: str) -> None:
         raise ServiceError(_l("Unknown dictionary."))
 
 
-def create_entry(dictionary: str, labels: dict[str, str], is_done: bool = False
-                 ) -> DictionaryEntry:
-    """A new active entry at the end of the dictionary, its key made from its label."""
+def create_entry(dictionary: str, labels: dict[str, str], is_done: bool = False,
+                 behaviour: str | None = None) -> DictionaryEntry:
+    """A new active entry at the end of the dictionary, its key made from its label; a
+    new activity kind says how its activities behave (one of the program's kinds)."""
     _check_dictionary(dictionary)
     cleaned = clean_labels(labels)
     taken = set(db.session.scalars(select(DictionaryEntry.key)
@@ -140,17 +145,38 @@ def create_entry(dictionary: str, labels: dict[str, str], is_done: bool = False
                             key=key_from(cleaned, taken),
                             position=next_position(dictionary), active=True,
                             is_done=is_done and dictionary == TASK_STATUS)
+    if dictionary == ACTIVITY_KIND:
+        _set_behaviour(entry, behaviour)
     db.session.add(entry)
     return entry
 
 
 def update_entry(entry: DictionaryEntry, labels: dict[str, str],
-                 is_done: bool | None = None) -> None:
-    """New labels (the key never changes) and, for a task status, whether it is done."""
+                 is_done: bool | None = None, behaviour: str | None = None) -> None:
+    """New labels (the key never changes) and, for a task status, whether it is done;
+    for an activity kind of the tenant's own, its behaviour."""
     entry.labels = clean_labels(labels)
     if is_done is not None and entry.dictionary == TASK_STATUS:
         entry.is_done = is_done
+    if behaviour is not None and entry.dictionary == ACTIVITY_KIND:
+        _set_behaviour(entry, behaviour)
     _ensure_usable(entry.dictionary)
+
+
+def _set_behaviour(entry: DictionaryEntry, behaviour: str | None) -> None:
+    """The program's kinds behave as themselves; an own kind as one of them, fixed once
+    activities have it (they were saved with that behaviour's fields)."""
+    if entry.key in KINDS:
+        entry.behaviour = entry.key
+        return
+    if behaviour not in KINDS:
+        raise ServiceError(_l("Choose how activities of this kind behave."),
+                           field="behaviour")
+    if entry.behaviour not in (None, behaviour) and db.session.scalar(
+            select(Activity.id).where(Activity.kind_key == entry.key).limit(1)):
+        raise ServiceError(_l("Activities of this kind exist: its behaviour can no longer "
+                              "change."), field="behaviour")
+    entry.behaviour = behaviour
 
 
 def move(entry: DictionaryEntry, step: int) -> None:

@@ -3,6 +3,7 @@ the CLI alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -28,3 +29,22 @@ class FieldErrors(ServiceError):
     def __init__(self, errors: dict[str, Any]) -> None:
         super().__init__(next(iter(errors.values())), field=next(iter(errors)))
         self.errors = errors
+
+
+def refuse_together(checks: Iterable[Callable[[], None]]) -> None:
+    """Run every check, then refuse once naming each refused field (the first message
+    of a field wins), so a form shows all its errors in one round. A refusal that
+    names no field stops at once: it is about the whole record."""
+    errors: dict[str, Any] = {}
+    for check in checks:
+        try:
+            check()
+        except FieldErrors as exc:
+            for name, message in exc.errors.items():
+                errors.setdefault(name, message)
+        except ServiceError as exc:
+            if exc.field is None:
+                raise
+            errors.setdefault(exc.field, exc.message)
+    if errors:
+        raise FieldErrors(errors)

@@ -69,6 +69,7 @@ OWN_LABELS: dict[str, Any] = {
     "required": _l("Required"), "default_value": _l("Default value"),
     "min_value": _l("Smallest value"), "max_value": _l("Largest value"),
     "show_in_list": _l("Shown in list"), "searchable": _l("Searchable"),
+    "kind_key": _l("Type"), "behaviour": _l("Behaves as"),
 }
 
 # How a created or deleted record is named, per table (activities per kind).
@@ -234,9 +235,11 @@ def _text(entity: str, name: str, value: Any, names: _Names) -> str:
 
 def _built_in_choices(entity: str, name: str) -> Mapping[str, Any] | None:
     if entity == "activity":
-        if name == "kind":
+        if name in ("kind", "kind_key"):  # the behaviour, and the tenant's own kind
             return kind_labels()
         return {"direction": DIRECTION_LABELS, "mail_status": MAIL_STATUS_LABELS}.get(name)
+    if (entity, name) == ("dictionary_entry", "behaviour"):
+        return kind_labels()
     return {("crm_case", "status"): CASE_STATUS_LABELS,
             ("opportunity", "stage"): STAGE_LABELS}.get((entity, name))
 

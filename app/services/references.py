@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.models.activity import activity_contact
 from app.models.case import case_contact
+from app.models.dictionary import ACTIVITY_KIND
 from app.services.errors import ServiceError
 
 Counter = Callable[[int], Select]  # record id -> SELECT count(...)
@@ -93,8 +94,10 @@ REFERENCES: dict[type, list[tuple[Noun, Counter]]] = {
     DictionaryEntry: [
         (cases, lambda i: _count(Case, Case.category_id == i)),
         (tasks, lambda i: _count(Task, or_(Task.status_id == i, Task.priority_id == i))),
-        (activities, lambda i: _count(Activity, or_(Activity.priority_id == i,
-                                                    Activity.category_id == i))),
+        (activities, lambda i: _count(Activity, or_(
+            Activity.priority_id == i, Activity.category_id == i,
+            Activity.type_key.in_(select(DictionaryEntry.key).where(  # an activity kind
+                DictionaryEntry.id == i, DictionaryEntry.dictionary == ACTIVITY_KIND))))),
     ],
 }
 

@@ -33,9 +33,15 @@ def tenant_language() -> str:
     return tenant.default_language if tenant is not None else "en"
 
 
+def home_country() -> str:
+    """The tenant's own country (by its language): where numbers typed without a country
+    code are read, and where a letter is domestic."""
+    return identifiers.PHONE_REGION_OF_LANGUAGE.get(tenant_language(), "GB")
+
+
 def phone_region() -> str:
     """Where the tenant's numbers typed without a country code are read."""
-    return identifiers.PHONE_REGION_OF_LANGUAGE.get(tenant_language(), "GB")
+    return home_country()
 
 
 def setting(key: str) -> Any:

@@ -12,6 +12,10 @@ PHRASES = {
     "singular": (_l("Contact"), _l("Customer")),
     "plural": (_l("Contacts"), _l("Customers")),
     "the_named": (_l("the contact '%(name)s'"), _l("the customer '%(name)s'")),
+    "primary": (_l("Primary contact"), _l("Primary customer")),
+    "others": (_l("Other contacts"), _l("Other customers")),
+    "primary_required": (_l("A case must have a primary contact."),
+                         _l("A case must have a primary customer.")),
     "new": (_l("New contact"), _l("New customer")),
     "created": (_l("Contact %(name)s was saved."), _l("Customer %(name)s was saved.")),
     "save_private": (_l("Save as private customer"), _l("Save as private customer")),
@@ -24,6 +28,12 @@ PHRASES = {
         _l("Only administrators and the responsible user can read the notes of this contact."),
         _l("Only administrators and the responsible user can read the notes of this "
            "customer."),
+    ),
+    "private_help": (
+        _l("Private: only administrators and the responsible user can read the notes about "
+           "this contact; others see only that a note exists."),
+        _l("Private: only administrators and the responsible user can read the notes about "
+           "this customer; others see only that a note exists."),
     ),
     "likely_duplicates": (
         _l("This contact may already exist. Check the list below, or save anyway."),

@@ -50,3 +50,8 @@ def local_text(moment: datetime | None, pattern: str) -> str:
     if moment is None:
         return ""
     return to_utc(moment).astimezone(display_zone()).strftime(pattern)
+
+
+def today() -> date:
+    """Today's date on the display time zone's clock."""
+    return datetime.now(display_zone()).date()

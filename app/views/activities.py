@@ -152,6 +152,15 @@ class PersonsField(FormOnly, Field):
         return activities.persons(self.data or [])
 
 
+class KindField(SelectField):
+    """The kind chosen by its key in the tenant's dictionary (the program's five and the
+    tenant's own, E8). It is stored as ``kind_key``; services.activities.prepare gives
+    the activity the behaviour (``kind``) of the kind chosen."""
+
+    def populate_obj(self, obj, name) -> None:
+        obj.kind_key = self.data
+
+
 class NoteEditWidget(EditableListWidget):
     """The note edited in place in the list: starts from the whole text (the list shows
     it shortened); a completed activity's note is shown as plain text."""
@@ -184,7 +193,15 @@ def person_condition(contact_condition):
 
 
 def kind_formatter(view, context, model: Activity, name) -> str:
-    return kind_labels().get(model.kind, model.kind)
+    return kind_labels().get(model.type_key, model.kind)
+
+
+def kind_fields() -> dict[str, tuple[str, ...]]:
+    """KIND_FIELDS with the tenant's own kinds beside the kinds they behave as (the form
+    script shows a field for the keys it lists)."""
+    behaviours = per_request(activities.kind_behaviours)
+    return {name: tuple(key for key, behaviour in behaviours.items() if behaviour in kinds)
+            for name, kinds in KIND_FIELDS.items()}
 
 
 def persons_formatter(view, context, model: Activity, name) -> Markup:
@@ -242,7 +259,8 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     column_searchable_list = ("subject",)  # the search itself: services.activities
     column_editable_list = ("body",)
     column_filters = (
-        FilterEqual(Activity.kind, _l("Kind"), options=kind_options),
+        # the tenant's kinds (E8) by key, named as the column they stand for
+        FilterEqual(Activity.type_key.label("kind"), _l("Kind"), options=kind_options),
         IdEqualFilter(Activity.employee_id, _l("Employee"), options=user_options),
         IdEqualFilter(Activity.organisation_id, _l("Organisation"), options=organisation_options),
         ConditionFilter(Activity.case_id, _l("Case"), _l("matches"), condition=lambda text:
@@ -298,7 +316,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     form_ajax_refs = {"organisation": organisation_lookup("organisation"),
                       "case": case_lookup("case"), "project": project_lookup("project")}
     form_overrides = {"starts_at": LocalDateTimeField, "ends_at": LocalDateTimeField,
-                      "kind": SelectField, "body": TextAreaField}
+                      "kind": KindField, "body": TextAreaField}
     form_choices = {"direction": list(activities.DIRECTION_LABELS.items())}
     form_args = {"kind": {"choices": list(activities.KIND_LABELS.items())},
                  "duration_minutes": {"validators": [Optional()]},
@@ -350,7 +368,9 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         limit_choices(form, obj, self.choice_sources)
-        form.kind.choices = activities.kind_choices(include=obj.kind if obj else None)
+        if obj is not None and request.method == "GET":
+            form.kind.data = obj.type_key  # the tenant's own kind, not its behaviour
+        form.kind.choices = activities.kind_choices(include=obj.type_key if obj else None)
         return form
 
     def list_form(self, obj=None):
@@ -416,7 +436,7 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     def render(self, template, **kwargs):
         if template == self.create_template and fragments.requested():
             template = self.fragment_template  # opened inside another page
-        kwargs.setdefault("kind_fields", KIND_FIELDS)
+        kwargs.setdefault("kind_fields", kind_fields())
         kwargs.setdefault("follow_up_fields", FOLLOW_UP_FIELDS)
         kwargs.setdefault("activity_editable", activities.is_editable)
         kwargs.setdefault("completed_message", activities.COMPLETED_MESSAGE)

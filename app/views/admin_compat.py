@@ -69,6 +69,9 @@ class PerRequestAttributes:
     _filter_args = PerRequest(
         "filter_args", "flask_admin.model.base.BaseModelView._refresh_filters_cache "
         "(self._filter_args)")
+    _details_columns = PerRequest(
+        "details_columns", "flask_admin.model.base.BaseModelView._refresh_cache "
+        "(self._details_columns = self.get_details_columns())")
     _export_columns = PerRequest(
         "export_columns", "flask_admin.model.base.BaseModelView._refresh_cache "
         "(self._export_columns = self.get_export_columns())")

@@ -142,7 +142,8 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
     errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field: str(exc)}
     for name, message in errors.items():
         if form is not None and name and name in form:
-            form[name].errors = [*form[name].errors, message]
+            # str: Flask-Admin marks a field refused only for plain-string messages
+            form[name].errors = [*form[name].errors, str(message)]
         elif elsewhere is not None:
             elsewhere(message)
         else:

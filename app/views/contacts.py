@@ -19,7 +19,7 @@ from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
 from app.services.contacts import contacts, photos
 from app.services.settings import setting
-from app.services.terms import JOB_TITLE, term
+from app.services.terms import JOB_TITLE, lazy_term, term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
@@ -43,6 +43,7 @@ from app.views.work_fields import IdEqualFilter
 KIND_CHOICES = [(KIND_COMPANY, _l("Company contact (B2B)")),
                 (KIND_PRIVATE, _l("Private customer (B2C)"))]
 SAVE_PRIVATE = "_save_private"
+NUMBERED_COLUMNS = ("list_columns", "sortable_columns", "details_columns", "export_columns")
 CONFIRM_DUPLICATE = "_confirm_duplicate"
 
 
@@ -135,6 +136,7 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
         "photo_upload": FormOnlyFileField(FIELD_LABELS["photo_upload"]),
         "remove_photo": FormOnlyBooleanField(FIELD_LABELS["remove_photo"]),
     }
+    form_args = {"is_private": {"description": lazy_term("private_help")}}
     form_widget_args = {"national_id": {"autocomplete": "off"},
                         "photo_upload": {"accept": photos.ACCEPTED_EXTENSIONS}}
     inline_models = (EmploymentInline(Employment),)
@@ -152,10 +154,18 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
     def search_condition(self, search: str):
         return contacts.search_condition(search)
 
-    def get_column_names(self, only_columns, excluded_columns):
-        if not setting("unique_contact_id"):
-            only_columns = [c for c in only_columns if c != "customer_number"]
-        return super().get_column_names(only_columns, excluded_columns)
+    # The customer number column follows the tenant's setting (A4), so the lists are
+    # decided per request (admin_compat.PerRequestAttributes); at start-up there is no
+    # tenant to ask.
+    def extend_for_request(self, name: str, static):
+        columns = static if name == "details_columns" else super().extend_for_request(
+            name, static)
+        if name in NUMBERED_COLUMNS and not setting("unique_contact_id"):
+            if isinstance(columns, dict):
+                return {key: value for key, value in columns.items()
+                        if key != "customer_number"}
+            return [column for column in columns if column[0] != "customer_number"]
+        return columns
 
     def check_form(self, form) -> None:
         upload = form.photo_upload.data

@@ -222,6 +222,8 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
             return [*static, *((f.form_name, f.label(lang)) for f in fields)]
         if name == "filters":
             return [*(static or []), *(flt for f in fields for flt in filters_for(self.model, f))]
+        if name not in ("filter_groups", "filter_args"):
+            return static
         # both come from one pass over the filters (each may query its options)
         cache = g.setdefault("filter_groups_of_view", {})
         if id(self) not in cache:

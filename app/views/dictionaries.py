@@ -13,11 +13,12 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
-from wtforms import BooleanField
+from wtforms import BooleanField, SelectField
 
 from app.forms import TranslatedFlaskForm
 from app.i18n import LANGUAGE_NAMES, current_language
 from app.models import DictionaryEntry
+from app.models.activity import KINDS
 from app.models.dictionary import (
     ACTIVITY_CATEGORY,
     ACTIVITY_KIND,
@@ -26,6 +27,7 @@ from app.models.dictionary import (
     TASK_STATUS,
 )
 from app.services import dictionaries
+from app.services.activities.activities import KIND_LABELS
 from app.views.base import ADMIN
 from app.views.screens import (
     STEPS,
@@ -49,6 +51,10 @@ DICTIONARY_NAMES = {
 
 class EntryForm(LabelFields, GroupedErrorsForm):
     is_done = BooleanField(_l("Done: a task in this status is closed"))
+    # activity kinds: how the kind's activities behave (their fields, rules and actions)
+    behaviour = SelectField(_l("Behaves as"), validate_choice=False,  # the service checks
+                            choices=lambda: [("", "—"), *((kind, str(KIND_LABELS[kind]))
+                                                          for kind in KINDS)])
 
 
 def _dictionary(name: str | None) -> str:
@@ -79,20 +85,25 @@ class DictionaryAdminView(ServiceScreenView):
                            tabs=list(DICTIONARY_NAMES.items()),
                            entries=dictionaries.entries(dictionary, active_only=False),
                            with_done=dictionary == TASK_STATUS, lang=current_language(),
-                           form=TranslatedFlaskForm())
+                           with_behaviour=dictionary == ACTIVITY_KIND,
+                           behaviour_labels=KIND_LABELS, form=TranslatedFlaskForm())
 
     def _render_form(self, form: EntryForm, dictionary: str,
                      entry: DictionaryEntry | None) -> str:
         return self.render("kontakt/dictionaries/entry_form.html", form=form,
                            dictionary=dictionary, entry=entry,
-                           with_done=dictionary == TASK_STATUS)
+                           with_done=dictionary == TASK_STATUS,
+                           # the program's own kinds behave as themselves
+                           with_behaviour=dictionary == ACTIVITY_KIND and not (
+                               entry is not None and entry.key in KINDS))
 
     @expose("/new/", methods=("GET", "POST"))
     def new_entry(self) -> Response | str:
         dictionary = _dictionary(request.args.get("dictionary"))
         form = EntryForm()
         return self._submitted(form, lambda: dictionaries.create_entry(
-            dictionary, language_values(form, "label"), is_done=form.is_done.data),
+            dictionary, language_values(form, "label"), is_done=form.is_done.data,
+            behaviour=form.behaviour.data or None),
             _("The entry was created."), dictionary) or self._render_form(form, dictionary, None)
 
     @expose("/<int:entry_id>/edit/", methods=("GET", "POST"))
@@ -100,9 +111,10 @@ class DictionaryAdminView(ServiceScreenView):
         entry = _entry(entry_id)
         dictionary = entry.dictionary
         form = EntryForm(data={**language_data("label", entry.labels),
-                               "is_done": entry.is_done})
+                               "is_done": entry.is_done, "behaviour": entry.behaviour or ""})
         return self._submitted(form, lambda: dictionaries.update_entry(
-            entry, language_values(form, "label"), is_done=form.is_done.data),
+            entry, language_values(form, "label"), is_done=form.is_done.data,
+            behaviour=form.behaviour.data or ""),
             _("The entry was saved."), dictionary) or self._render_form(form, dictionary, entry)
 
     @expose("/<int:entry_id>/move/<any(up, down):direction>/", methods=("POST",))

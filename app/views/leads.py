@@ -21,6 +21,7 @@ from app.models import Lead
 from app.models.lead import LEAD_ACCEPTED, LEAD_NEW, LEAD_REJECTED, LEAD_STATUSES
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
+from app.services.terms import lazy_term
 from app.services.work import leads
 from app.transactions import Outcome, commit_or_refuse
 from app.views.base import SecureModelView
@@ -40,7 +41,7 @@ LEAD_LABELS = {
     "received_at": _l("Received"),
     "status": _l("Status"),
     "reject_reason": _l("Reason for rejection"),
-    "contact": _l("Contact"),
+    "contact": lazy_term("singular"),
     "case": _l("Case"),
     "decided_by": _l("Decided by"),
     "decided_at": _l("Decided"),

@@ -123,6 +123,7 @@ class LetterView(ServiceScreenView):
             return self._saved(written[0], back)
         return self.render("kontakt/letter_form.html", form=form, contact=contact,
                            recipient=letters.address_block(contact), fragment=fragments.requested(),
+                           signature_note=letters.signature_note(current_user),
                            back=back or url_for("contact.details_view", id=contact.id))
 
     def _saved(self, letter: Activity, back: str) -> Response:

@@ -19,6 +19,7 @@ from app.models import Contact, User
 from app.services import history_text, privacy_requests
 from app.services.activities import activities
 from app.services.contacts import photos
+from app.services.terms import lazy_term
 from app.services.work import cases
 from app.transactions import commit_or_refuse
 from app.views.admin_compat import ModelViewMixin
@@ -38,7 +39,7 @@ DOCUMENT_LABELS = {
     "id": _l("Record"), "updated_at": _l("Changed"), "source": _l("Source"),
     "email_access_restricted": _l("E-mail access"),
 }
-ROLES = {"primary": _l("Primary contact"), "secondary": _l("Other contacts")}
+ROLES = {"primary": lazy_term("primary"), "secondary": lazy_term("others")}
 CHANNELS = {"phone": _l("Phone"), "email": _l("E-mail"), "letter": _l("Letter")}
 
 

@@ -24,6 +24,7 @@ from app.models import Contact
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.services.activities import activities, letters
 from app.services.contacts import contacts
+from app.services.errors import FieldErrors, ServiceError
 from app.services.profile import panels as profile
 from app.services.profile import tabs as profile_tabs
 from app.services.settings import setting, user_may_edit
@@ -33,6 +34,24 @@ from app.views.admin_compat import ModelViewMixin
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
 from app.views.screens import flash_refusal
+
+KIND_ICONS = {NOTE: "fa-sticky-note-o", MEETING: "fa-users", EMAIL: "fa-envelope-o",
+              CALL: "fa-phone", LETTER: "fa-file-text-o"}
+
+
+class FormRefused(ServiceError):
+    """The form itself refused values: its messages are already beside the inputs."""
+
+
+def show_rule_refusal(form: Form, exc: ServiceError) -> None:
+    """The rules' refusals beside the inputs the form itself has not refused."""
+    if isinstance(exc, FormRefused):
+        return
+    errors = exc.errors if isinstance(exc, FieldErrors) else {exc.field or "": exc.message}
+    fresh = {name: message for name, message in errors.items()
+             if not (name and name in form and form[name].errors)}
+    if fresh:
+        show_refusal(form, FieldErrors(fresh), form.panel_errors.append)
 
 
 class RecordProfile(ModelViewMixin):
@@ -111,14 +130,20 @@ class RecordProfile(ModelViewMixin):
         return form
 
     def _save_panel(self, form: Form, record, panel: profile.Panel) -> bool:
-        if not form.validate():
-            return False
-        form.populate_obj(record)
-        values = {field.name: field.data for field in form}
-        # refused, nothing of the change is kept (rolled back whole)
-        return bool(commit_or_refuse(
-            lambda: self.save_profile_panel(record, panel, values),
-            lambda exc: show_refusal(form, exc, form.panel_errors.append)))
+        """Saved when the form and the rules accept it. The rules also check the values
+        the form did accept when it refused others, so every error shows in one round;
+        refused, nothing of the change is kept (rolled back whole)."""
+        form_accepted = form.validate()
+        accepted = [field for field in form if not field.errors]
+        for field in accepted:
+            field.populate_obj(record, field.name)
+
+        def save() -> None:
+            self.save_profile_panel(record, panel, {field.name: field.data for field in accepted})
+            if not form_accepted:
+                raise FormRefused(None)  # never shown: the form shows its own messages
+
+        return bool(commit_or_refuse(save, lambda exc: show_rule_refusal(form, exc)))
 
     def _panel_response(self, record, panel: profile.Panel, form: Form | None = None,
                         saved: bool = False, status: int = 200) -> Response:
@@ -235,13 +260,16 @@ def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:
         return url_for("activity.create_view", contact_id=contact.id, kind=kind, url=back)
 
     return [
-        (kinds[NOTE], activity(NOTE), "fa-sticky-note-o", True),
-        (kinds[MEETING], activity(MEETING), "fa-users", True),
+        (kinds[NOTE], activity(NOTE), KIND_ICONS[NOTE], True),
+        (kinds[MEETING], activity(MEETING), KIND_ICONS[MEETING], True),
         (kinds[EMAIL], url_for("mail.compose", contact_id=contact.id, next=back),
-         "fa-envelope-o", True),
-        (kinds[CALL], activity(CALL), "fa-phone", True),
+         KIND_ICONS[EMAIL], True),
+        (kinds[CALL], activity(CALL), KIND_ICONS[CALL], True),
         (kinds[LETTER], url_for("letter.create", contact_id=contact.id, next=back),
-         "fa-file-text-o", True),
+         KIND_ICONS[LETTER], True),
+        # the tenant's own kinds (E8), each with its behaviour's icon, in the activity form
+        *((label, activity(key), KIND_ICONS[behaviour], True)
+          for key, label, behaviour in activities.own_kinds()),
         (_("New case"), url_for("case.create_view", contact_id=contact.id, url=back),
          "fa-briefcase", False),
         (_("New task"), url_for("task.create_view", contact_id=contact.id, url=back),

@@ -15,6 +15,7 @@ from app.i18n import LANGUAGE_NAMES
 from app.models import Tenant
 from app.models.tenant import TERM_CONTACT, TERM_CUSTOMER
 from app.services import settings as tenant_settings
+from app.services.contacts import contacts
 from app.services.work import leads
 from app.transactions import commit_or_refuse
 from app.views.base import ADMIN, SecureBaseView
@@ -50,8 +51,7 @@ class SettingsView(SecureBaseView):
         if form.validate_on_submit():
             values = {key: getattr(form, key).data for key in SETTING_FIELDS}
             values["default_language"] = form.default_language.data
-            if commit_or_refuse(lambda: tenant_settings.update_settings(tenant, values),
-                                flash_refusal):
+            if commit_or_refuse(lambda: save_settings(tenant, values), flash_refusal):
                 flash(_("The settings were saved."), "success")
                 return redirect(url_for(".index"))
         return self.render("kontakt/settings.html", form=form, intake_url=intake_url(tenant),
@@ -73,6 +73,13 @@ class SettingsView(SecureBaseView):
         if commit_or_refuse(lambda: change(tenant), flash_refusal):
             flash(message, "success")
         return redirect(url_for(".index"))
+
+
+def save_settings(tenant, values: dict) -> None:
+    """The settings, and the customer numbers they ask for, in one change."""
+    tenant_settings.update_settings(tenant, values)
+    if tenant.setting("unique_contact_id"):
+        contacts.number_unnumbered_contacts()
 
 
 def intake_url(tenant) -> str | None:

@@ -75,22 +75,59 @@ PERSONS_MESSAGE = _l("Only persons currently linked to the chosen organisation c
 
 # --- kinds ----------------------------------------------------------------------------
 
+def _kind_entries() -> list[DictionaryEntry]:
+    """The tenant's activity kinds that can be used: those with a behaviour."""
+    return [entry for entry in dictionaries.entries(ACTIVITY_KIND, active_only=False)
+            if entry.behaviour in KINDS]
+
+
 def kind_labels(entries: list[DictionaryEntry] | None = None) -> dict[str, str]:
-    """Every kind's name in the current language, the tenant's own label first."""
+    """Every kind's name in the current language by its key (``Activity.type_key``): the
+    tenant's kinds in the dictionary's order, the tenant's own label first, then any of
+    the program's kinds the dictionary lacks."""
     lang = current_language()
     if entries is None:
-        entries = dictionaries.entries(ACTIVITY_KIND, active_only=False)
-    own = {entry.key: entry.label(lang) for entry in entries}
-    return {kind: own.get(kind) or str(KIND_LABELS[kind]) for kind in KINDS}
+        entries = _kind_entries()
+    labels = {entry.key: entry.label(lang) or str(KIND_LABELS.get(entry.key, entry.key))
+              for entry in entries}
+    return {**labels, **{kind: str(KIND_LABELS[kind]) for kind in KINDS
+                         if kind not in labels}}
+
+
+def kind_behaviours() -> dict[str, str]:
+    """Each kind's key with the program's kind its activities behave as."""
+    return {**{kind: kind for kind in KINDS},
+            **{entry.key: entry.behaviour for entry in _kind_entries() if entry.behaviour}}
+
+
+def own_kinds() -> list[tuple[str, str, str]]:
+    """(key, label, behaviour) of the tenant's own active kinds, in the dictionary's order."""
+    lang = current_language()
+    return [(entry.key, entry.label(lang) or entry.key, entry.behaviour)
+            for entry in _kind_entries()
+            if entry.active and entry.key not in KINDS and entry.behaviour]
 
 
 def kind_choices(include: str | None = None) -> list[tuple[str, str]]:
-    """The kinds offered for a new choice: those the tenant has not deactivated in its
-    dictionary, plus ``include`` (the kind a record already has)."""
-    entries = dictionaries.entries(ACTIVITY_KIND, active_only=False)
+    """The kinds offered for a new choice: the tenant's active kinds, plus ``include``
+    (the kind a record already has)."""
+    entries = _kind_entries()
     inactive = {entry.key for entry in entries if not entry.active}
-    labels = kind_labels(entries)
-    return [(kind, labels[kind]) for kind in KINDS if kind not in inactive or kind == include]
+    return [(key, label) for key, label in kind_labels(entries).items()
+            if key not in inactive or key == include]
+
+
+def _resolve_kind(activity: Activity) -> None:
+    """The kind chosen (``kind_key``, else ``kind``) is the program's own or one of the
+    tenant's (E8): the activity then behaves as that kind's behaviour."""
+    key = activity.kind_key or activity.kind
+    if key in KINDS:
+        activity.kind, activity.kind_key = key, None
+        return
+    behaviour = kind_behaviours().get(key)
+    if behaviour is None:
+        raise ServiceError(_l("Not a valid choice."), field="kind")
+    activity.kind, activity.kind_key = behaviour, key
 
 
 # --- who may take part ----------------------------------------------------------------
@@ -203,8 +240,7 @@ def prepare(activity: Activity, *, is_new: bool, creator_id: int | None = None) 
         stored = None if is_new else stored_state(activity)
         if stored is not None and stored.completed:
             raise ServiceError(COMPLETED_MESSAGE)
-        if activity.kind not in KINDS:
-            raise ServiceError(_l("Not a valid choice."), field="kind")
+        _resolve_kind(activity)
         _check_parties(activity, stored)
         _check_texts(activity)
         _check_times(activity)
@@ -245,7 +281,7 @@ def _check_texts(activity: Activity) -> None:
     elif activity.kind == NOTE:
         # a planned note (e.g. a follow-up) is written when it happens; until then its
         # title is the one it was planned with, or its kind
-        activity.subject = activity.subject or kind_labels().get(NOTE, NOTE)
+        activity.subject = activity.subject or kind_labels().get(activity.type_key, NOTE)
     elif not activity.subject:
         raise ServiceError(_l("This field is required."), field="subject")
     activity.subject = activity.subject[:300]
@@ -350,7 +386,8 @@ def schedule_follow_up(activity: Activity, follow_up: FollowUp) -> Activity:
     session and saved with it."""
     starts_at = follow_up_start(activity.starts_at, follow_up)
     planned = Activity(
-        kind=activity.kind, subject=activity.subject, starts_at=starts_at,
+        kind=activity.kind, kind_key=activity.kind_key, subject=activity.subject,
+        starts_at=starts_at,
         organisation=activity.organisation, contacts=list(activity.contacts),
         case=activity.case, project=activity.project, employee=activity.employee,
         priority=activity.priority,
@@ -474,5 +511,6 @@ def prefill(*, organisation_id: int | None = None, contact_id: int | None = None
                 select(Contact.id).where(Contact.id == contact.id,
                                          eligible_condition(organisation))):
             people = (contact,)
-    return Prefill(organisation, people, case, kind if kind in KINDS else None, project)
+    return Prefill(organisation, people, case, kind if kind in kind_behaviours() else None,
+                   project)
 

@@ -54,7 +54,7 @@ def calendar(user: User) -> str:
         fill_event(event, activity, zone=zone, uid_domain=current_app.config["CALENDAR_UID_DOMAIN"],
                    stamp=stamp,
                    sequence=sequences.get(activity.id, 0),
-                   kind=kinds.get(activity.kind, activity.kind))
+                   kind=kinds.get(activity.type_key, activity.kind))
     return cal.serialize()
 
 

@@ -22,7 +22,13 @@ from app.services import storage
 from app.services.activities import activities
 from app.services.activities.letter_pdf import LetterContent, render
 from app.services.contacts import contacts, photos
-from app.services.settings import current_tenant, setting, tenant_language, update_settings
+from app.services.settings import (
+    current_tenant,
+    home_country,
+    setting,
+    tenant_language,
+    update_settings,
+)
 
 LOGO_KIND = "letterhead"  # the storage folder of letterhead logos
 LOGO_SIZE = (1200, 400)  # enough for print at the 60 × 20 mm the logo gets
@@ -131,15 +137,20 @@ def address_block(contact: Contact | None, organisation: Organisation | None = N
         lines.append(holder.name)
     if contact is not None:
         lines.append(contact.full_name)
-    return lines + postal_lines(holder)
+    return lines + postal_lines(holder, domestic_country=False)
 
 
-def postal_lines(holder: Contact | Organisation) -> list[str]:
+def postal_lines(holder: Contact | Organisation, domestic_country: bool = True
+                 ) -> list[str]:
     """Street, postcode and city, and the country by its name in the current language
-    (``address_lines`` gives the code)."""
+    (``address_lines`` gives the code); a letter leaves out the country when it is
+    the tenant's own (``domestic_country=False``), as the post asks."""
     locality = " ".join(part for part in (holder.postcode, holder.city) if part)
-    country = holder.country and get_locale().territories.get(holder.country.upper())
-    return [line for line in (holder.street, locality, country or holder.country) if line]
+    code = (holder.country or "").upper()
+    if not domestic_country and code == home_country():
+        code = ""
+    country = code and get_locale().territories.get(code)
+    return [line for line in (holder.street, locality, country or code) if line]
 
 
 def letter_pdf(letter: Activity) -> bytes:
@@ -169,3 +180,12 @@ def _content(**values) -> LetterContent:
         sender_name=head.sender_name or (tenant.name if tenant else ""),
         sender_lines=head.address_lines, logo=logo_path(head.logo), footer=head.footer,
         closing=_("Kind regards"), **values)
+
+
+def signature_note(employee: User) -> str:
+    """What the letter form says is printed after the text, so no one writes it twice."""
+    with force_locale(tenant_language()):
+        closing = _("Kind regards")
+    return _("The closing “%(closing)s” and the signature (%(name)s) are printed below "
+             "the text: do not write them.", closing=closing,
+             name=employee.full_name or employee.email)

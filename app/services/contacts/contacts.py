@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import cast
 
 from flask_babel import lazy_gettext as _l
@@ -13,10 +14,10 @@ from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, upd
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
-from app.models.contact import KIND_COMPANY, KIND_PRIVATE
-from app.services import counters, identifiers
+from app.models.contact import CONSENT_CHANNELS, KIND_COMPANY, KIND_PRIVATE
+from app.services import counters, identifiers, times
 from app.services.contacts import organisations, photos
-from app.services.errors import ServiceError
+from app.services.errors import ServiceError, refuse_together
 from app.services.settings import setting
 from app.services.terms import term
 from app.services.text import ascii_digits, contains, lowered
@@ -35,8 +36,8 @@ def prepare(contact: Contact, *, is_new: bool, as_private: bool = False,
 def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
              creator_id: int | None) -> None:
     _normalise(contact)
-    _require_names(contact)
-    _check_email(contact)
+    # each field's own rules at once, so a form shows every refused field in one round
+    refuse_together(partial(check, contact) for check in FIELD_CHECKS)
     if as_private:
         contact.kind = KIND_PRIVATE
     _apply_kind(contact)
@@ -49,13 +50,41 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
             contact.customer_number = counters.next_value(CUSTOMER_NUMBER_SEQUENCE)
 
 
+def number_unnumbered_contacts() -> int:
+    """Give every contact of the tenant without a customer number one, in the order they
+    were created (A4: switching the setting on numbers the existing contacts too); the
+    caller commits it as one change. Returns how many were numbered."""
+    unnumbered = list(db.session.scalars(
+        select(Contact).where(Contact.customer_number.is_(None))
+        .order_by(Contact.created_at, Contact.id)))
+    if unnumbered:
+        numbers = counters.reserve(CUSTOMER_NUMBER_SEQUENCE, len(unnumbered))
+        for contact, number in zip(unnumbered, numbers, strict=True):
+            contact.customer_number = number
+    return len(unnumbered)
+
+
 def _normalise(contact: Contact) -> None:
     contact.first_name = (contact.first_name or "").strip()
     contact.last_name = (contact.last_name or "").strip()
     contact.email = (contact.email or "").strip() or None
-    region = contact.country or contact.national_id_country
-    contact.phone = identifiers.normalise_phone(contact.phone, region, field="phone")
-    contact.mobile = identifiers.normalise_phone(contact.mobile, region, field="mobile")
+
+
+def _phone_region(contact: Contact) -> str | None:
+    return contact.country or contact.national_id_country
+
+
+def _check_phone(contact: Contact) -> None:
+    contact.phone = identifiers.normalise_phone(contact.phone, _phone_region(contact),
+                                                field="phone")
+
+
+def _check_mobile(contact: Contact) -> None:
+    contact.mobile = identifiers.normalise_phone(contact.mobile, _phone_region(contact),
+                                                 field="mobile")
+
+
+def _check_national_id(contact: Contact) -> None:
     contact.national_id = identifiers.normalise_national_id(
         contact.national_id, contact.national_id_country
     )
@@ -63,25 +92,59 @@ def _normalise(contact: Contact) -> None:
         contact.birth_date = identifiers.birth_date_from_national_id(
             contact.national_id, contact.national_id_country
         )
+
+
+def _check_website(contact: Contact) -> None:
     contact.website = identifiers.normalise_website(contact.website)
+
+
+def _check_language(contact: Contact) -> None:
     contact.preferred_language = (contact.preferred_language or "").strip().lower() or None
     if contact.preferred_language not in (None, *LANGUAGES):
         raise ServiceError(_l("Not a valid choice."), field="preferred_language")
 
 
 def _require_names(contact: Contact) -> None:
-    for field in ("first_name", "last_name"):
-        if not getattr(contact, field):
-            raise ServiceError(_l("This field is required."), field=field)
-    if setting("email_required") and not contact.email:
-        raise ServiceError(_l("This field is required."), field="email")
+    refuse_together(partial(_require, contact, field) for field in ("first_name", "last_name"))
+
+
+def _require(contact: Contact, field: str) -> None:
+    if not getattr(contact, field):
+        raise ServiceError(_l("This field is required."), field=field)
 
 
 def _check_email(contact: Contact) -> None:
+    if setting("email_required") and not contact.email:
+        raise ServiceError(_l("This field is required."), field="email")
     if contact.email:
         identifiers.normalise_email(contact.email)  # the syntax only: stored as typed
     if contact.email and email_in_use(contact.email, exclude_id=contact.id):
         raise ServiceError(term("duplicate_email"), field="email")
+
+
+def _check_consents(contact: Contact) -> None:
+    refuse_together(partial(_check_consent, contact, channel) for channel in CONSENT_CHANNELS)
+
+
+def _check_consent(contact: Contact, channel: str) -> None:
+    """A consent's date and source record a consent given: none without it, and no
+    date that has not come yet."""
+    given = getattr(contact, f"consent_{channel}")
+    since = getattr(contact, f"consent_{channel}_date")
+    source = (getattr(contact, f"consent_{channel}_source") or "").strip() or None
+    setattr(contact, f"consent_{channel}_source", source)
+    if not given and (since or source):
+        raise ServiceError(_l("Tick the consent, or leave its date and source empty."),
+                           field=f"consent_{channel}_date" if since
+                           else f"consent_{channel}_source")
+    if since and since > times.today():
+        raise ServiceError(_l("A consent date cannot be in the future."),
+                           field=f"consent_{channel}_date")
+
+
+# Each checks (and normalises) its own fields; prepare() runs them all, refusing once.
+FIELD_CHECKS = (_require_names, _check_phone, _check_mobile, _check_national_id,
+                _check_website, _check_language, _check_email, _check_consents)
 
 
 def _email_is(email: str):

@@ -26,7 +26,7 @@ ABOUT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone", "mobil
 CONSENT_FIELDS = tuple(f"consent_{channel}{part}" for channel in CONSENT_CHANNELS
                        for part in ("", "_date", "_source"))
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
-RESPONSIBLE_FIELDS = ("responsible_user", "tags")
+RESPONSIBLE_FIELDS = ("responsible_user", "tags", "is_private")  # who reads the notes (F2)
 CONSENT_LABELS = {"phone": _l("Phone"), "email": _l("E-mail"), "letter": _l("Letter")}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, literal_column, or_, select, union_all
@@ -59,6 +60,8 @@ from app.services.profile.query import (
 ACTIVITY, CASE_OPENED, CASE_CLOSED, TASK_DONE = "activity", "case_opened", "case_closed", "task"
 KIND_CASE, KIND_TASK = "case", "task"
 EXTRA_KIND_LABELS = {KIND_CASE: _l("Cases opened and closed"), KIND_TASK: _l("Tasks done")}
+OLDEST_FIRST = "oldest"  # the other order: the newest first (the default)
+ORDERS = {"": _l("Newest first"), OLDEST_FIRST: _l("Oldest first")}
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ class TimelineTab:
     end: date | None
     people: tuple[Contact, ...] = ()  # an organisation's people, for the person filter
     chosen_person: int | None = None
+    order: str = ""  # "" newest first, OLDEST_FIRST
+
+    @property
+    def orders(self) -> list[tuple[str, str]]:
+        return [(key, str(label)) for key, label in ORDERS.items()]
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class TimelineFilter:
     start: date | None
     end: date | None
     person_id: int | None = None  # only the records with this one of the people
+    activity_kinds: tuple[str, ...] = KINDS  # the keys of the tenant's activity kinds
 
     def wants(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
@@ -112,8 +121,8 @@ def scoped_timeline(scope: Scope, args: Args, viewer: User,
                     people: tuple[Contact, ...] = ()) -> TimelineTab:
     """The timeline of a scope; with ``people`` (an organisation's), a person filter:
     only what that person took part in or was a party of."""
-    kind_labels = activities.kind_labels()
-    known = {*KINDS, KIND_CASE, KIND_TASK}
+    kind_labels = activities.kind_labels()  # the tenant's kinds (E8), by key
+    known = {*kind_labels, KIND_CASE, KIND_TASK}
     chosen = [kind for kind in args.values("timeline_kind") if kind in known]
     their_cases = list(db.session.scalars(
         select(Case).where(scope.cases).order_by(Case.reference.desc())))
@@ -121,25 +130,32 @@ def scoped_timeline(scope: Scope, args: Args, viewer: User,
     person_id = args.number("timeline_person")
     person_id = person_id if person_id in {person.id for person in people} else None
     wanted = TimelineFilter(frozenset(chosen), case_id, args.day("timeline_from"),
-                            args.day("timeline_to"), person_id)
+                            args.day("timeline_to"), person_id, tuple(kind_labels))
     if person_id is not None:
         scope = scope.narrowed(contact_scope(person_id))
-    page = _timeline_page(scope, wanted, args.page("timeline_page"), viewer)
+    order = args.text("timeline_order") if args.text("timeline_order") in ORDERS else ""
+    page = _timeline_page(scope, wanted, args.page("timeline_page"), viewer,
+                          oldest_first=order == OLDEST_FIRST)
     kinds = [*kind_labels.items(), *((k, str(v)) for k, v in EXTRA_KIND_LABELS.items())]
     return TimelineTab(page, kinds, kind_labels, chosen, their_cases, case_id, wanted.start,
-                       wanted.end, people, person_id)
+                       wanted.end, people=people, chosen_person=person_id, order=order)
 
 
 def _timeline_page(scope: Scope, wanted: TimelineFilter, number: int,
-                   viewer: User) -> Page:
+                   viewer: User, oldest_first: bool = False) -> Page:
     merged = union_all(*_sources(scope, wanted)).subquery("timeline")
     total = count_rows(select(merged.c.id))
     page = page_of(total, number, "timeline_page")
-    soonest = sql_case((merged.c.planned == 1, merged.c.moment))
+    order: tuple[Any, ...]
+    if oldest_first:  # in the order things happen: history from its start, then planned
+        order = (merged.c.planned.asc(), merged.c.moment.asc(), merged.c.type,
+                 merged.c.id.asc())
+    else:  # planned first (soonest first), then history newest first
+        soonest = sql_case((merged.c.planned == 1, merged.c.moment))
+        order = (merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
+                 merged.c.type, merged.c.id.desc())
     rows = db.session.execute(
-        select(merged.c.type, merged.c.id, merged.c.planned)
-        .order_by(merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
-                  merged.c.type, merged.c.id.desc())
+        select(merged.c.type, merged.c.id, merged.c.planned).order_by(*order)
         .limit(page.size).offset(page.offset)).all()
     records = _load(rows)
     items = [TimelineItem(row.type, record, bool(row.planned),
@@ -151,15 +167,15 @@ def _timeline_page(scope: Scope, wanted: TimelineFilter, number: int,
 def _sources(scope: Scope, wanted: TimelineFilter) -> list[Select]:
     """One SELECT (type, id, moment, planned) per kind of timeline row."""
     sources = []
-    kinds = [kind for kind in KINDS if wanted.wants(kind)]
+    kinds = [kind for kind in wanted.activity_kinds if wanted.wants(kind)]
     if kinds:
         planned = sql_case((activities.planned_condition(), 1), else_=0)
         query = (activities_in(scope).order_by(None)
                  .with_only_columns(_type(ACTIVITY), Activity.id.label("id"),
                                     Activity.starts_at.label("moment"), planned.label("planned"))
                  .where(*period(Activity.starts_at, wanted.start, wanted.end)))
-        if len(kinds) < len(KINDS):
-            query = query.where(Activity.kind.in_(kinds))
+        if len(kinds) < len(wanted.activity_kinds):
+            query = query.where(Activity.type_key.in_(kinds))
         if wanted.case_id is not None:
             query = query.where(Activity.case_id == wanted.case_id)
         sources.append(query)

@@ -17,6 +17,7 @@ from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES
 from app.models.dictionary import CASE_CATEGORY
 from app.services import counters, dictionaries
 from app.services.errors import ServiceError
+from app.services.terms import lazy_term
 from app.services.text import ascii_digits, contains, required_text
 
 REFERENCE_SEQUENCE = "case_reference"
@@ -27,7 +28,7 @@ STATUS_LABELS = {CASE_OPEN: lazy_pgettext("status of a case", "Open"),
                  CASE_REJECTED: lazy_pgettext("status of a case", "Rejected")}
 OPENED_ON = lazy_pgettext("date a case was opened", "Opened")
 CLOSED_ON = lazy_pgettext("date a case was closed", "Closed")
-PRIMARY_CONTACT_REQUIRED = _l("A case must have a primary contact.")
+PRIMARY_CONTACT_REQUIRED = lazy_term("primary_required")
 # Statuses sort in their own order (open, closed, rejected), not alphabetically.
 STATUS_ORDER = sql_case({status: rank for rank, status in enumerate(CASE_STATUSES)},
                         value=Case.status)
