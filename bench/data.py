@@ -34,7 +34,7 @@ from app.services.contacts import organisations
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
-from bench.bulk import insert_rows, next_id, reset_sequences
+from bench.bulk import indexes_deferred, insert_rows, next_id, reset_sequences
 
 FIRST = ["Anne", "Mette", "Lars", "Jens", "Karin", "Erik", "Anna", "Piotr", "Zofia", "Łukasz",
          "Søren", "Åsa"]
@@ -48,6 +48,8 @@ USERS = 10  # the administrator and nine colleagues, to spread tasks and activit
 ACTIVITIES_PER_CONTACT = 5
 HEAVY_ACTIVITIES = 500  # on the first contact (person0@example.com)
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LOADED = [Contact.__table__, Employment.__table__, contact_tag, Activity.__table__,
+          activity_contact, Case.__table__, Task.__table__]
 
 
 def recreate_database(url: str) -> None:
@@ -84,7 +86,7 @@ def generate(app: Flask, contacts: int) -> float:
         upgrade()
         tenant_id, user_ids, private_org = _tenant()
         started = time.perf_counter()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, indexes_deferred(conn, LOADED):
             _rows(conn, tenant_id, user_ids, private_org, contacts)
         took = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -10,7 +10,7 @@ from typing import Any
 from bench.inprocess import PageCost
 from bench.pages import Page
 
-HEADER = ("| page | queries | KB | main query ms | all SQL ms "
+HEADER = ("| page | queries | KB | costliest statement ms | SQL floor ms "
           "| 1 client: median | p95 | req/s | 4 clients: median | p95 | req/s "
           "| Django 1 client: median | ratio | Django 4 clients: median | req/s | ratio |")
 
