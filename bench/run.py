@@ -142,11 +142,15 @@ def main() -> None:
     pages = [p for p in our_pages(app, settings.contacts, peer_ids)
              if not settings.pages or p.key in settings.pages]
     costs = cost_pages(app, pages)
+    machine_load = [os.getloadavg()[0]]  # the machine may be shared: say how busy it was
     loads = load_pages(settings, pages)
+    machine_load.append(os.getloadavg()[0])
     slowest = report.slowest(pages, loads)
     plan = inprocess.explain(app, costs[slowest.key].main) if slowest else None
     profile = inprocess.profile(inprocess.client_for(app), slowest.ours) if slowest else None
     print(report.table(settings, pages, costs, loads))
+    print(f"load average (1 min) before and after the load: {machine_load[0]:.1f}, "
+          f"{machine_load[1]:.1f} on {os.cpu_count()} CPUs")
     if slowest:
         print(f"\nEXPLAIN of the slowest page's main query ({slowest.label}):\n{plan}")
     result = {"settings": {**asdict(settings), "url": make_url(settings.url).render_as_string(),
@@ -154,6 +158,7 @@ def main() -> None:
                            "peer_dir": str(settings.peer_dir)},
               "database": make_url(settings.url).get_backend_name(),
               "generation_seconds": generation, "took_seconds": time.time() - started,
+              "load_average": machine_load, "cpus": os.cpu_count(),
               "pages": report.rows(pages, costs, loads),
               "slowest": slowest.key if slowest else None, "explain": plan, "profile": profile}
     path = report.save(ROOT / "bench" / "results", result, datetime.now(UTC))
