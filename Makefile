@@ -43,9 +43,10 @@ $(CHROMIUM):
 test: compile-translations $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Figures of the contact list on many contacts (PostgreSQL; see bench/list_performance.py).
+# Pages of a tenant with many contacts under load, side by side with Django's admin when
+# PEER_DATABASE is set (see bench/run.py and docs/performance.md for the variables).
 bench: compile-translations
-	$(BIN)/python bench/list_performance.py
+	$(BIN)/python -m bench
 
 # ruff, the layer contract of pyproject.toml (views > services > models > base), mypy.
 lint: $(VENV)/.installed

@@ -1,0 +1,37 @@
+"""`make bench` keeps working as the screens change: a small benchmark tenant is
+generated in bulk, and every measured page answers 200 with a fixed number of queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Activity, Contact, Task
+from bench import data
+from bench.pages import our_pages
+from bench.run import cost_pages, make_app
+
+
+def test_generated_tenant_and_every_page(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    app = make_app(url)
+    data.generate(app, 200)
+    assert data.existing_contacts(app) == 200
+    with app.app_context():
+        count = db.session.execute(select(func.count()).select_from(Activity.__table__)
+                                   ).scalar()
+        assert count == 200 * data.ACTIVITIES_PER_CONTACT + (
+            data.HEAVY_ACTIVITIES - data.ACTIVITIES_PER_CONTACT)
+        assert db.session.execute(select(func.count()).select_from(Task.__table__)).scalar() == 20
+        custom = db.session.execute(select(Contact.__table__.c.custom).limit(1)).scalar()
+        assert set(custom) == {"level", "visits"}
+    pages = our_pages(app, 200, None)
+    assert all(page.ours for page in pages), [page.key for page in pages if not page.ours]
+    costs = cost_pages(app, pages)
+    assert {key: cost.status for key, cost in costs.items()} == {p.key: 200 for p in pages}
+    assert all(cost.queries > 0 and cost.main is not None for cost in costs.values())
+    filters = {"tag": "contact_tag", "organisation": "employment", "choice": "custom",
+               "search": "Nowak12", "sort_custom": "visits"}
+    for key, marker in filters.items():  # the page's URL really filters / sorts
+        assert any(marker.lower() in f"{statement.sql} {statement.parameters}".lower()
+                   for statement in costs[key].statements), key
