@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,11 @@ def test_a_users_email_is_unique_across_tenants_on_every_path(app, tenant_a, ten
     with pytest.raises(ServiceError) as refusal:
         accounts.check_first_admin("user@alpha.example", "a-long-password")
     assert refusal.value.field == "admin_email"
+
+
+def test_test_modules_share_builders_through_factories_and_conftest_only():
+    tests = APP.parent / "tests"
+    other_test_module = re.compile(r"^\s*(from|import) tests\.(browser\.)?test_", re.M)
+    offenders = [str(path.relative_to(tests)) for path in tests.rglob("test_*.py")
+                 if other_test_module.search(path.read_text())]
+    assert offenders == []
