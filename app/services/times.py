@@ -45,6 +45,13 @@ def display_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone() or "UTC"))
 
 
+def local_time(moment: datetime | None) -> datetime | None:
+    """The time on the display time zone's clock (naive), None for none."""
+    if moment is None:
+        return None
+    return to_utc(moment).astimezone(display_zone()).replace(tzinfo=None)
+
+
 def local_text(moment: datetime | None, pattern: str) -> str:
     """The time on the display time zone's clock, written with ``pattern``; "" for none."""
     if moment is None:

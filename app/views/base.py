@@ -32,6 +32,7 @@ from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
+from app.views.date_fields import LocaleModelConverter
 from app.views.filter_lookups import FilterLookupMixin
 from app.views.formatters import yes_no
 from app.views.paging import BoundedListMixin
@@ -159,6 +160,7 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatMo
     form_base_class = TranslatedAdminForm
     list_template = "kontakt/model_list.html"  # our page-size menu
     filter_converter = FilterConverter()
+    model_form_converter = LocaleModelConverter
     page_size = 20
     can_view_details = True
     can_set_page_size = True

@@ -19,7 +19,6 @@ from flask_admin.model.filters import BaseDateBetweenFilter
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from wtforms import (
-    DateField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -53,6 +52,7 @@ from app.services.fields import queries
 from app.services.fields import values as custom_fields
 from app.views.admin_compat import ModelViewMixin, PerRequestAttributes
 from app.views.base import show_refusal
+from app.views.date_fields import LocaleDateField
 
 # --- filters ------------------------------------------------------------------------
 
@@ -175,8 +175,8 @@ def plain_number(value) -> str:
 
 
 FORM_FIELD_CLASSES = {
-    LONG_TEXT: TextAreaField, INTEGER: IntegerField, DECIMAL: DecimalField, DATE: DateField,
-    EMAIL: EmailField, URL: URLField, PHONE: TelField,
+    LONG_TEXT: TextAreaField, INTEGER: IntegerField, DECIMAL: DecimalField,
+    DATE: LocaleDateField, EMAIL: EmailField, URL: URLField, PHONE: TelField,
 }
 
 

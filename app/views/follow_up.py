@@ -9,11 +9,12 @@ from flask import flash
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import Optional
 
 from app.models import Activity
 from app.services.activities import activities
+from app.views.date_fields import LocaleDateField
 from app.views.fields import FormOnly
 
 FOLLOW_UP_FIELDS = ("follow_up_in", "follow_up_unit", "follow_up_on")
@@ -27,7 +28,7 @@ class FollowUpUnitField(FormOnly, SelectField):
     pass
 
 
-class FollowUpDateField(FormOnly, DateField):
+class FollowUpDateField(FormOnly, LocaleDateField):
     pass
 
 

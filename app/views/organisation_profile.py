@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import DateField, IntegerField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import db
@@ -33,6 +33,7 @@ from app.services.profile.panels import Panel
 from app.services.settings import user_may_edit
 from app.services.text import record_id
 from app.transactions import commit_or_refuse
+from app.views.date_fields import LocaleDateField
 from app.views.profile import RecordProfile
 from app.views.sales import organisation_related_sections
 
@@ -40,11 +41,11 @@ from app.views.sales import organisation_related_sections
 class AddEmployeeForm(TranslatedFlaskForm):
     contact_id = IntegerField(validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=150)])
-    start_date = DateField(_l("Start date"), validators=[Optional()])
+    start_date = LocaleDateField(_l("Start date"), validators=[Optional()])
 
 
 class EndEmploymentForm(TranslatedFlaskForm):
-    end_date = DateField(_l("End date"), validators=[InputRequired()])
+    end_date = LocaleDateField(_l("End date"), validators=[InputRequired()])
 
 
 ACTIVITY_ICONS = {NOTE: "fa-sticky-note-o", MEETING: "fa-users", CALL: "fa-phone",

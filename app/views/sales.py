@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
 from app.extensions import db
 from app.models import Campaign, Contact, Opportunity, Project, User
@@ -91,7 +92,10 @@ def parse_amount(text: str) -> Decimal:
 
 
 class AmountField(DecimalField):
-    """A decimal field reading amounts as people type them in their language."""
+    """A decimal field reading amounts as people type them in their language (a text
+    input: a number input would take neither "1.234,50" nor show it)."""
+
+    widget = TextInput(input_type="text")
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist or not str(valuelist[0]).strip():
@@ -102,6 +106,15 @@ class AmountField(DecimalField):
         except InvalidOperation as exc:
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value.")) from exc
+
+    def _value(self) -> str:
+        """The amount as the language writes it ("1.234,50", "1 234,50"): parse_amount
+        reads it back."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, format="#,##0.00##")
 
 
 class ContactNameFilter(BaseSQLAFilter):

@@ -16,35 +16,43 @@ from flask_admin.model.widgets import XEditableWidget
 from wtforms.validators import InputRequired, StopValidation
 
 from app.services import dictionaries
-from app.services.times import OUT_OF_RANGE, display_zone, local_text, supported
+from app.services.dates import UnreadableDate, datetime_text, parse_datetime, picker_format
+from app.services.times import display_zone, local_text, local_time
 from app.tenancy import current_tenant_id
 from app.views.base import record_id
 
 # --- times ----------------------------------------------------------------------------
 
-DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
-
-
 class LocalDateTimeField(DateTimeField):
-    """A date and time typed and shown in the display time zone, kept in UTC."""
+    """A date and time typed and shown in the display time zone as the user's language
+    writes them (services.dates), kept in UTC."""
 
     data: datetime | None
 
-    def __init__(self, label=None, validators=None, format=None, **kwargs) -> None:
-        super().__init__(label, validators, format=format or DATETIME_FORMATS, **kwargs)
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        kwargs.pop("format", None)  # the language's, not one fixed format
+        super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist) -> None:
-        super().process_formdata(valuelist)
-        if self.data is not None and not supported(self.data):
+        text = " ".join(str(item) for item in valuelist or ()).strip()
+        if not text:
             self.data = None
-            raise ValueError(str(OUT_OF_RANGE))
-        if self.data is not None and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=display_zone()).astimezone(UTC)
+            return
+        try:
+            moment = parse_datetime(text)
+        except UnreadableDate as exc:
+            self.data = None
+            raise ValueError(str(exc.message)) from None
+        self.data = moment.replace(tzinfo=display_zone()).astimezone(UTC)
 
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(self.raw_data)
-        return local_text(self.data, self.format[0])
+        return datetime_text(local_time(self.data))
+
+    def __call__(self, **kwargs) -> str:
+        kwargs.setdefault("data-date-format", picker_format(with_time=True))
+        return super().__call__(**kwargs)
 
 
 class EditableListWidget(XEditableWidget):
@@ -56,7 +64,7 @@ class EditableListWidget(XEditableWidget):
             return super().get_kwargs(field, kwargs)
         kwargs.update({"data-type": "combodate", "data-format": "YYYY-MM-DD HH:mm:ss",
                        "data-template": "YYYY-MM-DD  HH:mm", "data-role": "x-editable-combodate",
-                       "data-value": field._value()})
+                       "data-value": local_text(field.data, "%Y-%m-%d %H:%M:%S")})
         return kwargs
 
 

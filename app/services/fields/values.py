@@ -32,7 +32,9 @@ from app.models.custom_field import (
     HasCustomFields,
 )
 from app.services import identifiers
+from app.services.dates import UnreadableDate, parse_date
 from app.services.errors import FieldErrors, ServiceError
+from app.services.times import OUT_OF_RANGE, supported
 from app.tenancy import current_tenant_id
 
 # Entities that take configurable fields.
@@ -146,11 +148,13 @@ def _clean_date(field: FieldDefinition, raw: Any) -> str:
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, dt.date):
+        if not supported(raw):
+            raise _error(field, OUT_OF_RANGE)
         return raw.isoformat()
-    try:
-        return dt.date.fromisoformat(str(raw).strip()).isoformat()
-    except ValueError:
-        raise _error(field, _l("Enter a date as YYYY-MM-DD.")) from None
+    try:  # as the language writes dates, or ISO (imports, the API)
+        return parse_date(str(raw)).isoformat()
+    except UnreadableDate as exc:
+        raise _error(field, exc.message) from None
 
 
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "ja", "tak", "x"}

@@ -20,8 +20,9 @@ from app.models import Activity, Case, Contact, Task
 from app.models.activity import activity_contact
 from app.services.activities.activities import contact_condition
 from app.services.contacts.employments import current_people
+from app.services.dates import UnreadableDate, parse_date
 from app.services.text import record_id
-from app.services.times import display_zone, supported
+from app.services.times import display_zone
 from app.services.work import cases
 
 PAGE_SIZE = 20
@@ -53,11 +54,10 @@ class Args:
 
     def day(self, name: str) -> date | None:
         """The day, None when it is none or outside the supported years."""
-        try:
-            day = date.fromisoformat(self.text(name))
-        except ValueError:
+        try:  # ISO from the browser's date input; the language's way typed by hand
+            return parse_date(self.text(name))
+        except UnreadableDate:
             return None
-        return day if supported(day) else None
 
     def page(self, name: str) -> int:
         return self.number(name) or 1
