@@ -352,6 +352,8 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
             return None
         return activity
 
+    search_hint = _l("Subject or note")
+
     def search_condition(self, search: str):
         return activities.search_condition(search)
 

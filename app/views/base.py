@@ -32,6 +32,7 @@ from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
+from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter
 from app.views.filter_lookups import FilterLookupMixin
 from app.views.formatters import yes_no
@@ -151,7 +152,8 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
             flash(message, "error")
 
 
-class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatModelView):
+class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, AccessMixin,
+                      CompatModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it.
     Lists never count or page past a cap (views.paging) and relation filters look their
     records up (views.filter_lookups)."""
@@ -318,6 +320,15 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, AccessMixin, CompatMo
         if number is None:
             return None
         return db.session.get(self.model, number, options=list(self.details_load_options))
+
+    # What the search box says it searches, where search_condition searches more (or
+    # otherwise) than column_searchable_list, whose labels Flask-Admin would show.
+    search_hint: Any = None
+
+    def search_placeholder(self) -> str | None:
+        if self.search_hint is not None:
+            return str(self.search_hint)
+        return super().search_placeholder()
 
     def search_condition(self, search: str):
         """The list search as one SQL condition (override); None keeps Flask-Admin's

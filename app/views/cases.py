@@ -241,6 +241,8 @@ class CaseView(WorkView):
         "validators": [InputRequiredWith(message=cases.PRIMARY_CONTACT_REQUIRED)]}}
     choice_sources = {"responsible_user": accounts.active_users, "category": CASE_CATEGORIES}
 
+    search_hint = _l("Title or case no.")
+
     def search_condition(self, search: str):
         return cases.search_condition(search)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import abort, g, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.validators import InputRequired, Optional
 
 from app.extensions import db
 from app.forms import TranslatedAdminForm
@@ -23,12 +25,12 @@ from app.services.terms import JOB_TITLE, lazy_term, term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
-    COUNTRY_CHOICES,
     FIELD_LABELS,
     FormOnlyBooleanField,
     FormOnlyFileField,
     OrganisationFilter,
     TagFilter,
+    country_choices,
     organisation_options,
     service_links,
     tag_options,
@@ -129,7 +131,7 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
         "kind": KIND_CHOICES,
         "national_id_country": [("", "—"), *[(c, n) for c, n in
                                               identifiers.NATIONAL_ID_NAMES.items()]],
-        "country": COUNTRY_CHOICES,
+        "country": country_choices,
         "preferred_language": [("", "—"), *LANGUAGE_NAMES.items()],
     }
     form_extra_fields = {
@@ -154,6 +156,11 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
     def search_condition(self, search: str):
         return contacts.search_condition(search)
 
+    def search_placeholder(self) -> str:
+        if setting("unique_contact_id"):
+            return gettext("Name, e-mail, phone or customer no.")
+        return gettext("Name, e-mail or phone")
+
     # The customer number column follows the tenant's setting (A4), so the lists are
     # decided per request (admin_compat.PerRequestAttributes); at start-up there is no
     # tenant to ask.
@@ -166,6 +173,25 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
                         if key != "customer_number"}
             return [column for column in columns if column[0] != "customer_number"]
         return columns
+
+    def create_form(self, obj=None):
+        return self._fit_to_tenant(super().create_form(obj), None)
+
+    def edit_form(self, obj=None):
+        return self._fit_to_tenant(super().edit_form(obj), obj)
+
+    @staticmethod
+    def _fit_to_tenant(form, contact: Contact | None):
+        """The e-mail marked required where the tenant requires one (B2, refused by the
+        service otherwise); "Remove photo" offered only when there is a photo."""
+        if setting("email_required"):
+            # a new list: the validators are shared by every form the class makes
+            form.email.validators = [*(v for v in form.email.validators
+                                       if not isinstance(v, Optional)), InputRequired()]
+            form.email.flags.required = True
+        if contact is None or not contact.photo:
+            del form.remove_photo
+        return form
 
     def check_form(self, form) -> None:
         upload = form.photo_upload.data
@@ -187,7 +213,8 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
                          as_private=bool(request.form.get(SAVE_PRIVATE)))
         super().on_model_change(form, model, is_created)
         g.replaced_photo = contacts.change_photo(
-            model, getattr(form, "photo_image", None), form.remove_photo.data)
+            model, getattr(form, "photo_image", None),
+            bool("remove_photo" in form and form.remove_photo.data))
 
     def after_model_change(self, form, model: Contact, is_created: bool) -> None:
         photos.remove(g.pop("replaced_photo", None))

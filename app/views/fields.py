@@ -11,8 +11,11 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Contact, Employment, Lead, Organisation, Tag, User
+from app.services import countries
 from app.services.contacts import contacts
+from app.services.settings import home_country
 from app.services.terms import RECORD_TITLE
 from app.services.text import record_id
 from app.tenancy import current_tenant_id
@@ -72,9 +75,11 @@ FIELD_LABELS = {
     "is_private_customers": _l("Private customers"),
 }
 
-COUNTRY_CHOICES = [("", "—"), ("DK", _l("Denmark")), ("SE", _l("Sweden")),
-                   ("PL", _l("Poland")), ("NO", _l("Norway")), ("DE", _l("Germany")),
-                   ("GB", _l("United Kingdom"))]
+def country_choices() -> list[tuple[str, str]]:
+    """Every country in the reader's language, the tenant's own first: asked per form
+    (WTForms calls a callable ``choices``), since language and tenant vary per request."""
+    return [("", "—"), *countries.country_choices(current_language(), home_country())]
+
 
 
 class FormOnly:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -47,6 +49,8 @@ class AuditView(SecureModelView):
         "entity", "action", "record_id", "created_at",
         IdEqualFilter(AuditEntry.user_id, _l("User"), options=user_options),
     )
+    filter_choices = {"entity": lambda: ENTITY_NAMES.items(),
+                      "action": lambda: ACTION_NAMES.items()}
     column_labels = {
         "created_at": _l("Time"), "user": _l("User"), "entity": _l("Record type"),
         "record_id": _l("Record"), "action": _l("Action"), "changes": _l("Changes"),
@@ -76,15 +80,17 @@ class AuditView(SecureModelView):
         return blueprint
 
 
-ENTITY_NAMES = {"contact": lazy_term("singular"), "organisation": _l("Organisation"),
-                "employment": _l("Employment"), "field_section": _l("Field section"),
-                "field_definition": _l("Field"), "field_choice": _l("Field choice"),
-                "crm_case": _l("Case"), "task": _l("Task"), "lead": _l("Lead"),
-                "opportunity": _l("Opportunity"), "campaign": _l("Campaign"),
-                "project": _l("Project"), "dictionary_entry": _l("Dictionary entry"),
-                "activity": _l("Activity"), "attachment": _l("Attachment")}
-ACTION_NAMES = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-                "erase": _l("Personal data erased")}
+ENTITY_NAMES: dict[str, Any] = {
+    "contact": lazy_term("singular"), "organisation": _l("Organisation"),
+    "employment": _l("Employment"), "field_section": _l("Field section"),
+    "field_definition": _l("Field"), "field_choice": _l("Field choice"),
+    "crm_case": _l("Case"), "task": _l("Task"), "lead": _l("Lead"),
+    "opportunity": _l("Opportunity"), "campaign": _l("Campaign"),
+    "project": _l("Project"), "dictionary_entry": _l("Dictionary entry"),
+    "activity": _l("Activity"), "attachment": _l("Attachment")}
+ACTION_NAMES: dict[str, Any] = {
+    "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+    "erase": _l("Personal data erased")}
 
 
 def entity_name(entity: str) -> str:

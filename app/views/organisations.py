@@ -13,7 +13,7 @@ from app.services.contacts import organisations
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin
-from app.views.fields import COUNTRY_CHOICES, FIELD_LABELS, TagFilter, tag_options, user_options
+from app.views.fields import FIELD_LABELS, TagFilter, country_choices, tag_options, user_options
 from app.views.formatters import phone_formatter, tags_formatter
 from app.views.organisation_profile import OrganisationProfileMixin, organisation_profile_link
 from app.views.work_fields import IdEqualFilter
@@ -61,13 +61,15 @@ class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMi
                     "responsible_user", "tags", "notes")
     form_choices = {
         "registration_country": [("", "—"), *identifiers.REGISTRATION_NAMES.items()],
-        "country": COUNTRY_CHOICES,
+        "country": country_choices,
     }
 
     column_auto_select_related = False
 
     list_load_options = details_load_options = (
         joinedload(Organisation.responsible_user), selectinload(Organisation.tags))
+
+    search_hint = _l("Name, registration no., e-mail or city")
 
     def search_condition(self, search: str):
         return organisations.search_condition(search)
