@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form.widgets import DatePickerWidget
@@ -12,6 +13,20 @@ from flask_admin.model.form import converts
 from wtforms import DateField
 
 from app.services.dates import UnreadableDate, date_text, parse_date, picker_format
+
+T = TypeVar("T")
+
+
+def typed_value(valuelist: list[Any] | None, parse: Callable[[str], T]) -> T | None:
+    """What a date or time input holds as typed: None when empty; a refused text raises
+    the ValueError WTForms shows beside the field."""
+    text = " ".join(str(item) for item in valuelist or ()).strip()
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except UnreadableDate as exc:
+        raise ValueError(str(exc.message)) from None
 
 
 class LocaleDatePickerWidget(DatePickerWidget):
@@ -29,15 +44,7 @@ class LocaleDateField(DateField):
     data: date | None
 
     def process_formdata(self, valuelist) -> None:
-        text = " ".join(str(item) for item in valuelist or ()).strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = parse_date(text)
-        except UnreadableDate as exc:
-            self.data = None
-            raise ValueError(str(exc.message)) from None
+        self.data = typed_value(valuelist, parse_date)
 
     def _value(self) -> str:
         if self.raw_data:

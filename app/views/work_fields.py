@@ -16,10 +16,11 @@ from flask_admin.model.widgets import XEditableWidget
 from wtforms.validators import InputRequired, StopValidation
 
 from app.services import dictionaries
-from app.services.dates import UnreadableDate, datetime_text, parse_datetime, picker_format
+from app.services.dates import datetime_text, parse_datetime, picker_format
 from app.services.times import display_zone, local_text, local_time
 from app.tenancy import current_tenant_id
 from app.views.base import record_id
+from app.views.date_fields import typed_value
 
 # --- times ----------------------------------------------------------------------------
 
@@ -34,16 +35,10 @@ class LocalDateTimeField(DateTimeField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist) -> None:
-        text = " ".join(str(item) for item in valuelist or ()).strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            moment = parse_datetime(text)
-        except UnreadableDate as exc:
-            self.data = None
-            raise ValueError(str(exc.message)) from None
-        self.data = moment.replace(tzinfo=display_zone()).astimezone(UTC)
+        self.data = None
+        moment = typed_value(valuelist, parse_datetime)
+        if moment is not None:
+            self.data = moment.replace(tzinfo=display_zone()).astimezone(UTC)
 
     def _value(self) -> str:
         if self.raw_data:

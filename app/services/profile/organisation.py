@@ -5,7 +5,7 @@ organisation form's fields, saved with services.contacts.organisations' rules.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,18 +126,11 @@ def history_tab(organisation: Organisation, args: Args, viewer: User) -> History
     return scoped_history(condition, args, viewer)
 
 
-TABS: dict[str, tuple[Any, Callable[..., Any]]] = {
-    "timeline": (_l("Planned and history"), timeline_tab),  # the first: opened by default
-    "employees": (_l("Employees"), employees_tab),
-    "cases": (_l("Cases"), cases_tab),
-    "tasks": (_l("Tasks"), tasks_tab),
-    "notes": (_l("Notes"), notes_tab),
-    "email": (_l("E-mail"), email_tab),
-    "meetings": (_l("Meetings"), meetings_tab),
-    "files": (_l("Files"), files_tab),
-    "related": (_l("Related"), tabs.related_tab),
-    "history": (_l("Change history"), history_tab),
-}
+TABS = tabs.labelled({  # the timeline first: opened by default
+    "timeline": timeline_tab, "employees": employees_tab, "cases": cases_tab,
+    "tasks": tasks_tab, "notes": notes_tab, "email": email_tab, "meetings": meetings_tab,
+    "files": files_tab, "related": tabs.related_tab, "history": history_tab,
+})
 
 
 def build(organisation: Organisation, args: Mapping[str, str], viewer: User) -> dict[str, Any]:

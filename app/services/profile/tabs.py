@@ -345,17 +345,25 @@ def related_tab(contact: Contact, args: Args, viewer: User) -> None:
 
 # --- the tabs -------------------------------------------------------------------------------
 
-TABS: dict[str, tuple[Any, Callable[[Contact, Args, User], Any]]] = {
-    "timeline": (_l("Planned and history"), timeline),
-    "cases": (_l("Cases"), cases_tab),
-    "tasks": (_l("Tasks"), tasks_tab),
-    "notes": (_l("Notes"), notes_tab),
-    "email": (_l("E-mail"), email_tab),
-    "meetings": (_l("Meetings"), meetings_tab),
-    "files": (_l("Files"), files_tab),
-    "history": (_l("Change history"), history),
-    "related": (_l("Related"), related_tab),
+# The tabs' names, shared by every profile (contacts', organisations').
+TAB_LABELS = {
+    "timeline": _l("Planned and history"), "employees": _l("Employees"),
+    "cases": _l("Cases"), "tasks": _l("Tasks"), "notes": _l("Notes"), "email": _l("E-mail"),
+    "meetings": _l("Meetings"), "files": _l("Files"), "history": _l("Change history"),
+    "related": _l("Related"),
 }
+
+
+def labelled(tabs: dict[str, Callable[..., Any]]) -> dict[str, tuple[Any, Callable[..., Any]]]:
+    """A profile's tabs in order, each with its name."""
+    return {key: (TAB_LABELS[key], build) for key, build in tabs.items()}
+
+
+TABS = labelled({
+    "timeline": timeline, "cases": cases_tab, "tasks": tasks_tab, "notes": notes_tab,
+    "email": email_tab, "meetings": meetings_tab, "files": files_tab, "history": history,
+    "related": related_tab,
+})
 
 
 def counted(query: Select) -> ColumnElement:
