@@ -334,7 +334,7 @@ def test_a_panel_edit_reports_every_field_error_in_one_round(admin_client, tenan
     assert response.status_code == 422
     shown = errors_in(response.get_data(as_text=True))
     for message in ("Dette felt er påkrævet.", "Ugyldig e-mailadresse.",
-                    "Dette er ikke et gyldigt telefonnummer.", "Ikke en gyldig dato."):
+                    "Dette er ikke et gyldigt telefonnummer.", "Angiv en dato som DD.MM.ÅÅÅÅ."):
         assert message in shown, shown
     assert shown.count("Dette er ikke et gyldigt telefonnummer.") == 2
     assert shown.count("Dette felt er påkrævet.") == 1  # the form's and the rule's, once
