@@ -1,0 +1,39 @@
+"""Every admin page has landmarks a screen reader can jump between (a skip link to
+<main>, the menu in <header>), one <h1>, and a <title> of its own: a list, its form and
+a record's details page are told apart by their titles (WCAG 2.4.1, 2.4.2, 1.3.1)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.factories import gen_contact, gen_organisation
+
+TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.S)
+
+
+def _title(html: str) -> str:
+    match = TITLE.search(html)
+    assert match, "page without a title"
+    return " ".join(match.group(1).split())
+
+
+def test_landmarks_skip_link_and_one_heading(admin_client, tenant_a):
+    html = admin_client.get("/admin/contact/").get_data(as_text=True)
+    assert re.search(r'<a class="[^"]*skip-link[^"]*" href="#main">', html)
+    assert '<main id="main"' in html
+    assert html.index("<header>") < html.index("<nav") < html.index("</header>")
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+
+
+def test_list_form_and_details_have_different_titles(admin_client, tenant_a):
+    organisation_id = gen_organisation(tenant_a.id, "Titel & Søn ApS")
+    contact_id = gen_contact(tenant_a.id, organisation_id, first_name="Ingeborg")
+    pages = ["/admin/contact/", "/admin/contact/new/",
+             f"/admin/contact/edit/?id={contact_id}",
+             f"/admin/organisation/details/?id={organisation_id}",
+             f"/admin/organisation/edit/?id={organisation_id}", "/admin/organisation/"]
+    titles = [_title(admin_client.get(url).get_data(as_text=True)) for url in pages]
+    assert len(set(titles)) == len(titles), titles
+    assert "Ingeborg" in titles[2]
+    # the record's name is text, escaped like everywhere else
+    assert "Titel &amp; Søn ApS" in titles[3]
