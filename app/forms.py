@@ -53,6 +53,19 @@ def _one_blank_choice(field: Field) -> None:
         field.blank_text = NO_CHOICE
 
 
+def once_per_row(form_class: type) -> type:
+    """``form_class`` for a form a list repeats in every row (Flask-Admin's delete
+    button): its hidden inputs carry no id, which every row would repeat (WCAG 4.1.1)."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.type in ("HiddenField", "CSRFTokenField"):
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)
+
+    return type(form_class.__name__, (form_class,), {"Meta": Meta})
+
+
 class TranslatedFlaskForm(FlaskForm):
     class Meta(KontaktMeta):
         pass

@@ -37,3 +37,23 @@ def test_list_form_and_details_have_different_titles(admin_client, tenant_a):
     assert "Ingeborg" in titles[2]
     # the record's name is text, escaped like everywhere else
     assert "Titel &amp; Søn ApS" in titles[3]
+
+
+def test_tag_text_takes_the_colour_with_more_contrast():
+    from app.views.formatters import text_class_on
+
+    assert text_class_on("#b00020") == "text-white"  # dark red: black text would fail
+    assert text_class_on("#dc3545") == "text-dark"  # Bootstrap's red: 5.0 : 1 in black
+    assert text_class_on("#ffc107") == "text-dark"
+    assert text_class_on("#000000") == "text-white"
+    assert text_class_on("#ffffff") == "text-dark"
+    assert text_class_on("not a colour") == "text-dark"
+
+
+def test_list_rows_repeat_no_ids_and_name_their_checkboxes(admin_client, tenant_a):
+    for first_name in ("Aase", "Bent"):
+        gen_contact(tenant_a.id, first_name=first_name)
+    html = admin_client.get("/admin/contact/").get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert re.search(r'class="action-checkbox"[^>]*aria-label="[^"]*Aase', html)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
 from app.extensions import db
-from app.forms import TranslatedAdminForm
+from app.forms import TranslatedAdminForm, once_per_row
 from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
 from app.services.settings import user_may_edit
@@ -158,7 +158,6 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
     Lists never count or page past a cap (views.paging) and relation filters look their
     records up (views.filter_lookups)."""
 
-    list_template = "kontakt/model_list.html"
     form_base_class = TranslatedAdminForm
     list_template = "kontakt/model_list.html"  # our page-size menu
     filter_converter = FilterConverter()
@@ -190,6 +189,9 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
         flash(gettext("The record could not be saved. Please check the values and try "
                       "again."), "error")
         return True
+
+    def get_delete_form(self):
+        return once_per_row(super().get_delete_form())
 
     def validate_form(self, form) -> bool:
         """Form validation, then the service's own checks shown next to their fields."""

@@ -48,11 +48,30 @@ def phone_formatter(view, context, model, name) -> str:
     return identifiers.format_phone(getattr(model, name))
 
 
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2.1's relative luminance of a "#rrggbb" colour."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_class_on(colour: str) -> str:
+    """The text colour (a CSS class) with the higher contrast on ``colour``: black or
+    white, whichever the tag's colour is chosen."""
+    try:
+        luminance = _relative_luminance(colour)
+    except (ValueError, IndexError):
+        return "text-dark"
+    on_black = (luminance + 0.05) / 0.05
+    on_white = 1.05 / (luminance + 0.05)
+    return "text-dark" if on_black >= on_white else "text-white"
+
+
 def tags_formatter(view, context, model, name) -> Markup:
     # The colour is set by behaviours.js: the security policy refuses style attributes.
     return Markup(" ").join(
-        Markup('<span class="badge kontakt-tag" data-colour="{}">{}</span>').format(
-            tag.colour, tag.name)
+        Markup('<span class="badge kontakt-tag {}" data-colour="{}">{}</span>').format(
+            text_class_on(tag.colour), tag.colour, tag.name)
         for tag in model.tags
     )
 
