@@ -61,7 +61,7 @@ def once_per_row(form_class: type) -> type:
         def render_field(self, field, render_kw):
             if field.type in ("HiddenField", "CSRFTokenField"):
                 render_kw = {**render_kw, "id": False}
-            return super().render_field(field, render_kw)
+            return super().render_field(field, render_kw)  # type: ignore[misc]  # the form Meta's
 
     return type(form_class.__name__, (form_class,), {"Meta": Meta})
 
