@@ -100,11 +100,14 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["decimal"] = format_decimal
 
+    from app.views.date_fields import picker_texts
+
     @app.context_processor
     def inject_language() -> dict[str, Any]:
         return {
             "current_language": str(get_locale() or "en"),
             "language_names": LANGUAGE_NAMES,
+            "date_picker_texts": picker_texts,
         }
 
 

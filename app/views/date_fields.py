@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from babel import Locale
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form.widgets import DatePickerWidget
 from flask_admin.model.form import converts
+from flask_babel import get_locale, gettext
 from wtforms import DateField
 
 from app.services.dates import UnreadableDate, date_text, parse_date, picker_format
@@ -58,3 +60,21 @@ class LocaleModelConverter(AdminModelConverter):
     @converts("Date")
     def convert_date(self, field_args: dict[str, Any], **extra: Any) -> LocaleDateField:
         return LocaleDateField(**field_args)
+
+
+def picker_texts() -> dict[str, Any]:
+    """The date picker's words and week in the user's language (Babel's names): read
+    by behaviours.js, which hands them to every picker Flask-Admin opens."""
+    locale = get_locale() or Locale("en")
+    days = locale.days["stand-alone"]["abbreviated"]
+    return {
+        # the picker counts from Sunday (0); Babel from Monday (0)
+        "daysOfWeek": [str(days[(index + 6) % 7]).rstrip(".")[:3] for index in range(7)],
+        "monthNames": [str(name).rstrip(".")
+                       for _n, name in sorted(locale.months["stand-alone"]["abbreviated"].items())],
+        "firstDay": (locale.first_week_day + 1) % 7,
+        "applyLabel": gettext("Apply"),
+        "cancelLabel": gettext("Cancel"),
+        "fromLabel": gettext("From"),
+        "toLabel": gettext("To"),
+    }

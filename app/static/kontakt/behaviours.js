@@ -60,6 +60,18 @@
      server writes them as JSON, so JSON.parse reads them the same. */
   var texts = document.body.dataset;
   var jq = window.jQuery;
+  /* Flask-Admin opens its date pickers (when the page is ready, after this script) with
+     English month and day names and a week from Sunday: every picker gets the
+     language's names, first weekday and buttons (body's data-date-picker). */
+  if (jq && jq.fn.daterangepicker && texts.datePicker) {
+    var pickerTexts = JSON.parse(texts.datePicker);
+    var openPicker = jq.fn.daterangepicker;
+    jq.fn.daterangepicker = function (options, callback) {
+      var localised = jq.extend({}, options || {});
+      localised.locale = jq.extend({}, pickerTexts, localised.locale || {});
+      return openPicker.call(this, localised, callback);
+    };
+  }
   if (jq && jq.fn.editable && texts.textEmpty) {  // in place of x-editable's "Empty"
     jq.fn.editable.defaults.emptytext = texts.textEmpty;
   }
