@@ -33,7 +33,7 @@ from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 from app.views.choice_filters import ChoiceFilterMixin
-from app.views.date_fields import LocaleModelConverter
+from app.views.date_fields import LocaleModelConverter, localised_filter
 from app.views.filter_lookups import FilterLookupMixin
 from app.views.formatters import yes_no
 from app.views.paging import BoundedListMixin
@@ -130,11 +130,15 @@ def _in_integer_range(filter_class: type[Any]) -> type:
 
 
 class FilterConverter(sqla_filters.FilterConverter):
-    """Flask-Admin's filters for model columns, with integers kept in range."""
+    """Flask-Admin's filters for model columns, with integers kept in range and dates
+    read as the language writes them."""
 
     int_filters = tuple(
         _in_integer_range(f) if issubclass(f, BaseIntFilter | BaseIntListFilter) else f
         for f in sqla_filters.FilterConverter.int_filters)
+    date_filters = tuple(map(localised_filter, sqla_filters.FilterConverter.date_filters))
+    datetime_filters = tuple(
+        map(localised_filter, sqla_filters.FilterConverter.datetime_filters))
 
 
 def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None = None

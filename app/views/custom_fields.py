@@ -52,7 +52,7 @@ from app.services.fields import queries
 from app.services.fields import values as custom_fields
 from app.views.admin_compat import ModelViewMixin, PerRequestAttributes
 from app.views.base import show_refusal
-from app.views.date_fields import LocaleDateField
+from app.views.date_fields import LocaleDateField, LocaleMomentFilter
 
 # --- filters ------------------------------------------------------------------------
 
@@ -85,7 +85,9 @@ class CustomNumberFilter(CustomFieldFilter):
         return float(str(value).replace(",", "."))
 
 
-class CustomDateRangeFilter(BaseDateBetweenFilter, CustomFieldFilter):
+class CustomDateRangeFilter(LocaleMomentFilter, BaseDateBetweenFilter, CustomFieldFilter):
+    between = True
+
     def __init__(self, model, field: FieldDefinition):
         CustomFieldFilter.__init__(self, model, field, "between", _l("between"),
                                    data_type="daterangepicker")

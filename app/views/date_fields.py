@@ -4,17 +4,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from babel import Locale
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form.widgets import DatePickerWidget
+from flask_admin.model.filters import (
+    BaseDateBetweenFilter,
+    BaseDateFilter,
+    BaseDateTimeBetweenFilter,
+    BaseDateTimeFilter,
+)
 from flask_admin.model.form import converts
 from flask_babel import get_locale, gettext
 from wtforms import DateField
 
-from app.services.dates import UnreadableDate, date_text, parse_date, picker_format
+from app.services.dates import (
+    UnreadableDate,
+    date_text,
+    parse_date,
+    parse_datetime,
+    picker_format,
+)
+from app.services.times import display_zone
 
 T = TypeVar("T")
 
@@ -54,6 +67,49 @@ class LocaleDateField(DateField):
         return date_text(self.data) if isinstance(self.data, date) else ""
 
 
+RANGE_SEPARATORS = (" – ", " to ")  # the pickers' (behaviours.js), Flask-Admin's
+
+
+class LocaleMomentFilter:
+    """Flask-Admin's date and date-time filters reading the language's format (ISO
+    too): its own read ISO only, while the pickers write the language's format. A
+    time is typed on the display clock and compared in UTC, as times are kept."""
+
+    with_time = False
+    between = False
+
+    def _one(self, text: str) -> date | datetime:
+        if not self.with_time:
+            return parse_date(text.strip())
+        moment = parse_datetime(text.strip())
+        return moment.replace(tzinfo=display_zone()).astimezone(UTC)
+
+    def clean(self, value: str) -> Any:
+        if not self.between:
+            return self._one(value)
+        for separator in RANGE_SEPARATORS:
+            if separator in value:
+                return [self._one(part) for part in value.split(separator)]
+        raise ValueError(value)
+
+    def validate(self, value: str) -> bool:
+        try:
+            cleaned = self.clean(value)
+        except ValueError:
+            return False
+        return not self.between or (len(cleaned) == 2 and cleaned[0] <= cleaned[1])
+
+
+def localised_filter(filter_class: type) -> type:
+    """``filter_class`` reading dates as LocaleMomentFilter does; others as they are."""
+    with_time = issubclass(filter_class, BaseDateTimeFilter | BaseDateTimeBetweenFilter)
+    if not with_time and not issubclass(filter_class, BaseDateFilter | BaseDateBetweenFilter):
+        return filter_class
+    between = issubclass(filter_class, BaseDateBetweenFilter | BaseDateTimeBetweenFilter)
+    return type(filter_class.__name__, (LocaleMomentFilter, filter_class),
+                {"with_time": with_time, "between": between})
+
+
 class LocaleModelConverter(AdminModelConverter):
     """Flask-Admin's form converter, with every date column a LocaleDateField."""
 
@@ -77,4 +133,8 @@ def picker_texts() -> dict[str, Any]:
         "cancelLabel": gettext("Cancel"),
         "fromLabel": gettext("From"),
         "toLabel": gettext("To"),
+        # the formats the list filters' pickers write (Flask-Admin sets ISO ones)
+        "dateFormat": picker_format(),
+        "dateTimeFormat": picker_format(with_time=True),
+        "separator": RANGE_SEPARATORS[0],
     }

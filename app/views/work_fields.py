@@ -58,7 +58,9 @@ class EditableListWidget(XEditableWidget):
         if not isinstance(field, LocalDateTimeField):
             return super().get_kwargs(field, kwargs)
         kwargs.update({"data-type": "combodate", "data-format": "YYYY-MM-DD HH:mm:ss",
-                       "data-template": "YYYY-MM-DD  HH:mm", "data-role": "x-editable-combodate",
+                       # the drop-downs in the language's order (e.g. day, month, year)
+                       "data-template": picker_format(with_time=True),
+                       "data-role": "x-editable-combodate",
                        "data-value": local_text(field.data, "%Y-%m-%d %H:%M:%S")})
         return kwargs
 

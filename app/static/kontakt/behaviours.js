@@ -69,8 +69,26 @@
     jq.fn.daterangepicker = function (options, callback) {
       var localised = jq.extend({}, options || {});
       localised.locale = jq.extend({}, pickerTexts, localised.locale || {});
+      if (this.is('.filter-val')) {  // a list filter, which Flask-Admin gives ISO formats
+        if (localised.format === 'YYYY-MM-DD') { localised.format = pickerTexts.dateFormat; }
+        if (localised.format === 'YYYY-MM-DD HH:mm:ss') { localised.format = pickerTexts.dateTimeFormat; }
+        if (localised.separator) { localised.separator = pickerTexts.separator; }
+      }
       return openPicker.call(this, localised, callback);
     };
+  }
+  if (jq && jq.fn.editable) {  // Flask-Admin's in-place date lists stop at the year 2030
+    var openEditable = jq.fn.editable;
+    jq.fn.editable = function (options) {
+      if (options && typeof options === 'object' && options.combodate) {
+        var thisYear = new Date().getFullYear();
+        options = jq.extend({}, options, {
+          combodate: jq.extend({}, options.combodate, {minYear: thisYear - 100, maxYear: thisYear + 20})
+        });
+      }
+      return openEditable.apply(this, options === undefined ? arguments : [options].concat(Array.prototype.slice.call(arguments, 1)));
+    };
+    jq.extend(jq.fn.editable, openEditable);
   }
   if (jq && jq.fn.editable && texts.textEmpty) {  // in place of x-editable's "Empty"
     jq.fn.editable.defaults.emptytext = texts.textEmpty;
