@@ -292,8 +292,7 @@ def run(job: Job, progress: Progress, retries_left: int = 0) -> Job:
     with ExitStack() as stack:
         stack.enter_context(_in_language_of(job))
         stack.callback(progress.finish)
-        job.state, job.started_at, job.error = RUNNING, utcnow(), None
-        db.session.commit()
+        _record(job, state=RUNNING, started_at=utcnow(), error=None)
         if found is None or job.user is None or not job.user.is_active:
             return _fail(job, progress, _("This job can no longer be run."))
         try:
@@ -319,20 +318,25 @@ def _work(job: Job, found: Kind, progress: Progress) -> Job:
     return job
 
 
+def _record(job: Job, **values: Any) -> Job:
+    """The job's own bookkeeping, committed apart from its work."""
+    def update() -> Job:
+        for name, value in values.items():
+            setattr(job, name, value)
+        return job
+    return commit_or_refuse(update).value
+
+
 def _fail(job: Job, progress: Progress, message: str) -> Job:
     progress.discard()
-    job.state, job.error, job.finished_at = FAILED, message, utcnow()
-    job.done, job.total = progress.done, progress.count
-    db.session.commit()
-    return job
+    return _record(job, state=FAILED, error=message, finished_at=utcnow(),
+                   done=progress.done, total=progress.count)
 
 
 def _again_later(job: Job, progress: Progress) -> Job:
     """Back in the queue; Huey runs the task again after the kind's retry delay."""
     progress.discard()
-    job.state = QUEUED
-    job.error = _("The job failed and will be tried again.")
-    db.session.commit()
+    _record(job, state=QUEUED, error=_("The job failed and will be tried again."))
     raise RetryLater(job.id)
 
 
@@ -346,8 +350,7 @@ def run_here(kind_name: str, *, user: User, progress: Progress | None = None,
     if user.tenant_id is None:
         raise ValueError("jobs run in a tenant; a platform operator has none")
     with tenant_context(user.tenant_id):
-        job = _new_job(kind_name, user, params)
-        db.session.commit()
+        job = commit_or_refuse(lambda: _new_job(kind_name, user, params)).value
         return run(job, progress or TerminalProgress(label_of(kind_name)))
 
 
