@@ -31,8 +31,13 @@ upgrade: $(VENV)/.installed
 demo: upgrade
 	$(FLASK) crm seed-demo --if-empty
 
+# The background-job worker runs beside the web server (JOBS_BACKEND: the embedded
+# SQLite queue, or Redis with REDIS_URL); when either ends, or on Ctrl+C, both stop.
 run: compile-translations demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@$(FLASK) crm worker & worker=$$!; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT) & web=$$!; \
+	trap 'kill $$web $$worker 2>/dev/null; wait' EXIT INT TERM; \
+	while kill -0 $$web 2>/dev/null && kill -0 $$worker 2>/dev/null; do sleep 1; done
 
 # Browser tests drive Debian's Chromium (not a downloaded one); installed when missing.
 CHROMIUM ?= /usr/bin/chromium

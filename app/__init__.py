@@ -50,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401 - registers every model with the metadata
+    from app import jobs, models  # models: registers every model with the metadata
     from app.services import settings
     from app.services.activities import attachments
 
@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import sessions
 
     login_manager.user_loader(sessions.load_user)
+    jobs.init_app(app)
 
 
 def _init_request_hooks(app: Flask) -> None:

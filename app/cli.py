@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from app import jobs
 from app.config import LANGUAGES
 from app.demo import seed as demo
 from app.extensions import db
@@ -87,3 +89,17 @@ def seed_demo(contacts: int, if_empty: bool) -> None:
         return
     for line in demo.seed_demo(contacts=contacts):
         click.echo(line)
+
+
+@crm.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
+def worker(workers: int) -> None:
+    """Run background jobs (imports, exports, e-mail) until stopped."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        consumer = jobs.consumer(app, workers)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Running background jobs ({app.extensions['jobs'].backend}); "
+               "stop with Ctrl+C.")
+    consumer.run()

@@ -63,6 +63,12 @@ def load_config() -> dict:
         # Empty: REDIS_URL when set, else memory:// (see app/rate_limits.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Background jobs (app/jobs.py): redis, sqlite or immediate; empty: redis when
+        # REDIS_URL is set, else the embedded SQLite queue in instance/jobs.db.
+        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND", ""),
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "kontakt"),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db")),
+        "JOBS_PROGRESS_EVERY": 0.25,  # seconds between a job's progress reports
         # Proxies in front of the app (0: none): their X-Forwarded-* headers are trusted.
         "PROXY_FIX": int(os.environ.get("PROXY_FIX") or 0),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),

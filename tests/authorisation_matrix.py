@@ -55,10 +55,11 @@ TENANT_A_ROLES = (USER, ADMIN)
 MARKER = "Zqxalpha"  # in the text of every record of tenant A that a URL names
 # What ``{name}`` in a URL or form may be: tenant A's record ids, its slug, tokens.
 PLACEHOLDERS = frozenset({
-    "activity", "attachment", "audit", "campaign", "case", "contact", "employment", "entry",
-    "field",
+    "activity", "admin_job", "attachment", "audit", "campaign", "case", "contact",
+    "employment", "entry", "field", "job",
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
-    "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity)
+    "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity; ``job``:
+    # a job of tenant A's user, ``admin_job`` one of its administrator)
     "slug", "intake_token", "feed_token", "marker"})
 EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record, no role"}
 
@@ -335,6 +336,19 @@ PROBES = (
           member(OK, MISSING), shows=True),
     Probe("POST", "attachments.delete_view", "/admin/attachments/{attachment}/delete/",
           member(to("/admin/contact/details/"), MISSING, user=FORBIDDEN)),
+    # background jobs: a user's own, an administrator's all of the tenant's
+    Probe("GET", "jobs.index", "/admin/jobs/", member(OK), shows=True),
+    Probe("GET", "jobs.job_view", "/admin/jobs/{job}/", member(OK, MISSING), shows=True),
+    Probe("GET", "jobs.job_view", "/admin/jobs/{admin_job}/",
+          member(OK, MISSING, user=MISSING), shows=True),
+    Probe("GET", "jobs.job_view", "/admin/jobs/not-a-job/", member(MISSING)),
+    Probe("GET", "jobs.status", "/admin/jobs/{job}/status", member(OK, MISSING), shows=True),
+    Probe("GET", "jobs.status", "/admin/jobs/{admin_job}/status",
+          member(OK, MISSING, user=MISSING), shows=True),
+    Probe("GET", "jobs.download", "/admin/jobs/{job}/download", member(OK, MISSING),
+          shows=True),
+    Probe("GET", "jobs.download", "/admin/jobs/{admin_job}/download",
+          member(OK, MISSING, user=MISSING), shows=True),
     # activities
     Probe("GET", "activity.persons_view", "/admin/activity/persons/?organisation_id="
           "{organisation}", member(OK, MISSING), shows=True),

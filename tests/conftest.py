@@ -42,6 +42,7 @@ def app_config(database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "JOBS_BACKEND": "immediate",  # a job runs right after the commit submitting it
         **overrides,
     }
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace as Ref
 
 from PIL import Image
 
+from app import jobs
 from app.extensions import db
 from app.models import (
     Activity,
@@ -23,18 +25,22 @@ from app.models import (
     Tag,
     Task,
     Tenant,
+    User,
 )
 from app.models.activity import NOTE
 from app.models.case import CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import dictionaries
+from app.models.job import DONE, Job
+from app.services import dictionaries, storage
 from app.services import settings as settings_service
 from app.services.activities import letters
+from app.services.errors import ServiceError
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.services.work import leads
 from app.services.work.cases import new_case
-from app.tenancy import all_tenants, tenant_context
+from app.tenancy import all_tenants, current_tenant_id, tenant_context
+from app.transactions import CONFLICT
 from tests.conftest import user_id
 
 # --- records ----------------------------------------------------------------------------
@@ -366,3 +372,65 @@ def gen_intake_token(tenant_id: int) -> str:
         token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
         db.session.commit()
     return token
+
+
+# --- background jobs --------------------------------------------------------------------
+
+# What the test job kinds saw while running: (job id, tenant, user's e-mail, progress
+# as the web would read it). Worker threads append here too.
+JOB_SEEN: list[tuple[int, int | None, str, tuple[int, int | None]]] = []
+_FLAKY_ATTEMPTS: dict[int, int] = {}
+
+
+@jobs.kind("test_tags", label="Test tags")
+def tags_job(job: Job, progress: jobs.Progress, names: list[str], fail_at: str = "",
+             refuse_at: str = "", attach: bool = False) -> dict:
+    """Makes a tag per name (so a test sees the work committed or rolled back),
+    attaching a file first when asked; ``fail_at``/``refuse_at``: raise at that name."""
+    progress.total(len(names))
+    if attach:
+        progress.attach("Mærker.csv", ";".join(names).encode("utf-8-sig"))
+    for name in names:
+        db.session.add(Tag(name=name))
+        db.session.flush()
+        progress.advance()
+        JOB_SEEN.append((job.id, current_tenant_id(), job.user.email, jobs.progress_of(job)))
+        if name == fail_at:
+            raise RuntimeError(f"secret internals of {name}")
+        if name == refuse_at:
+            raise ServiceError(CONFLICT)
+    return {"created": len(names), "skipped": 0}
+
+
+@jobs.kind("test_flaky", label="Test flaky", retries=1)
+def flaky_job(job: Job, progress: jobs.Progress) -> dict:
+    """Fails its first attempt, succeeds at the second."""
+    _FLAKY_ATTEMPTS[job.id] = _FLAKY_ATTEMPTS.get(job.id, 0) + 1
+    if _FLAKY_ATTEMPTS[job.id] == 1:
+        raise ConnectionError("the mail server hung up")
+    return {"sent": 1}
+
+
+def gen_job(tenant_id: int, email: str, result: bytes | None = None,
+            result_name: str = "result.txt", **values) -> int:
+    """A job row as a finished job leaves it (with a result file when given)."""
+    with tenant_context(tenant_id):
+        job = Job(kind=values.pop("kind", "test_tags"), user_id=user_id(tenant_id, email),
+                  state=values.pop("state", DONE), **values)
+        if result is not None:
+            job.result_key = storage.new_name(Path(result_name).suffix)
+            job.result_name = result_name
+            storage.save(jobs.RESULTS, job.result_key, result)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def submit_job(tenant_id: int, email: str, kind: str = "test_tags", **params) -> int:
+    """Submit a job as the user and commit (in the tests' immediate mode it runs then)."""
+    with tenant_context(tenant_id):
+        user = db.session.get(User, user_id(tenant_id, email))
+        job = jobs.submit(kind, user=user, **params)
+        job_id = job.id
+        db.session.commit()
+    return job_id

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from app import jobs
 from app.extensions import db
 from app.models import (
     Activity,
@@ -42,8 +43,9 @@ from app.models import (
 from app.models.activity import MEETING, NOTE
 from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
+from app.models.job import DONE, Job
 from app.models.sales import Opportunity
-from app.services import dictionaries, feeds
+from app.services import dictionaries, feeds, storage
 from app.services.activities import attachments, letters
 from app.services.contacts import photos
 from app.services.fields import admin as field_admin
@@ -130,6 +132,14 @@ def _picture() -> Image.Image:
     return Image.new("RGB", (40, 30), "teal")
 
 
+def _finished_job(user: User, result_name: str) -> Job:
+    """A job of the user's that has ended, with its result file."""
+    key = storage.new_name(".csv")
+    storage.save(jobs.RESULTS, key, f"{MARKER};1".encode())
+    return Job(kind="export", user=user, state=DONE, done=1, total=1,
+               result_name=result_name, result_key=key)
+
+
 def _records_of_tenant_a() -> dict[str, object]:
     """One record of each kind a URL can name, every text carrying MARKER."""
     user = db.session.scalar(select(User).where(User.email == EMAILS[USER]))
@@ -163,6 +173,8 @@ def _records_of_tenant_a() -> dict[str, object]:
             io.BytesIO(f"{MARKER} file".encode()), filename=f"{MARKER}.txt"), admin),
         "entry": dictionaries.create_entry(PRIORITY, {"en": f"{MARKER} priority"}),
         "user": user, "employment": contact.employments[0],
+        "job": _finished_job(user, f"{MARKER}.csv"),
+        "admin_job": _finished_job(admin, f"{MARKER}-admin.csv"),
     }
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section

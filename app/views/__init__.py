@@ -23,6 +23,7 @@ from app.views.dictionaries import DictionaryAdminView
 from app.views.feeds import FeedsView
 from app.views.field_admin import FieldAdminView
 from app.views.history import AuditView
+from app.views.jobs import JobsView
 from app.views.leads import LeadView
 from app.views.letters import LetterheadView, LetterView
 from app.views.mail import MailView
@@ -93,4 +94,5 @@ def register_views(admin: Admin) -> None:
     admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
                                    url="/admin/attachments"))
     admin.add_view(MailView(name=_l("E-mail"), endpoint="mail", url="/admin/mail"))
+    admin.add_view(JobsView(name=_l("Background jobs"), endpoint="jobs", url="/admin/jobs"))
     admin.add_view(TenantView(Tenant, name=_l("Tenants"), category=PLATFORM, endpoint="tenant"))

@@ -1,0 +1,115 @@
+"""Background jobs (app/jobs.py) on the web: the list, a job's progress page (polling
+its status with static/kontakt/job_progress.js) and the download of its result file.
+A user sees their own jobs, an administrator all of the tenant's; another tenant's job
+is not found (the session's tenant scoping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import jobs
+from app.extensions import db
+from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
+from app.views.attachments import content_disposition
+from app.views.base import SecureBaseView
+from app.views.screens import get_or_404
+
+LIST_SIZE = 100  # the newest jobs; older ones are only history
+
+STATE_LABELS = {QUEUED: _l("Waiting"), RUNNING: _l("Running"), DONE: _l("Done"),
+                FAILED: _l("Failed")}
+# The counts jobs report in their summaries, as people read them.
+SUMMARY_LABELS = {"created": _l("Created"), "updated": _l("Updated"),
+                  "skipped": _l("Skipped"), "refused": _l("Refused"), "rows": _l("Rows"),
+                  "sent": _l("Sent")}
+
+
+def may_see(job: Job) -> bool:
+    return bool(current_user.is_admin) or job.user_id == current_user.id
+
+
+def job_or_404(job_id: str) -> Job:
+    job = get_or_404(Job, job_id)
+    if not may_see(job):
+        abort(404)  # not the user's own: as good as not there
+    return job
+
+
+def status_message(job: Job, done: int, total: int | None) -> str:
+    """The one line a screen reader announces as the job moves on."""
+    if job.state == RUNNING and total:
+        return _("Running: %(done)s of %(total)s", done=done, total=total)
+    if job.state == RUNNING:
+        return _("Running: %(done)s done", done=done)
+    if job.state == FAILED:
+        return _("Failed: %(error)s", error=job.error or "")
+    return str(STATE_LABELS[job.state])
+
+
+def summary_lines(job: Job) -> list[tuple[str, Any]]:
+    return [(str(SUMMARY_LABELS.get(key, key)), value)
+            for key, value in (job.summary or {}).items()]
+
+
+def status_of(job: Job) -> dict[str, Any]:
+    done, total = jobs.progress_of(job)
+    has_file = jobs.result_path(job) is not None
+    return {
+        "state": job.state, "finished": job.finished, "done": done, "total": total,
+        "percent": jobs.percent(done, total), "message": status_message(job, done, total),
+        "summary": job.summary or {}, "summary_lines": summary_lines(job),
+        "error": job.error,
+        "download_url": url_for("jobs.download", job_id=job.id) if has_file else None,
+        "result_name": job.result_name if has_file else None,
+    }
+
+
+class JobsView(SecureBaseView):
+    """Reached from the user menu, and from the page that started a job."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(LIST_SIZE)
+        if not current_user.is_admin:
+            query = query.where(Job.user_id == current_user.id)
+        rows = db.session.scalars(query).all()
+        return self.render("kontakt/jobs/list.html", rows=rows, label_of=jobs.label_of,
+                           state_labels=STATE_LABELS, progress_of=jobs.progress_of,
+                           percent=jobs.percent)
+
+    @expose("/<job_id>/")
+    def job_view(self, job_id: str):
+        job = job_or_404(job_id)
+        return self.render("kontakt/jobs/job.html", job=job, label=jobs.label_of(job.kind),
+                           status=status_of(job))
+
+    @expose("/<job_id>/status")
+    def status(self, job_id: str) -> Response:
+        response = jsonify(status_of(job_or_404(job_id)))
+        response.cache_control.no_store = True
+        return response
+
+    @expose("/<job_id>/download")
+    def download(self, job_id: str) -> Response:
+        job = job_or_404(job_id)
+        path = jobs.result_path(job)
+        if path is None or not job.result_name:
+            abort(404)
+        response = send_file(path, as_attachment=True, download_name=job.result_name,
+                             max_age=0)
+        response.headers["Content-Disposition"] = content_disposition(job.result_name)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "sandbox"
+        response.cache_control.private = True
+        return response
