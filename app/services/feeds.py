@@ -4,6 +4,7 @@ activities (E5, services.calendar) under the same token."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Contact, User
+from app.models import Contact, Organisation, User
 from app.services.exports import vcards
 from app.tenancy import all_tenants
 
@@ -67,3 +68,22 @@ def address_book(user: User) -> Iterator[str]:
     book never sits in the session all at once."""
     query = synced_contacts().execution_options(yield_per=BATCH)
     return vcards.vcards(db.session.scalars(query), card_options(user))
+
+
+def synced_contacts_with_ids(ids: list[int]) -> list[Contact]:
+    """The synced contacts among these ids (others, and other tenants', left out)."""
+    return list(db.session.scalars(synced_contacts().where(Contact.id.in_(ids))))
+
+
+def address_book_tag(user: User) -> str:
+    """Changes whenever any card of the address book does, or a card comes or goes
+    (CardDAV's getctag): from the columns every card's etag is made of."""
+    query = (select(Contact.id, Contact.updated_at, Contact.photo, Organisation.updated_at)
+             .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
+             .where(Contact.address_book_sync.is_(True))
+             .order_by(Contact.id))
+    options = card_options(user)
+    digest = hashlib.sha256()
+    for row in db.session.execute(query):
+        digest.update(vcards.etag_of(*row, options).encode())
+    return digest.hexdigest()[:32]
