@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace as Ref
 
 from PIL import Image
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -23,11 +24,12 @@ from app.models import (
     Tag,
     Task,
     Tenant,
+    User,
 )
 from app.models.activity import NOTE
 from app.models.case import CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
-from app.services import dictionaries
+from app.services import app_passwords, dictionaries
 from app.services import settings as settings_service
 from app.services.activities import letters
 from app.services.fields import admin as field_admin
@@ -366,3 +368,12 @@ def gen_intake_token(tenant_id: int) -> str:
         token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
         db.session.commit()
     return token
+
+
+def gen_app_password(tenant_id: int, email: str, name: str = "iPhone") -> str:
+    """A new app password of the user with this e-mail (the password itself)."""
+    with tenant_context(tenant_id):
+        user = db.session.scalar(select(User).where(User.email == email))
+        _record, password = app_passwords.create(user, name)
+        db.session.commit()
+        return password
