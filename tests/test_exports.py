@@ -166,6 +166,11 @@ def test_vcard_of_the_selected_contacts(admin_client, tenant_a, tenant_b):
     assert response.status_code == 200 and response.mimetype == "text/vcard"
     cards = list(vobject.readComponents(response.get_data(as_text=True)))
     assert [card.fn.value for card in cards] == ["Anna Berg"]  # not the other tenant's
+    listing = admin_client.get("/admin/contact/?search=Berg").get_data(as_text=True)
+    for label in ("CSV for Excel", "Excel workbook (XLSX)", "vCard for address books",
+                  "Download as vCard"):
+        assert translated(label) in listing, label
+    assert "/admin/contact/export/vcf/?search=Berg" in listing
 
 
 def test_vcard_photo_is_embedded(app, tenant_a):
