@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_templates(app)
 
     from app.auth import bp as auth_bp
+    from app.carddav import bp as carddav_bp
     from app.cli import crm
     from app.feeds import bp as feeds_bp
     from app.health import bp as health_bp
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(carddav_bp)
     app.register_blueprint(intake_bp)
     app.cli.add_command(crm)
     init_admin(app)

@@ -35,9 +35,9 @@ def _feed_response(body: str, mimetype: str, filename: str) -> Response:
 @bp.route("/<token>/contacts.vcf")
 @limiter.limit("60 per minute")
 def address_book(token: str) -> Response:
-    _user, tenant_id = _owner(token)
+    user, tenant_id = _owner(token)
     with tenant_context(tenant_id):
-        body = "".join(feeds.address_book())
+        body = "".join(feeds.address_book(user))
     return _feed_response(body, "text/vcard", "contacts.vcf")
 
 

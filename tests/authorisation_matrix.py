@@ -80,6 +80,7 @@ NO_CONTENT = Outcome(204)
 BAD_REQUEST = Outcome(400)
 FORBIDDEN = Outcome(403)
 MISSING = Outcome(404)
+UNAUTHORISED = Outcome(401)  # CardDAV: basic auth asked for (a session logs no one in)
 LOGIN = Outcome(302, "/login")
 # The user's own logout: to the login page too, but not a refusal (it changes their own
 # session version, nothing of anyone else).
@@ -92,7 +93,7 @@ def to(path: str) -> Outcome:
 
 def is_refusal(outcome: Outcome) -> bool:
     """An answer that lets the role see or change nothing of tenant A."""
-    return outcome in (LOGIN, FORBIDDEN, MISSING) and not outcome.own_session
+    return outcome in (LOGIN, FORBIDDEN, MISSING, UNAUTHORISED) and not outcome.own_session
 
 
 Expect = dict[str, Outcome]
@@ -270,6 +271,26 @@ PROBES = (
     Probe("GET", "feeds_page.index", "/admin/feeds/", member(OK)),
     Probe("POST", "feeds_page.regenerate", "/admin/feeds/regenerate/",
           member(to("/admin/feeds/"))),
+    Probe("POST", "feeds_page.create_app_password", "/admin/feeds/app-passwords/",
+          member(OK), data={"name": "Smuggled"}),  # one's own, in one's own tenant
+    Probe("POST", "feeds_page.revoke_app_password", "/admin/feeds/app-passwords/revoke/",
+          member(to("/admin/feeds/")), data={"password_id": "1"}),
+    # CardDAV: every request logs in with basic auth (an app password); a session is no
+    # login there, so every role is asked to (tests/test_carddav.py logs in for real)
+    Probe("GET", "carddav.well_known", "/.well-known/carddav", everyone(Outcome(301, "/dav/"))),
+    Probe("PROPFIND", "carddav.well_known", "/.well-known/carddav",
+          everyone(Outcome(301, "/dav/"))),
+    Probe("PROPFIND", "carddav.root", "/dav/", everyone(UNAUTHORISED)),
+    Probe("PROPFIND", "carddav.principal", "/dav/principals/{user}/", everyone(UNAUTHORISED)),
+    Probe("PROPFIND", "carddav.home", "/dav/addressbooks/{user}/", everyone(UNAUTHORISED)),
+    *(Probe(method, "carddav.collection", "/dav/addressbooks/{user}/contacts/",
+            everyone(UNAUTHORISED)) for method in ("PROPFIND", "REPORT", "GET")),
+    *(Probe(method, "carddav.card", "/dav/addressbooks/{user}/contacts/contact-{contact}.vcf",
+            everyone(UNAUTHORISED)) for method in ("PROPFIND", "GET")),
+    *(Probe(method, "carddav.read_only",
+            "/dav/addressbooks/{user}/contacts/contact-{contact}.vcf", everyone(UNAUTHORISED))
+      for method in ("PUT", "DELETE", "PROPPATCH", "MKCOL", "MOVE", "COPY", "POST", "LOCK",
+                     "UNLOCK", "ACL")),
     # the contact's own pages
     Probe("GET", "contact.profile_view", f"{CONTACT}/profile", member(OK, MISSING),
           shows=True),

@@ -4,6 +4,8 @@ schema built by the migrations, and every table emptied after each test."""
 from __future__ import annotations
 
 import contextvars
+import csv
+import io
 import os
 import re
 import shutil
@@ -396,3 +398,13 @@ LEAKS = re.compile(r"DataError|psycopg|sqlite3|\[SQL:|Traceback|NUL \(0x00\)")
 OLD_TENANT = ("INSERT INTO tenant (id, name, slug, default_language, active, settings, "
               "created_at, updated_at) VALUES (1, 'Gammel', 'gammel', 'da', 1, '{}', "
               "'2026-01-01', '2026-01-01')")
+
+
+def export_csv(client, path: str, query: str = "", delimiter: str = ";") -> list[list[str]]:
+    """A list's CSV export read as Excel reads it: UTF-8 after a byte-order mark,
+    cells split at the language's separator (";" for da/sv/pl, "," for en)."""
+    response = client.get(f"/admin/{path}/export/csv/{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))

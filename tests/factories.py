@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace as Ref
 
 from PIL import Image
+from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
@@ -31,7 +32,7 @@ from app.models.activity import NOTE
 from app.models.case import CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
 from app.models.job import DONE, Job
-from app.services import dictionaries, storage
+from app.services import app_passwords, dictionaries, storage
 from app.services import settings as settings_service
 from app.services.activities import letters
 from app.services.errors import ServiceError
@@ -434,3 +435,12 @@ def submit_job(tenant_id: int, email: str, kind: str = "test_tags", **params) ->
         job_id = job.id
         db.session.commit()
     return job_id
+
+
+def gen_app_password(tenant_id: int, email: str, name: str = "iPhone") -> str:
+    """A new app password of the user with this e-mail (the password itself)."""
+    with tenant_context(tenant_id):
+        user = db.session.scalar(select(User).where(User.email == email))
+        _record, password = app_passwords.create(user, name)
+        db.session.commit()
+        return password

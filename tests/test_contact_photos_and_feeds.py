@@ -172,6 +172,9 @@ def test_address_book_feed_has_flagged_contacts_only(admin_client, tenant_a, ten
     assert cards[0].org.value == ["Nordlys ApS"]
     assert cards[0].adr.value.street == "Havnegade 1"
     assert cards[0].tel.value == "+4520123456"
+    # a company contact's phone and (its organisation's) address are typed WORK
+    assert cards[0].tel.params["TYPE"] == ["WORK", "VOICE"]
+    assert cards[0].adr.params["TYPE"] == ["WORK"]
 
 
 def test_feed_token_is_secret_and_can_be_regenerated(admin_client, tenant_a):

@@ -5,7 +5,6 @@ text, a user or a website visitor whose lead was accepted."""
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from app.models import Lead
 from app.services.fields.admin import FieldInput
 from app.services.spreadsheets import cell_value
 from app.views.base import SecureModelView
-from tests.conftest import intake, records
+from tests.conftest import export_csv, intake, records
 from tests.factories import (
     contact_form,
     field_labels,
@@ -35,16 +34,14 @@ HOSTILE_NAMES = ("=1+1", "@SUM(1)", "+1", "-1", '=HYPERLINK("http://x","y")')
     ("=1+1", "'=1+1"), ("@SUM(1)", "'@SUM(1)"), ("+1", "'+1"), ("-1", "'-1"),
     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("  =1", "'  =1"), ("Jensen", "Jensen"),
     ("a=b", "a=b"), ("", ""), ("ok\x00\x07", "ok"), (b"=1", "'=1"),
-    (-1, -1), (2.5, 2.5), (Decimal("-300.00"), Decimal("-300.00")), (True, "True"),
+    (-1, -1), (2.5, 2.5), (Decimal("-300.00"), Decimal("-300.00")), (True, True), (None, None),
 ])
 def test_cell_value(value, written):
     assert cell_value(value) == written
 
 
 def csv_rows(client, path: str) -> list[list[str]]:
-    response = client.get(f"/admin/{path}/export/csv/")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return export_csv(client, path)
 
 
 def xlsx_rows(client, path: str) -> list[tuple]:
@@ -132,4 +129,4 @@ def test_every_export_goes_through_the_one_safe_writer(app):
         for method in ("_export_csv", "_export_tablib", "export_rows"):
             assert getattr(type(view), method) is getattr(SecureModelView, method), (
                 view.endpoint, method)
-        assert set(view.export_types) <= {"csv", "xlsx"}
+        assert set(view.export_types) <= {"csv", "xlsx", "vcf"}

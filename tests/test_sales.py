@@ -3,8 +3,6 @@ lookups, tenant isolation, a contact's participation, demo data."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,6 +18,7 @@ from app.tenancy import tenant_context
 from app.views.sales import parse_amount
 from tests.conftest import (
     count_queries,
+    export_csv,
     feedback,
     filter_arg,
     login,
@@ -396,9 +395,8 @@ def test_project_list_filters_on_organisation_owner_and_dates(app, admin_client,
 
 
 def test_export_csv_and_xlsx(admin_client, pipeline, tenant_a):
-    body = admin_client.get("/admin/opportunity/export/csv/").get_data(as_text=True)
-    rows = {row[0]: row for row in csv.reader(io.StringIO(body))}
-    assert rows["Alfa"][1:6] == ["Nordlys ApS", "Jens Jensen", "300.00", "DKK",
+    rows = {row[0]: row for row in export_csv(admin_client, "opportunity")}
+    assert rows["Alfa"][1:6] == ["Nordlys ApS", "Jens Jensen", "300,00", "DKK",
                                  translated("Won")]
     assert rows["Beta"][4] == "EUR"
     gen_with_participants(Campaign, tenant_a.id, "Messe", [],

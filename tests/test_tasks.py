@@ -341,7 +341,7 @@ def test_other_tenant_cannot_reach_tasks(client, tenant_a, tenant_b):
 def test_task_export_holds_local_times(admin_client, tenant_a):
     gen_task(tenant_a.id, "Eksport", due_at=datetime(2026, 1, 15, 8, 30, tzinfo=UTC))
     export = admin_client.get("/admin/task/export/csv/").get_data(as_text=True)
-    assert "Eksport" in export and "2026-01-15 09:30" in export
+    assert "Eksport" in export and "15-01-2026 09:30" in export  # as Danish Excel reads it
 
 
 # --- demo data ------------------------------------------------------------------------------

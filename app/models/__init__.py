@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.activity import Activity, Attachment
+from app.models.app_password import AppPassword
 from app.models.audit import AuditEntry
 from app.models.case import Case, Task
 from app.models.contact import Contact, Employment
@@ -16,7 +17,8 @@ from app.models.tenant import Tenant
 from app.models.user import User
 
 __all__ = [
-    "Activity", "Attachment", "AuditEntry", "Campaign", "Case", "Contact", "DictionaryEntry",
-    "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "Job", "Lead", "Opportunity",
-    "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
+    "Activity", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case", "Contact",
+    "DictionaryEntry", "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "Job",
+    "Lead", "Opportunity", "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter",
+    "User",
 ]

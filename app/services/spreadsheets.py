@@ -4,10 +4,12 @@ A spreadsheet program reads a text cell starting with = + - or @ (or a tab or ca
 return) as a formula: a contact named ``=HYPERLINK("http://…","…")`` — typed by any user,
 or sent by a website visitor as a lead — would run in the spreadsheet of whoever opens
 the export. Following OWASP's advice on CSV injection, such text is written with a
-leading apostrophe; numbers stay numbers."""
+leading apostrophe; numbers, dates and yes/no stay typed (services.exports.tables writes
+them as the reader's spreadsheet reads them)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,13 +17,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | float | Decimal
+Cell = str | int | float | Decimal | date | bool | None
 
 
 def cell_value(value: Any) -> Cell:
-    """``value`` as one spreadsheet cell: a number as it is, anything else as text that
-    no spreadsheet program takes for a formula."""
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+    """``value`` as one spreadsheet cell: a number, a date (or date and time), yes/no or
+    nothing as it is, anything else as text that no spreadsheet program takes for a
+    formula."""
+    if value is None or isinstance(value, int | float | Decimal | date | bool):
         return value
     text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     # control characters have no place in a cell, and an XLSX file cannot hold them

@@ -46,7 +46,7 @@ from app.views.cases import case_lookup
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, FormOnly, organisation_options, user_options
 from app.views.follow_up import FOLLOW_UP_FIELDS
-from app.views.formatters import export_time, link, link_formatter, plain, time_formatter
+from app.views.formatters import link, link_formatter, plain, time_formatter
 from app.views.lookups import organisation_lookup, project_lookup
 from app.views.screens import flash_refusal
 from app.views.work_fields import (
@@ -228,10 +228,6 @@ def follow_up_formatter(view, context, model: Activity, name) -> Markup | str:
     return link(model.follow_up, view.endpoint)
 
 
-def duration_formatter(view, context, model: Activity, name) -> str:
-    return "" if model.duration_minutes is None else str(model.duration_minutes)
-
-
 # --- the views ------------------------------------------------------------------------
 
 
@@ -301,10 +297,9 @@ class ActivityView(CustomFieldsMixin, SecureModelView):
     column_formatters_detail = {**column_formatters, "body": note_details_formatter}
     column_formatters_export = {
         "kind": kind_formatter, "direction": direction_formatter,
-        "starts_at": export_time, "ends_at": export_time,
         "organisation": plain, "case": plain, "project": plain, "employee": plain,
         "priority": plain,
-        "category": plain, "duration_minutes": duration_formatter,
+        "category": plain,
         "contacts": lambda v, c, m, n: ", ".join(map(str, m.contacts)),
         "body": lambda v, c, m, n: m.body or "",
     }

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import mimetypes
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-import tablib
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
@@ -27,10 +24,13 @@ from werkzeug.utils import secure_filename
 
 from app.extensions import db
 from app.forms import TranslatedAdminForm, once_per_row
+from app.i18n import current_language
 from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
+from app.services.exports import tables
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
+from app.services.times import local_time
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter, localised_filter
@@ -38,11 +38,20 @@ from app.views.filter_lookups import FilterLookupMixin
 from app.views.formatters import yes_no
 from app.views.paging import BoundedListMixin
 
+EXPORT_MIMETYPES = {"csv": "text/csv; charset=utf-8", "vcf": "text/vcard; charset=utf-8"}
+
 LOCALE_FORMATTERS = {
     **typefmt.BASE_FORMATTERS,
     date: lambda view, value, name: format_date(value),
     datetime: lambda view, value, name: format_datetime(value, "short"),
     bool: yes_no,
+}
+# Exports keep values typed (dates, numbers, yes/no) for services.exports.tables to write
+# as the reader's spreadsheet reads them; times on the display clock.
+EXPORT_FORMATTERS = {
+    **typefmt.EXPORT_FORMATTERS,
+    type(None): lambda view, value, name: None,
+    datetime: lambda view, value, name: local_time(value),
 }
 
 log = logging.getLogger(__name__)
@@ -171,6 +180,7 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
     can_set_page_size = True
     column_type_formatters = LOCALE_FORMATTERS
     column_type_formatters_detail = LOCALE_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, ServiceError):
@@ -254,33 +264,43 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
         return response
 
     def export_rows(self) -> Iterator[list[spreadsheets.Cell]]:
-        """The export's title row, then one row per record, every value made safe for a
-        spreadsheet (spreadsheets.cell_value): the one source of every export format."""
+        """One row per record of the list as filtered and searched, every value typed
+        and made safe for a spreadsheet (spreadsheets.cell_value): the one source of
+        every spreadsheet export."""
         columns = self.current_export_columns()
-        yield [spreadsheets.cell_value(title) for _name, title in columns]
         _count, records = self.export_data()
         for record in records:
             yield [spreadsheets.cell_value(self.get_export_value(record, name))
                    for name, _title in columns]
 
+    def export_table(self) -> tables.Table:
+        """The list as a table (services.exports.tables), named as the list is."""
+        headers = [str(spreadsheets.cell_value(title))
+                   for _name, title in self.current_export_columns()]
+        return tables.Table(title=str(self.name), headers=headers, rows=self.export_rows())
+
     def export_csv(self, return_url):
         """Built here, not streamed as Flask-Admin does after the view returns, when the
-        request's tenant is no longer set (so nothing tenant-scoped would load)."""
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(self.export_rows())
-        return self._export_response(buffer.getvalue(), "csv")
+        request's tenant is no longer set (so nothing tenant-scoped would load); in the
+        reader's language's separator, numbers and dates (services.exports.tables)."""
+        body = tables.csv_bytes(self.export_table(), current_language())
+        return self._export_response(body, "csv")
 
     def export_tablib(self, export_type, return_url):
-        rows = self.export_rows()
-        dataset = tablib.Dataset(headers=next(rows),
-                                  title=spreadsheets.sheet_title(str(self.name)))
-        for row in rows:
-            dataset.append(row)
-        return self._export_response(dataset.export(export_type), export_type)
+        """XLSX written with typed cells (tablib would write every date as text), and
+        the other formats a view offers (export_other)."""
+        if export_type == "xlsx":
+            return self._export_response(tables.xlsx_bytes(self.export_table()), "xlsx")
+        return self.export_other(export_type)
+
+    def export_other(self, export_type: str) -> Response:
+        """A format of ``export_types`` besides CSV and XLSX (override)."""
+        abort(404)
 
     def _export_response(self, body: str | bytes, export_type: str) -> Response:
         filename = secure_filename(self.get_export_name(export_type))
-        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        mimetype = EXPORT_MIMETYPES.get(export_type) or (
+            mimetypes.guess_type(filename)[0] or "application/octet-stream")
         return Response(body, mimetype=mimetype,
                         headers={"Content-Disposition": f"attachment;filename={filename}"})
 

@@ -31,7 +31,7 @@ from app.transactions import commit_or_refuse
 from app.views.base import SecureModelView, record_id
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, organisation_options, user_options
-from app.views.formatters import export_time, link, link_formatter, local_time, plain
+from app.views.formatters import link, link_formatter, local_time, plain
 from app.views.lookups import (
     TenantLookup,
     contact_lookup,
@@ -306,7 +306,7 @@ class TaskView(WorkView):
                          "case": link_formatter("case")}
     column_formatters_export = {
         "status": plain, "priority": plain, "assignee": plain, "contact": plain,
-        "case": plain, "due_at": export_time, "completed_at": export_time}
+        "case": plain}
     list_load_options = details_load_options = (
         joinedload(Task.status), joinedload(Task.priority), joinedload(Task.assignee),
         joinedload(Task.contact), joinedload(Task.case))

@@ -256,7 +256,10 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
 
     def get_export_value(self, model, name):
         if name.startswith("cf_"):
-            return self._custom_value(model, name)
+            field = custom_fields.field_by_form_name(self.custom_entity, name)
+            if field is None:
+                return None
+            return custom_fields.export_value(field, (model.custom or {}).get(field.key))
         return super().get_export_value(model, name)
 
     def _custom_value(self, model, name: str) -> str:

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.services import identifiers
-from app.services.times import local_text
 
 
 def link(record, endpoint: str) -> Markup | str:
@@ -37,11 +36,6 @@ def local_time(moment) -> str:
 def time_formatter(view, context, model, name) -> str:
     """A list column's date and time, short, on the display clock."""
     return local_time(getattr(model, name))
-
-
-def export_time(view, context, model, name) -> str:
-    """A time for spreadsheets: sortable, in the display time zone."""
-    return local_text(getattr(model, name), "%Y-%m-%d %H:%M")
 
 
 def phone_formatter(view, context, model, name) -> str:

@@ -168,8 +168,8 @@ def participant_count(view, context, model, name) -> str:
     return format_decimal(counted_participants(model))
 
 
-def participant_count_export(view, context, model, name) -> str:
-    return str(counted_participants(model))
+def participant_count_export(view, context, model, name) -> int:
+    return counted_participants(model)
 
 
 def owner_filter(model: type[Opportunity | Project]) -> IdEqualFilter:
@@ -321,7 +321,7 @@ class OpportunityView(SalesView):
     }
     column_formatters_export = {
         "organisation": plain, "contact": plain, "owner": plain,
-        "amount": lambda v, c, m, n: "" if m.amount is None else str(m.amount),
+        "amount": lambda v, c, m, n: m.amount,
         "stage": lambda v, c, m, n: sales.stage_label(m.stage),
     }
     list_load_options = details_load_options = (

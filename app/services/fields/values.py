@@ -285,6 +285,23 @@ def display(field: FieldDefinition, stored: Any) -> str:
     return str(stored)
 
 
+def export_value(field: FieldDefinition, stored: Any) -> Any:
+    """A stored value as a spreadsheet cell holds it: dates, numbers and yes/no typed,
+    anything else as the reader sees it."""
+    if stored is None or stored == "" or stored == []:
+        return None
+    kind = field.field_type
+    if kind == DATE:
+        return dt.date.fromisoformat(stored)
+    if kind == INTEGER:
+        return int(stored)
+    if kind == DECIMAL:
+        return Decimal(str(stored))
+    if kind == BOOLEAN:
+        return bool(stored)
+    return display(field, stored)
+
+
 def _number(value) -> str:
     return format_decimal(value) if has_request_context() else str(value)
 
