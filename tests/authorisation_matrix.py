@@ -59,6 +59,7 @@ PLACEHOLDERS = frozenset({
     "field",
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
     "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity)
+    "twin", "twin_organisation",  # a second contact and organisation (duplicates)
     "slug", "intake_token", "feed_token", "marker"})
 EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record, no role"}
 
@@ -351,6 +352,22 @@ PROBES = (
           shows=True),
     Probe("POST", "lead.reject_view", "/admin/lead/{lead}/reject/",
           member(OK, MISSING), data={"reason": "Smuggled"}),
+    # likely duplicates and merging (users may merge: demo tenant A's settings let them)
+    Probe("GET", "duplicates.index", "/admin/duplicates/", member(OK)),
+    Probe("GET", "duplicates.index", "/admin/duplicates/?kind=contact&record={contact}",
+          member(OK, MISSING), shows=True),
+    Probe("GET", "duplicates.merge", "/admin/duplicates/merge/contact/{contact}/{twin}/",
+          member(OK, MISSING), shows=True),
+    Probe("GET", "duplicates.merge",
+          "/admin/duplicates/merge/organisation/{organisation}/{twin_organisation}/",
+          member(OK, MISSING), shows=True),
+    Probe("POST", "duplicates.merge", "/admin/duplicates/merge/contact/{contact}/{twin}/",
+          member(Outcome(422), MISSING), data={"survivor": "first", "confirm": "1"}),
+    Probe("POST", "duplicates.distinct", "/admin/duplicates/distinct/contact/{contact}/{twin}/",
+          member(to("/admin/duplicates/"), MISSING)),
+    Probe("POST", "duplicates.undo_distinct",
+          "/admin/duplicates/distinct/contact/{contact}/{twin}/undo/",
+          member(to("/admin/duplicates/"), MISSING)),
     # settings
     Probe("GET", "settings.index", "/admin/settings/", admin(OK)),
     Probe("POST", "settings.index", "/admin/settings/", admin(to("/admin/settings/"))),

@@ -163,6 +163,9 @@ def _records_of_tenant_a() -> dict[str, object]:
             io.BytesIO(f"{MARKER} file".encode()), filename=f"{MARKER}.txt"), admin),
         "entry": dictionaries.create_entry(PRIORITY, {"en": f"{MARKER} priority"}),
         "user": user, "employment": contact.employments[0],
+        "twin": Contact(first_name=MARKER, last_name="Kontaktperzon", email="zqx2@alpha.example",
+                        organisation=organisation),
+        "twin_organisation": Organisation(name=f"{MARKER} Organisation A/S"),
     }
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section

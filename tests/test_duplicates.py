@@ -592,3 +592,12 @@ def test_another_tenants_records_are_never_paired_nor_merged(client, tenant_a, t
                        ).status_code == 404
     with tenant_context(tenant_a.id):
         assert db.session.get(Contact, mine) is not None
+
+
+def test_the_profiles_link_to_their_duplicates(admin_client, tenant_a):
+    org = gen_organisation(tenant_a.id)
+    contact = gen_contact(tenant_a.id, org)
+    page = admin_client.get(f"/admin/contact/{contact}/profile").get_data(as_text=True)
+    assert f"/admin/duplicates/?kind=contact&amp;record={contact}" in page
+    page = admin_client.get(f"/admin/organisation/{org}/profile").get_data(as_text=True)
+    assert f"/admin/duplicates/?kind=organisation&amp;record={org}" in page
