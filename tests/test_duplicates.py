@@ -393,8 +393,12 @@ def _check_survivor(survivor_id: int, made: dict[str, int], photo: str,
     assert get(AuditEntry, created_entry).record_id == survivor_id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == ACTION_MERGE))
     assert entry.record_id == survivor_id
-    text = str(history_text.describe_entries([entry])[entry.id])
-    assert "Anna Bergh" in text and "Anna Berg" in text
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "delete", AuditEntry.entity == "contact")) == 0
+    text = history_text.describe_entries([entry])[entry.id]
+    assert "Anna Bergh (#" in text.headline and f"Anna Berg (#{survivor_id})" in text.headline
+    # the merged record's values as they were, the ones not kept included
+    assert "+4540123456" in str(text) and "a.bergh@nordlys.dk" in str(text)
 
 
 def test_merging_frees_unique_values_for_the_survivor(tenant_a):

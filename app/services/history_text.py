@@ -156,10 +156,10 @@ def _describe(entity: str, action: str, changes: dict, user: User | str | None,
               record_id: int | None, names: _Names) -> EntryText:
     if action == ACTION_ERASE:
         return EntryText(gettext("Personal data erased"))
-    lines = [line for name, (old, new) in sorted(changes.items())
-             if (line := _change(entity, name, old, new, names)) is not None]
     if action == ACTION_MERGE:
         return _merged(entity, changes, user, record_id, names)
+    lines = [line for name, (old, new) in sorted(changes.items())
+             if (line := _change(entity, name, old, new, names)) is not None]
     if action not in HEADLINES:
         return EntryText("", lines)
     record = _record_phrase(entity, changes, record_id, names)
@@ -171,16 +171,21 @@ def _describe(entity: str, action: str, changes: dict, user: User | str | None,
 
 MERGED_HEADLINES = (_l("%(user)s merged %(other)s into %(record)s"),
                     _l("%(other)s was merged into %(record)s"))
+MERGE_NAMES = ("merged_from", "merged_into")
 
 
 def _merged(entity: str, changes: dict, user: User | str | None, record_id: int | None,
             names: _Names) -> EntryText:
-    """A duplicate merged into the record (B16): its name, kept in "merged_from"."""
+    """A duplicate merged into the record (B16): the two names, and the merged record's
+    values as they were (shown as a deletion shows them)."""
     other = (changes.get("merged_from") or [EMPTY])[0] or EMPTY
-    record = _record_phrase(entity, changes, record_id, names)
+    into = (changes.get("merged_into") or [None, None])[1] or (
+        f"#{record_id}" if record_id is not None else EMPTY)
     with_user, without_user = MERGED_HEADLINES
-    values = {"user": str(user), "other": other, "record": record}
-    return EntryText(str((with_user if user is not None else without_user) % values))
+    values = {"user": str(user), "other": other, "record": into}
+    lines = [line for name, (old, new) in sorted(changes.items()) if name not in MERGE_NAMES
+             and (line := _change(entity, name, old, new, names)) is not None]
+    return EntryText(str((with_user if user is not None else without_user) % values), lines)
 
 
 def _record_phrase(entity: str, changes: dict, record_id: int | None, names: _Names) -> str:

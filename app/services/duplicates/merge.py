@@ -17,6 +17,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
+from app import audit
+from app.audit import unrecorded
 from app.extensions import db
 from app.models import (
     Activity,
@@ -42,7 +44,9 @@ from app.services.errors import ServiceError
 Record = Contact | Organisation
 Mover = Callable[[Any, Any], None]  # (survivor, other): move the other's links
 CUSTOM_PREFIX = "custom."
-MERGED_FROM = "merged_from"  # the history entry's one change: the merged record's name
+# In a merge's history entry: the names of the merged record and of the one it went into.
+MERGED_FROM = "merged_from"
+MERGED_INTO = "merged_into"
 
 
 @dataclass(frozen=True)
@@ -341,25 +345,27 @@ def _merge(survivor: Record, other: Record, take: Iterable[str]) -> dict[str, An
     values = _taken(other, take)
     flags = {flag: True for flag in FLAGS[type(survivor)] if getattr(other, flag)}
     _move_links(survivor, other)
-    # the other's history becomes the survivor's; its deletion stays its own entry
+    # the other's history becomes the survivor's, so one profile (and one erasure)
+    # holds all of it; its deletion is the merge entry, which keeps its last values
     db.session.execute(update(AuditEntry).where(
         AuditEntry.entity == other.__tablename__, AuditEntry.record_id == other.id,
     ).values(record_id=survivor.id).execution_options(synchronize_session=False))
-    db.session.delete(other)
-    db.session.flush()  # its unique values (e-mail, customer no.) are free now
+    with unrecorded(db.session):
+        db.session.delete(other)  # flushed: its unique values (e-mail …) are free now
     _apply(survivor, {**values, **flags})
     return values
 
 
-# The survivor's name in its merge entry, so the history can say what it merged into.
-NAMED_BY = {Contact: ("first_name", "last_name"), Organisation: ("name",)}
+def _record_merge(survivor: Record, merged: dict[str, list], user_id: int | None) -> None:
+    """One entry in the survivor's history: which record merged into which, and the
+    merged record's values as they were (as a deletion records them)."""
+    db.session.add(AuditEntry(
+        entity=survivor.__tablename__, record_id=survivor.id, action=ACTION_MERGE,
+        user_id=user_id, changes={**merged, MERGED_INTO: [None, _name(survivor)]}))
 
 
-def _record_merge(survivor: Record, merged_name: str, user_id: int | None) -> None:
-    names = {column: [getattr(survivor, column)] * 2 for column in NAMED_BY[type(survivor)]}
-    db.session.add(AuditEntry(entity=survivor.__tablename__, record_id=survivor.id,
-                              action=ACTION_MERGE, user_id=user_id,
-                              changes={MERGED_FROM: [merged_name, None], **names}))
+def _merged_values(other: Record) -> dict[str, list]:
+    return {**audit.snapshot(other), MERGED_FROM: [_name(other), None]}
 
 
 def _name(record: Record) -> str:
@@ -370,20 +376,20 @@ def merge_contacts(survivor: Contact, other: Contact, take: Iterable[str] = (),
                    user_id: int | None = None) -> list[str]:
     """Merge ``other`` into ``survivor``, taking the fields named in ``take`` from the
     other. Returns the photo files no longer used, to remove once committed."""
-    photos, merged_name = [survivor.photo, other.photo], _name(other)
+    photos, merged = [survivor.photo, other.photo], _merged_values(other)
     _merge(survivor, other, take)
     contacts.prepare(survivor, is_new=False)
-    _record_merge(survivor, merged_name, user_id)
+    _record_merge(survivor, merged, user_id)
     return [name for name in photos if name and name != survivor.photo]
 
 
 def merge_organisations(survivor: Organisation, other: Organisation, take: Iterable[str] = (),
                         user_id: int | None = None) -> None:
     """Merge ``other`` into ``survivor``, taking the fields named in ``take`` from it."""
-    merged_name = _name(other)
+    merged = _merged_values(other)
     _merge(survivor, other, take)
     organisations.prepare(survivor)
-    _record_merge(survivor, merged_name, user_id)
+    _record_merge(survivor, merged, user_id)
 
 
 def merge_pair(survivor: Record, other: Record, take: Iterable[str] = (),
