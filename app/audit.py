@@ -77,7 +77,7 @@ def _audited_columns(state) -> list[str]:
     return [attr.key for attr in state.mapper.column_attrs if attr.key not in skipped]
 
 
-def _snapshot(obj: Audited) -> dict[str, list]:
+def snapshot(obj: Audited) -> dict[str, list]:
     """All values of a created or deleted record, as [old, new] pairs."""
     state = inspect(obj)
     changes: dict[str, list] = {}
@@ -160,7 +160,7 @@ def _record(session: Session, _flush_context) -> None:
                 if not changes:
                     continue
             else:
-                changes = _snapshot(obj)
+                changes = snapshot(obj)
             rows.append({
                 "tenant_id": obj.tenant_id, "user_id": user_id,
                 "entity": obj.__tablename__, "record_id": obj.id,

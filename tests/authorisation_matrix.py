@@ -60,6 +60,7 @@ PLACEHOLDERS = frozenset({
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
     "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity; ``job``:
     # a job of tenant A's user, ``admin_job`` one of its administrator)
+    "twin", "twin_organisation",  # a second contact and organisation (duplicates)
     "slug", "intake_token", "feed_token", "marker"})
 EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record, no role"}
 
@@ -386,6 +387,22 @@ PROBES = (
           shows=True),
     Probe("POST", "lead.reject_view", "/admin/lead/{lead}/reject/",
           member(OK, MISSING), data={"reason": "Smuggled"}),
+    # likely duplicates and merging (users may merge: demo tenant A's settings let them)
+    Probe("GET", "duplicates.index", "/admin/duplicates/", member(OK)),
+    Probe("GET", "duplicates.index", "/admin/duplicates/?kind=contact&record={contact}",
+          member(OK, MISSING), shows=True),
+    Probe("GET", "duplicates.merge", "/admin/duplicates/merge/contact/{contact}/{twin}/",
+          member(OK, MISSING), shows=True),
+    Probe("GET", "duplicates.merge",
+          "/admin/duplicates/merge/organisation/{organisation}/{twin_organisation}/",
+          member(OK, MISSING), shows=True),
+    Probe("POST", "duplicates.merge", "/admin/duplicates/merge/contact/{contact}/{twin}/",
+          member(Outcome(422), MISSING), data={"survivor": "first", "confirm": "1"}),
+    Probe("POST", "duplicates.distinct", "/admin/duplicates/distinct/contact/{contact}/{twin}/",
+          member(to("/admin/duplicates/"), MISSING)),
+    Probe("POST", "duplicates.undo_distinct",
+          "/admin/duplicates/distinct/contact/{contact}/{twin}/undo/",
+          member(to("/admin/duplicates/"), MISSING)),
     # settings
     Probe("GET", "settings.index", "/admin/settings/", admin(OK)),
     Probe("POST", "settings.index", "/admin/settings/", admin(to("/admin/settings/"))),

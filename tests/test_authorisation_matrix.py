@@ -175,6 +175,9 @@ def _records_of_tenant_a() -> dict[str, object]:
         "user": user, "employment": contact.employments[0],
         "job": _finished_job(user, f"{MARKER}.csv"),
         "admin_job": _finished_job(admin, f"{MARKER}-admin.csv"),
+        "twin": Contact(first_name=MARKER, last_name="Kontaktperzon", email="zqx2@alpha.example",
+                        organisation=organisation),
+        "twin_organisation": Organisation(name=f"{MARKER} Organisation A/S"),
     }
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section

@@ -8,6 +8,7 @@ from app.models.contact import Contact, Employment
 from app.models.counter import TenantCounter
 from app.models.custom_field import FieldChoice, FieldDefinition, FieldSection
 from app.models.dictionary import DictionaryEntry
+from app.models.duplicate import DistinctContacts, DistinctOrganisations
 from app.models.job import Job
 from app.models.lead import Lead
 from app.models.organisation import Organisation
@@ -18,7 +19,7 @@ from app.models.user import User
 
 __all__ = [
     "Activity", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case", "Contact",
-    "DictionaryEntry", "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "Job",
-    "Lead", "Opportunity", "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter",
-    "User",
+    "DictionaryEntry", "DistinctContacts", "DistinctOrganisations", "Employment", "FieldChoice",
+    "FieldDefinition", "FieldSection", "Job", "Lead", "Opportunity", "Organisation", "Project",
+    "Tag", "Task", "Tenant", "TenantCounter", "User",
 ]

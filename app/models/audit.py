@@ -15,8 +15,11 @@ from app.models.user import User
 from app.tenancy import TenantScoped
 
 ACTION_ERASE = "erase"  # a person's data erased (F4): the entry holds no values
+# a duplicate merged into the record (B16): its name under "merged_from"
+ACTION_MERGE = "merge"
 
-__all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_ERASE", "ACTION_UPDATE", "AuditEntry"]
+__all__ = ["ACTION_CREATE", "ACTION_DELETE", "ACTION_ERASE", "ACTION_MERGE", "ACTION_UPDATE",
+           "AuditEntry"]
 
 
 class AuditEntry(TenantScoped, Model):

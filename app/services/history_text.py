@@ -41,7 +41,7 @@ from app.audit import ACTION_CREATE, ACTION_DELETE, Audited
 from app.extensions import Model, db
 from app.i18n import current_language
 from app.models import AuditEntry, User
-from app.models.audit import ACTION_ERASE
+from app.models.audit import ACTION_ERASE, ACTION_MERGE
 from app.models.custom_field import localised
 from app.services.activities.activities import DIRECTION_LABELS, kind_labels
 from app.services.activities.mail import MAIL_STATUS_LABELS
@@ -156,6 +156,8 @@ def _describe(entity: str, action: str, changes: dict, user: User | str | None,
               record_id: int | None, names: _Names) -> EntryText:
     if action == ACTION_ERASE:
         return EntryText(gettext("Personal data erased"))
+    if action == ACTION_MERGE:
+        return _merged(entity, changes, user, record_id, names)
     lines = [line for name, (old, new) in sorted(changes.items())
              if (line := _change(entity, name, old, new, names)) is not None]
     if action not in HEADLINES:
@@ -165,6 +167,25 @@ def _describe(entity: str, action: str, changes: dict, user: User | str | None,
     headline = (with_user % {"user": str(user), "record": record} if user is not None
                 else without_user % {"record": record})
     return EntryText(str(headline), lines)
+
+
+MERGED_HEADLINES = (_l("%(user)s merged %(other)s into %(record)s"),
+                    _l("%(other)s was merged into %(record)s"))
+MERGE_NAMES = ("merged_from", "merged_into")
+
+
+def _merged(entity: str, changes: dict, user: User | str | None, record_id: int | None,
+            names: _Names) -> EntryText:
+    """A duplicate merged into the record (B16): the two names, and the merged record's
+    values as they were (shown as a deletion shows them)."""
+    other = (changes.get("merged_from") or [EMPTY])[0] or EMPTY
+    into = (changes.get("merged_into") or [None, None])[1] or (
+        f"#{record_id}" if record_id is not None else EMPTY)
+    with_user, without_user = MERGED_HEADLINES
+    values = {"user": str(user), "other": other, "record": into}
+    lines = [line for name, (old, new) in sorted(changes.items()) if name not in MERGE_NAMES
+             and (line := _change(entity, name, old, new, names)) is not None]
+    return EntryText(str((with_user if user is not None else without_user) % values), lines)
 
 
 def _record_phrase(entity: str, changes: dict, record_id: int | None, names: _Names) -> str:

@@ -20,6 +20,7 @@ from app.views.cases import CaseView, MyTasksView, TaskView
 from app.views.contacts import ContactView
 from app.views.dashboard import DashboardView
 from app.views.dictionaries import DictionaryAdminView
+from app.views.duplicates import DuplicatesView
 from app.views.feeds import FeedsView
 from app.views.field_admin import FieldAdminView
 from app.views.history import AuditView
@@ -62,6 +63,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(OrganisationView(Organisation, name=_l("Organisations"), category=CONTACTS,
                                     endpoint="organisation"))
     admin.add_view(TagView(Tag, name=_l("Tags"), category=CONTACTS, endpoint="tag"))
+    admin.add_view(DuplicatesView(name=_l("Duplicates"), category=CONTACTS,
+                                  endpoint="duplicates", url="/admin/duplicates"))
     admin.add_view(CaseView(Case, name=_l("Cases"), category=WORK, endpoint="case"))
     admin.add_view(TaskView(Task, name=_l("Tasks"), category=WORK, endpoint="task"))
     admin.add_view(MyTasksView(Task, name=_l("My tasks"), category=WORK, endpoint="my_tasks"))

@@ -90,7 +90,7 @@ ENTITY_NAMES: dict[str, Any] = {
     "activity": _l("Activity"), "attachment": _l("Attachment")}
 ACTION_NAMES: dict[str, Any] = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-    "erase": _l("Personal data erased")}
+    "erase": _l("Personal data erased"), "merge": _l("Merged")}
 
 
 def entity_name(entity: str) -> str:

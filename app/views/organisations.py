@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,6 +11,7 @@ from wtforms.validators import Regexp
 from app.models import Organisation
 from app.services import identifiers
 from app.services.contacts import organisations
+from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
 from app.views.custom_fields import CustomFieldsMixin
@@ -18,12 +20,23 @@ from app.views.formatters import phone_formatter, tags_formatter
 from app.views.organisation_profile import OrganisationProfileMixin, organisation_profile_link
 from app.views.work_fields import IdEqualFilter
 
+CONFIRM_DUPLICATE = "_confirm_duplicate"
+
+
+def _same_number(organisation: Organisation, number: str | None, country: str | None) -> bool:
+    try:
+        typed = identifiers.normalise_registration_number(number, country)
+    except ServiceError:
+        return False
+    return (typed, (country or "").strip().upper() or None) == (
+        organisation.registration_number, organisation.registration_country or None)
+
 
 class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMixin,
                        SecureModelView):
     edit_right = "organisations"
-    create_template = "kontakt/model_create.html"
-    edit_template = "kontakt/model_edit.html"
+    create_template = "kontakt/organisation_create.html"
+    edit_template = "kontakt/organisation_edit.html"
     details_template = "kontakt/model_details.html"
     can_export = True
     export_types = ["csv", "xlsx"]
@@ -73,6 +86,26 @@ class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMi
 
     def search_condition(self, search: str):
         return organisations.search_condition(search)
+
+    def check_form(self, form) -> None:
+        """A registration number another organisation has is likely a duplicate: warn,
+        and save when the form is sent again (as a new contact with a known name)."""
+        if request.form.get(CONFIRM_DUPLICATE):
+            return
+        number, country = form.registration_number.data, form.registration_country.data
+        edited = form.edited_obj
+        if edited is not None and _same_number(edited, number, country):
+            return  # unchanged: warned about when it was typed
+        candidates = organisations.with_registration_number(
+            number, country, exclude_id=edited.id if edited is not None else None)
+        if candidates:
+            g.likely_duplicates = candidates
+            organisations.raise_registration_in_use()
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("likely_duplicates", g.get("likely_duplicates"))
+        kwargs.setdefault("confirm_duplicate_field", CONFIRM_DUPLICATE)
+        return super().render(template, **kwargs)
 
     def on_model_change(self, form, model: Organisation, is_created: bool) -> None:
         organisations.prepare(model)

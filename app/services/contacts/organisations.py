@@ -47,6 +47,31 @@ def prepare(organisation: Organisation) -> None:
     organisation.email = (organisation.email or "").strip().lower() or None
 
 
+def with_registration_number(number: str | None, country: str | None,
+                             exclude_id: int | None = None, limit: int = 5
+                             ) -> list[Organisation]:
+    """Organisations with this registration number (as typed: it is read the way it is
+    stored); none when the number is missing or not valid (the form says why)."""
+    try:
+        number = identifiers.normalise_registration_number(number, country)
+    except ServiceError:
+        return []
+    if not number:
+        return []
+    query = select(Organisation).where(
+        Organisation.registration_number == number,
+        Organisation.registration_country == (country or "").strip().upper(),
+    ).order_by(Organisation.name).limit(limit)
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def raise_registration_in_use() -> None:
+    raise ServiceError(_l("An organisation with this registration number already exists. "
+                          "Check the list below, or save anyway."), field="registration_number")
+
+
 def ensure_deletable(organisation: Organisation) -> None:
     if organisation.is_private_customers:
         raise ServiceError(_l("The private-customers organisation cannot be deleted."))
