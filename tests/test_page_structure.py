@@ -57,3 +57,18 @@ def test_list_rows_repeat_no_ids_and_name_their_checkboxes(admin_client, tenant_
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
     assert re.search(r'class="action-checkbox"[^>]*aria-label="[^"]*Aase', html)
+
+
+def test_a_refused_form_lists_its_errors_at_the_top(admin_client, tenant_a):
+    from tests.factories import contact_form
+
+    form = contact_form(None, first_name="", last_name="", email="ikke.tom@example.dk")
+    html = admin_client.post("/admin/contact/new/", data=form).get_data(as_text=True)
+    assert 'class="alert alert-danger kontakt-error-summary"' in html
+    summary = html[html.index("kontakt-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert "felter skal rettes" in summary  # Danish, plural
+    assert 'href="#first_name"' in summary and 'href="#last_name"' in summary
+    # the summary comes before the form's first input: read first, found first
+    assert html.index("kontakt-error-summary") < html.index('name="first_name"')
+    assert "ikke.tom@example.dk" in html  # what was typed is kept

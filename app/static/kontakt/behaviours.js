@@ -51,6 +51,9 @@
     }
   });
 
+  var refused = document.querySelector('.kontakt-error-summary');
+  if (refused) { refused.focus(); }  // a form sent back: its errors are read out first
+
   Array.prototype.forEach.call(document.querySelectorAll('[data-colour]'), function (tag) {
     tag.style.backgroundColor = tag.dataset.colour;  // set through the DOM: allowed
   });
