@@ -72,3 +72,15 @@ def test_a_refused_form_lists_its_errors_at_the_top(admin_client, tenant_a):
     # the summary comes before the form's first input: read first, found first
     assert html.index("kontakt-error-summary") < html.index('name="first_name"')
     assert "ikke.tom@example.dk" in html  # what was typed is kept
+
+
+def test_the_contact_form_is_grouped_into_fieldsets(admin_client, tenant_a):
+    html = admin_client.get("/admin/contact/new/").get_data(as_text=True)
+    legends = re.findall(r'<legend class="h5">([^<]+)</legend>', html)
+    assert legends[:5] == ["Person", "Om og kommunikation", "Adresse",
+                           "Ansvarlig bruger og tags", "Samtykke"], legends
+    grid = html[html.index("kontakt-form-groups"):]
+    for name in ("first_name", "email", "street", "tags", "consent_email"):
+        assert f'name="{name}"' in grid
+    # every input once: grouped fields are not repeated below the groups
+    assert html.count('name="email"') == 1 and html.count('name="first_name"') == 1

@@ -173,6 +173,8 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
 
     form_base_class = TranslatedAdminForm
     list_template = "kontakt/model_list.html"  # our page-size menu
+    # (legend, field names): the form's fieldsets, two columns on a wide screen
+    form_groups: tuple[tuple[Any, tuple[str, ...]], ...] = ()
     filter_converter = FilterConverter()
     model_form_converter = LocaleModelConverter
     page_size = 20

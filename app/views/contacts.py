@@ -131,6 +131,18 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
         "consent_letter", "consent_letter_date", "consent_letter_source",
         "address_book_sync", "is_private", "employments",
     )
+    form_groups = (
+        (_l("Person"), ("kind", "first_name", "last_name", "job_title", "birth_date",
+                        "national_id_country", "national_id", "preferred_language",
+                        "photo_upload", "remove_photo")),
+        (_l("About and communication"), ("email", "phone", "mobile", "website")),
+        (_l("Address"), ("street", "postcode", "city", "country")),
+        (_l("Responsible user and tags"), ("responsible_user", "tags", "address_book_sync",
+                                           "is_private")),
+        (_l("Consent"), ("consent_phone", "consent_phone_date", "consent_phone_source",
+                         "consent_email", "consent_email_date", "consent_email_source",
+                         "consent_letter", "consent_letter_date", "consent_letter_source")),
+    )
     form_choices = {
         "kind": KIND_CHOICES,
         "national_id_country": [("", "—"), *[(c, n) for c, n in
