@@ -251,6 +251,9 @@ PROBES = (
     Probe("GET", "password.index", "/admin/password/", logged_in(OK)),
     Probe("POST", "password.index", "/admin/password/", logged_in(OK),  # refused: re-shown
           data={"current_password": "wrong", "new_password": "x"}),
+    # a list's columns, each user's own choice: an empty form names no list
+    Probe("POST", "columns.index", "/admin/columns/", member(MISSING, to("/admin/")),
+          data={"list": "contact", "columns": "email"}),
     Probe("GET", "health.healthz", "/healthz", everyone(OK)),
     Probe("GET", "admin.static", "/admin/static/admin/js/helpers.js", everyone(OK)),
     # secret-token URLs: the token is the credential, a wrong one names nothing

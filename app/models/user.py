@@ -4,7 +4,7 @@ tenant). A user without a tenant is a platform operator, who manages tenants."""
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import Boolean, Index, Integer, String, func
+from sqlalchemy import JSON, Boolean, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,9 @@ class User(TenantOptional, Timestamped, Model):
     # every session of the user (logout, a password change, an administrator's reset).
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                  server_default="0")
+    # The columns the user chose per list ({list: [column, …]}); absent: the defaults.
+    list_columns: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, nullable=False, default=dict, server_default="{}")
 
     tenant: Mapped[Tenant | None] = relationship(lazy="joined")
 

@@ -236,3 +236,18 @@ def active_users() -> list[User]:
     an activity."""
     return list(db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.full_name, User.email)))
+
+
+def choose_list_columns(user: User, list_name: str, chosen: list[str],
+                        offered: list[str]) -> None:
+    """Keep the columns ``user`` chose for a list, in the list's order; an empty choice
+    means the list's defaults again. Columns the list does not offer are refused."""
+    unknown = [name for name in chosen if name not in offered]
+    if unknown:
+        raise ServiceError(_l("This list has no such column."), field="columns")
+    columns = dict(user.list_columns or {})
+    if chosen:
+        columns[list_name] = [name for name in offered if name in chosen]
+    else:
+        columns.pop(list_name, None)
+    user.list_columns = columns  # a new dict: the JSON column sees the change

@@ -17,6 +17,7 @@ from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.attachments import AttachmentsView
 from app.views.cases import CaseView, MyTasksView, TaskView
+from app.views.column_choice import ColumnsView
 from app.views.contacts import ContactView
 from app.views.dashboard import DashboardView
 from app.views.dictionaries import DictionaryAdminView
@@ -93,6 +94,7 @@ def register_views(admin: Admin) -> None:
     admin.add_view(FeedsView(name=_l("My feeds"), endpoint="feeds_page", url="/admin/feeds"))
     admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
                                 url="/admin/password"))
+    admin.add_view(ColumnsView(name=_l("Columns"), endpoint="columns", url="/admin/columns"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
     admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
                                    url="/admin/attachments"))

@@ -81,6 +81,13 @@ class PerRequestAttributes:
         return static
 
 
+def startup_value(view: Any, attribute: str) -> Any:
+    """The start-up value of one of ``view``'s PerRequest attributes (e.g.
+    "_list_columns"), before any request extended it."""
+    descriptor = getattr(type(view), attribute)
+    return view.__dict__.get(descriptor.static_name)
+
+
 # Per-request attributes and what they are called here.
 PER_REQUEST = {name: value.name for name, value in vars(PerRequestAttributes).items()
                if isinstance(value, PerRequest)}

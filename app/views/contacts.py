@@ -27,6 +27,7 @@ from app.services.exports import vcards
 from app.services.settings import setting
 from app.services.terms import JOB_TITLE, lazy_term, term
 from app.views.base import EditRightsMixin, SecureModelView, record_id
+from app.views.column_choice import ColumnChoiceMixin
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import (
     FIELD_LABELS,
@@ -60,8 +61,8 @@ class EmploymentInline(InlineFormAdmin):
     column_labels = {**FIELD_LABELS, "title": JOB_TITLE}
 
 
-class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRightsMixin,
-                  SecureModelView):
+class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin,
+                  EditRightsMixin, SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"
@@ -70,7 +71,11 @@ class ContactView(ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin, EditRig
     export_types = ["csv", "xlsx", "vcf"]
 
     column_list = ("customer_number", "last_name", "first_name", "email", "phone", "mobile",
-                   "organisation", "kind", "responsible_user", "tags", "consent")
+                   "organisation", "job_title", "city", "kind", "responsible_user", "tags",
+                   "consent", "created_at")
+    # the default columns fit a 1,366-pixel screen; each user may show the others
+    column_default_hidden = ("mobile", "job_title", "city", "kind", "responsible_user",
+                             "consent", "created_at")
     column_sortable_list = ("customer_number", "last_name", "first_name", "email", "phone",
                             "mobile", ("organisation", "organisation.name"), "kind",
                             ("responsible_user", "responsible_user.full_name"))

@@ -14,6 +14,7 @@ from app.services.contacts import organisations
 from app.services.errors import ServiceError
 from app.services.settings import user_may_edit
 from app.views.base import EditRightsMixin, SecureModelView
+from app.views.column_choice import ColumnChoiceMixin
 from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, TagFilter, country_choices, tag_options, user_options
 from app.views.formatters import phone_formatter, tags_formatter
@@ -32,8 +33,8 @@ def _same_number(organisation: Organisation, number: str | None, country: str | 
         organisation.registration_number, organisation.registration_country or None)
 
 
-class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMixin,
-                       SecureModelView):
+class OrganisationView(ColumnChoiceMixin, OrganisationProfileMixin, CustomFieldsMixin,
+                       EditRightsMixin, SecureModelView):
     edit_right = "organisations"
     create_template = "kontakt/organisation_create.html"
     edit_template = "kontakt/organisation_edit.html"
@@ -41,7 +42,8 @@ class OrganisationView(OrganisationProfileMixin, CustomFieldsMixin, EditRightsMi
     can_export = True
     export_types = ["csv", "xlsx"]
     column_list = ("name", "registration_number", "city", "phone", "email", "industry",
-                   "responsible_user", "tags")
+                   "responsible_user", "tags", "website", "created_at")
+    column_default_hidden = ("website", "created_at")
     column_sortable_list = ("name", "registration_number", "city", "phone", "email",
                             "industry", ("responsible_user", "responsible_user.full_name"))
     column_default_sort = "name"
