@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from flask import Flask, current_app
@@ -371,11 +371,17 @@ def percent(done: int, total: int | None) -> int | None:
     return max(0, min(100, round(100 * done / total)))
 
 
-def result_path(job: Job) -> Path | None:
-    """The job's result file (in the job's tenant's folder), or None."""
-    if job.state != DONE:
-        return None
-    return storage.path_of(RESULTS, job.result_key)
+def has_result(job: Job) -> bool:
+    """Whether the job is done with a result file to download."""
+    return (job.state == DONE and bool(job.result_name)
+            and storage.exists(RESULTS, job.result_key, job.tenant_id))
+
+
+def open_result(job: Job) -> IO[bytes]:
+    """The job's result file as a stream; FileNotFoundError when there is none."""
+    if job.state != DONE or not job.result_name:
+        raise FileNotFoundError(job.result_key)
+    return storage.open(RESULTS, job.result_key, job.tenant_id)
 
 
 # --- workers --------------------------------------------------------------------------
