@@ -361,13 +361,13 @@ def s3_endpoint():
 @pytest.fixture(params=["local", "s3"])
 def file_store(request, app, monkeypatch):
     """Every file of the app on local disk, then in a fresh bucket on the S3 server.
-    ``keys()`` lists what is stored (without the S3 key prefix)."""
+    ``stored()`` lists the keys stored (without the S3 key prefix)."""
     if request.param == "local":
         root = app.config["UPLOAD_FOLDER"]
 
         def local_keys() -> set[str]:
             return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file()}
-        yield Ref(kind="local", keys=local_keys)
+        yield Ref(kind="local", stored=local_keys)
         return
     endpoint = request.getfixturevalue("s3_endpoint")
     for name, value in (("AWS_ACCESS_KEY_ID", "test-key"), ("AWS_SECRET_ACCESS_KEY", "x"),
@@ -388,7 +388,7 @@ def file_store(request, app, monkeypatch):
         found = {item["Key"] for page in pages for item in page.get("Contents", [])}
         assert all(key.startswith("crm/") for key in found)
         return {key.removeprefix("crm/") for key in found}
-    yield Ref(kind="s3", keys=s3_keys, client=client, bucket=bucket)
+    yield Ref(kind="s3", stored=s3_keys, client=client, bucket=bucket)
 
 
 def folder_of(app, tenant_id: int):
