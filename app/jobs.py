@@ -39,6 +39,7 @@ from huey.consumer import Consumer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.config import jobs_backend
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
@@ -50,7 +51,6 @@ from app.transactions import commit_or_refuse
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("redis", "sqlite", "immediate")
 RESULTS = "job-results"  # the storage folder of result files (services.storage)
 PENDING = "kontakt_jobs_to_enqueue"  # session.info key: jobs waiting for the commit
 
@@ -194,13 +194,6 @@ class JobQueue:
     backend: str
 
 
-def backend_of(config: dict[str, Any]) -> str:
-    backend = config.get("JOBS_BACKEND") or ("redis" if config.get("REDIS_URL") else "sqlite")
-    if backend not in BACKENDS:
-        raise RuntimeError(f"JOBS_BACKEND must be one of {', '.join(BACKENDS)}: {backend!r}")
-    return backend
-
-
 def _make_huey(config: dict[str, Any], backend: str) -> Huey:
     name = config["JOBS_QUEUE"]
     # results=False: the outcome of a job is its row, not a stored task result.
@@ -214,7 +207,7 @@ def _make_huey(config: dict[str, Any], backend: str) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    backend = backend_of(app.config)
+    backend = jobs_backend(app.config)
     huey = _make_huey(app.config, backend)
 
     @huey.task(context=True, name="run_job")
