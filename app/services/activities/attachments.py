@@ -227,7 +227,7 @@ def files_of(*, contact_id: int | None = None, organisation_id: int | None = Non
     return list(db.session.scalars(query))
 
 
-# -- keeping disk and database in step ----------------------------------------------
+# -- keeping the store and the database in step -----------------------------------
 
 UNLESS_COMMITTED = "attachments_unless_committed"  # new files, removed on rollback
 AFTER_COMMIT = "attachments_after_commit"  # files of deleted rows, removed on commit
