@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app import jobs
+from app import deployment, jobs
 from app.config import LANGUAGES
 from app.demo import seed as demo
 from app.extensions import db
@@ -89,6 +89,19 @@ def seed_demo(contacts: int, if_empty: bool) -> None:
         return
     for line in demo.seed_demo(contacts=contacts):
         click.echo(line)
+
+
+@crm.command("check-deployment")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Web worker processes per machine [default: WEB_CONCURRENCY, else 1].")
+def check_deployment(workers: int | None) -> None:
+    """Check that the configuration suits several web workers and machines (exit
+    status 3 and the reasons when it does not)."""
+    workers = workers or deployment.workers_from_environment()
+    deployment.check(current_app.config, workers=workers)
+    machines = current_app.config.get("DEPLOYMENT_MACHINES") or 1
+    click.echo(f"The configuration suits {workers} web worker process(es) on "
+               f"{machines} machine(s).")
 
 
 @crm.command("worker")

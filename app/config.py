@@ -37,15 +37,44 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy's engine options: every connection checked before use and, on a
+    server database, a pool sized from the environment. Each web worker process and the
+    queue worker have a pool of their own: see docs/deployment.md for the sum."""
+    options: dict = {"pool_pre_ping": True}
+    if not database_url.startswith("sqlite"):
+        options.update(pool_size=_env_int("DATABASE_POOL_SIZE", 5),
+                       max_overflow=_env_int("DATABASE_MAX_OVERFLOW", 10),
+                       pool_timeout=_env_int("DATABASE_POOL_TIMEOUT", 30),
+                       pool_recycle=_env_int("DATABASE_POOL_RECYCLE", 1800))
+    return options
+
+
+JOBS_BACKENDS = ("redis", "sqlite", "immediate")
+
+
+def jobs_backend(config) -> str:
+    """JOBS_BACKEND, else Redis when REDIS_URL is set, else the embedded SQLite queue."""
+    backend = config.get("JOBS_BACKEND") or ("redis" if config.get("REDIS_URL") else "sqlite")
+    if backend not in JOBS_BACKENDS:
+        raise RuntimeError(
+            f"JOBS_BACKEND must be one of {', '.join(JOBS_BACKENDS)}: {backend!r}")
+    return backend
+
+
 def load_config() -> dict:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     default_db = f"sqlite:///{INSTANCE_DIR / 'kontakt.db'}"
+    database_url = normalise_database_url(os.environ.get("DATABASE_URL", default_db))
     return {
         "SECRET_KEY": _secret_key(),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
-            os.environ.get("DATABASE_URL", default_db)
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -77,7 +106,18 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024)),
+        # Where every file goes (app/services/storage.py): local (UPLOAD_FOLDER) or s3;
+        # S3 credentials are boto3's own: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY …
         "ATTACHMENT_STORAGE": os.environ.get("ATTACHMENT_STORAGE", "local"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
+        "S3_ADDRESSING_STYLE": os.environ.get("S3_ADDRESSING_STYLE", ""),
+        # Deployment (app/deployment.py): how many machines run the app, and whether
+        # UPLOAD_FOLDER is a folder they share (NFS …) rather than each machine's own.
+        "DEPLOYMENT_MACHINES": _env_int("DEPLOYMENT_MACHINES", 1),
+        "UPLOAD_FOLDER_SHARED": _env_flag("UPLOAD_FOLDER_SHARED"),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
         # Outgoing e-mail (E10); without MAIL_SERVER e-mails are saved, not sent.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from flask import Flask, current_app
@@ -39,6 +39,7 @@ from huey.consumer import Consumer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.config import jobs_backend
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
@@ -50,7 +51,6 @@ from app.transactions import commit_or_refuse
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("redis", "sqlite", "immediate")
 RESULTS = "job-results"  # the storage folder of result files (services.storage)
 PENDING = "kontakt_jobs_to_enqueue"  # session.info key: jobs waiting for the commit
 
@@ -194,13 +194,6 @@ class JobQueue:
     backend: str
 
 
-def backend_of(config: dict[str, Any]) -> str:
-    backend = config.get("JOBS_BACKEND") or ("redis" if config.get("REDIS_URL") else "sqlite")
-    if backend not in BACKENDS:
-        raise RuntimeError(f"JOBS_BACKEND must be one of {', '.join(BACKENDS)}: {backend!r}")
-    return backend
-
-
 def _make_huey(config: dict[str, Any], backend: str) -> Huey:
     name = config["JOBS_QUEUE"]
     # results=False: the outcome of a job is its row, not a stored task result.
@@ -214,7 +207,7 @@ def _make_huey(config: dict[str, Any], backend: str) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    backend = backend_of(app.config)
+    backend = jobs_backend(app.config)
     huey = _make_huey(app.config, backend)
 
     @huey.task(context=True, name="run_job")
@@ -371,11 +364,17 @@ def percent(done: int, total: int | None) -> int | None:
     return max(0, min(100, round(100 * done / total)))
 
 
-def result_path(job: Job) -> Path | None:
-    """The job's result file (in the job's tenant's folder), or None."""
-    if job.state != DONE:
-        return None
-    return storage.path_of(RESULTS, job.result_key)
+def has_result(job: Job) -> bool:
+    """Whether the job is done with a result file to download."""
+    return (job.state == DONE and bool(job.result_name)
+            and storage.exists(RESULTS, job.result_key, job.tenant_id))
+
+
+def open_result(job: Job) -> IO[bytes]:
+    """The job's result file as a stream; FileNotFoundError when there is none."""
+    if job.state != DONE or not job.result_name:
+        raise FileNotFoundError(job.result_key)
+    return storage.open(RESULTS, job.result_key, job.tenant_id)
 
 
 # --- workers --------------------------------------------------------------------------

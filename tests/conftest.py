@@ -9,7 +9,10 @@ import io
 import os
 import re
 import shutil
+import socket
+import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace as Ref
 
 import pytest
@@ -20,7 +23,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db
-from app.services import accounts
+from app.services import accounts, storage
 from app.tenancy import set_current_tenant
 
 CSRF_INPUT = re.compile(
@@ -335,6 +338,57 @@ def intake(client, slug: str, token: str | None, **kwargs):
     """Post to a tenant's lead intake address, with the token if one is given."""
     query = f"?token={token}" if token is not None else ""
     return client.post(f"/intake/{slug}/lead{query}", **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API (moto's server mode) on a free loopback port, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def file_store(request, app, monkeypatch):
+    """Every file of the app on local disk, then in a fresh bucket on the S3 server.
+    ``stored()`` lists the keys stored (without the S3 key prefix)."""
+    if request.param == "local":
+        root = app.config["UPLOAD_FOLDER"]
+
+        def local_keys() -> set[str]:
+            return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file()}
+        yield Ref(kind="local", stored=local_keys)
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    for name, value in (("AWS_ACCESS_KEY_ID", "test-key"), ("AWS_SECRET_ACCESS_KEY", "x"),
+                        ("AWS_CONFIG_FILE", os.devnull),
+                        ("AWS_SHARED_CREDENTIALS_FILE", os.devnull)):
+        monkeypatch.setenv(name, value)
+    bucket = f"kontakt-{uuid.uuid4().hex[:12]}"
+    config = {"ATTACHMENT_STORAGE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": endpoint,
+              "S3_REGION": "eu-north-1", "S3_PREFIX": "crm/"}
+    for name, value in config.items():
+        monkeypatch.setitem(app.config, name, value)
+    client = storage.make_store(app.config).client
+    client.create_bucket(Bucket=bucket,
+                         CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
+
+    def s3_keys() -> set[str]:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        found = {item["Key"] for page in pages for item in page.get("Contents", [])}
+        assert all(key.startswith("crm/") for key in found)
+        return {key.removeprefix("crm/") for key in found}
+    yield Ref(kind="s3", stored=s3_keys, client=client, bucket=bucket)
 
 
 def folder_of(app, tenant_id: int):

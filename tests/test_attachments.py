@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 
 from app.extensions import db
 from app.models import Activity, Attachment, Contact
+from app.services import storage
 from app.services.activities import attachments
 from app.tenancy import tenant_context
 from tests.conftest import folder_of, login, records, upload
@@ -219,36 +220,39 @@ class MemoryStorage:
 
     files: dict[str, bytes] = {}
 
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
+    def __init__(self, config) -> None:
+        self.config = config
 
-    def save(self, stream) -> str:
-        name = f"{len(self.files):032x}.bin"
-        self.files[name] = stream.read()
-        return name
+    def save(self, key: str, data) -> None:
+        self.files[key] = data if isinstance(data, bytes) else data.read()
 
-    def open(self, stored_name: str):
-        return io.BytesIO(self.files[stored_name])
+    def open(self, key: str):
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return io.BytesIO(self.files[key])
 
-    def delete(self, stored_name: str) -> None:
-        self.files.pop(stored_name, None)
+    def exists(self, key: str) -> bool:
+        return key in self.files
+
+    def delete(self, key: str) -> None:
+        self.files.pop(key, None)
 
 
 def test_storage_is_chosen_by_configuration(app, admin_client, tenant_a, monkeypatch):
-    monkeypatch.setitem(attachments.STORAGES, "memory", MemoryStorage)
+    monkeypatch.setitem(storage.BACKENDS, "memory", MemoryStorage)
     monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE", "memory")
     monkeypatch.setattr(MemoryStorage, "files", {})
     contact_id = gen_contact(tenant_a.id, gen_organisation(tenant_a.id),
                              email="jens@nordlys.example")
     upload(admin_client, contact_id, (PDF, "i-hukommelsen.pdf"))
     [attachment] = records(Attachment, tenant_a.id)
-    assert MemoryStorage.files == {attachment.stored_name: PDF}
+    key = f"tenant-{tenant_a.id}/attachments/{attachment.stored_name}"
+    assert MemoryStorage.files == {key: PDF}
     assert not folder_of(app, tenant_a.id).exists()
     assert admin_client.get(f"/admin/attachments/{attachment.id}/download/").data == PDF
     admin_client.post(f"/admin/attachments/{attachment.id}/delete/")
     assert MemoryStorage.files == {}
     # a factory may also be named by its import path
-    monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE",
-                        "app.services.activities.attachments:local_storage")
-    with tenant_context(tenant_a.id):
-        assert isinstance(attachments.file_storage(), attachments.LocalAttachmentStorage)
+    monkeypatch.setitem(app.config, "ATTACHMENT_STORAGE", f"{__name__}:MemoryStorage")
+    with app.app_context():
+        assert isinstance(storage.store(), MemoryStorage)

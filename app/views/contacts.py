@@ -269,11 +269,14 @@ class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomF
         """The contact's photo (``?thumbnail=1`` for the small one); 404 for a contact
         of another tenant, like every other record."""
         contact = db.session.get(Contact, contact_id) if record_id(contact_id) else None
-        path = photos.path_of(contact.photo if contact else None,
-                              thumbnail=bool(request.args.get("thumbnail")))
-        if path is None:
+        name = photos.stored_name(contact.photo if contact else None,
+                                  thumbnail=bool(request.args.get("thumbnail")))
+        try:
+            stream = photos.open_photo(name)
+        except FileNotFoundError:
             abort(404)
-        response = send_file(path, mimetype="image/jpeg", max_age=86400)
+        # a new photo gets a new random name: the name is the photo's version
+        response = send_file(stream, mimetype="image/jpeg", max_age=86400, etag=name or False)
         response.cache_control.private = True
         response.cache_control.public = False
         return response

@@ -61,7 +61,7 @@ def summary_lines(job: Job) -> list[tuple[str, Any]]:
 
 def status_of(job: Job) -> dict[str, Any]:
     done, total = jobs.progress_of(job)
-    has_file = jobs.result_path(job) is not None
+    has_file = jobs.has_result(job)
     return {
         "state": job.state, "finished": job.finished, "done": done, "total": total,
         "percent": jobs.percent(done, total), "message": status_message(job, done, total),
@@ -103,10 +103,13 @@ class JobsView(SecureBaseView):
     @expose("/<job_id>/download")
     def download(self, job_id: str) -> Response:
         job = job_or_404(job_id)
-        path = jobs.result_path(job)
-        if path is None or not job.result_name:
+        if not job.result_name:
             abort(404)
-        response = send_file(path, as_attachment=True, download_name=job.result_name,
+        try:
+            stream = jobs.open_result(job)
+        except FileNotFoundError:
+            abort(404)
+        response = send_file(stream, as_attachment=True, download_name=job.result_name,
                              max_age=0)
         response.headers["Content-Disposition"] = content_disposition(job.result_name)
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -85,10 +85,12 @@ class LetterheadView(ServiceScreenView):
 
     @expose("/logo")
     def logo(self) -> Response | str:
-        path = letters.logo_path(letters.letterhead().logo)
-        if path is None:
+        name = letters.letterhead().logo
+        try:
+            stream = letters.open_logo(name)
+        except FileNotFoundError:
             abort(404)
-        return send_file(path, mimetype="image/png", max_age=0)
+        return send_file(stream, mimetype="image/png", max_age=0, etag=name or False)
 
     @expose("/sample.pdf")
     def sample(self) -> Response | str:

@@ -1,8 +1,8 @@
 """Files attached to contacts, organisations, cases and activities (D6).
 
-The bytes live in a swappable file store (``ATTACHMENT_STORAGE``; "local" keeps them
-under ``UPLOAD_FOLDER/tenant-<id>/attachments`` with random names), the rest in
-:class:`~app.models.Attachment` rows. Disk and database are kept in step by session
+The bytes live in the app's file store (services.storage: local disk or S3-compatible
+object storage, in the tenant's "attachments" folder, with random names), the rest in
+:class:`~app.models.Attachment` rows. Store and database are kept in step by session
 events: a stored file whose row is rolled back is removed again, and a deleted row's
 file is removed only once the deletion is committed — also when the row goes because
 its contact, organisation, case or activity is deleted.
@@ -13,13 +13,11 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any, Protocol, TypeGuard
+from typing import IO, Any, TypeGuard
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -27,7 +25,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, joinedload, scoped_session
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import import_string
 
 from app.extensions import db
 from app.models import Activity, Attachment, Case, Contact, Organisation, User
@@ -36,7 +33,7 @@ from app.services import storage
 from app.services.errors import ServiceError
 from app.tenancy import current_tenant_id
 
-KIND = "attachments"  # the folder under the tenant's upload folder
+KIND = "attachments"  # the folder of the tenant's files (services.storage)
 Owner = Contact | Organisation | Case | Activity  # what attachments belong to
 AnySession = Session | scoped_session[Any]  # a session, or Flask-SQLAlchemy's proxy of one
 OWNERS: dict[str, type[Owner]] = {
@@ -47,68 +44,6 @@ FALLBACK_NAME = "file"
 CHUNK = 64 * 1024
 
 log = logging.getLogger(__name__)
-
-
-class AttachmentStorage(Protocol):
-    """Where attachment bytes are kept; names are chosen by the store, never by users."""
-
-    def save(self, stream: IO[bytes]) -> str:
-        """Store the stream's bytes; return the new stored name."""
-
-    def open(self, stored_name: str) -> IO[bytes]:
-        """The stored bytes for reading; FileNotFoundError when they are gone."""
-
-    def delete(self, stored_name: str) -> None:
-        """Remove the bytes (nothing happens when they are already gone)."""
-
-
-class LocalAttachmentStorage:
-    """Files in one folder on disk (the current tenant's, when made by the factory)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def save(self, stream: IO[bytes]) -> str:
-        name = storage.new_name(".bin")  # neutral suffix: nothing on disk is executable
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self._path(name), "xb") as target:
-            shutil.copyfileobj(stream, target, CHUNK)
-        return name
-
-    def open(self, stored_name: str) -> IO[bytes]:
-        return open(self._path(stored_name), "rb")
-
-    def delete(self, stored_name: str) -> None:
-        self._path(stored_name).unlink(missing_ok=True)
-
-    def _path(self, stored_name: str) -> Path:
-        if not storage.STORED_NAME.match(stored_name or ""):
-            raise FileNotFoundError(stored_name)  # never a path from elsewhere
-        return self.folder / stored_name
-
-
-def local_storage(tenant_id: int) -> AttachmentStorage:
-    return LocalAttachmentStorage(storage.tenant_folder(KIND, tenant_id))
-
-
-# ATTACHMENT_STORAGE names one of these, or a factory by import path ("pkg.module:make");
-# a factory is given the id of the tenant whose files it keeps.
-STORAGES: dict[str, Callable[[int], AttachmentStorage]] = {"local": local_storage}
-
-
-def file_storage(tenant_id: int | None = None) -> AttachmentStorage:
-    """The configured store of a tenant's files (by default the current tenant's)."""
-    tenant_id = tenant_id if tenant_id is not None else current_tenant_id()
-    if tenant_id is None:
-        raise RuntimeError("files belong to a tenant; none is current")
-    name = current_app.config.get("ATTACHMENT_STORAGE") or "local"
-    factory = STORAGES.get(name)
-    if factory is None:
-        try:
-            factory = import_string(name)
-        except ImportError as exc:
-            raise RuntimeError(f"unknown ATTACHMENT_STORAGE {name!r}") from exc
-    return factory(tenant_id)
 
 
 # -- names and types ---------------------------------------------------------------
@@ -207,9 +142,10 @@ def add(owner, upload: FileStorage | None, user: User | None,
     with _bounded_copy(upload.stream, field) as (spool, size):
         if size == 0:
             raise ServiceError(_l("The file %(name)s is empty.", name=filename), field=field)
-        store = file_storage()
-        stored_name = store.save(spool)
-    _unless_committed(db.session, lambda: store.delete(stored_name))
+        # neutral suffix: nothing stored is executable, whatever the upload was called
+        stored_name, tenant_id = storage.new_name(".bin"), current_tenant_id()
+        storage.save(KIND, stored_name, spool, tenant_id)
+    _unless_committed(db.session, lambda: storage.delete(KIND, stored_name, tenant_id))
     attachment = Attachment(filename=filename, stored_name=stored_name, size=size,
                             content_type=content_type_for(filename), uploaded_by=user)
     kind = kind_of(owner)
@@ -242,7 +178,7 @@ def too_large_message(limit: int):
 
 def open_file(attachment: Attachment) -> IO[bytes]:
     """The attachment's bytes; FileNotFoundError when the file is gone."""
-    return file_storage(attachment.tenant_id).open(attachment.stored_name)
+    return storage.open(KIND, attachment.stored_name, attachment.tenant_id)
 
 
 def read_bytes(attachment: Attachment) -> bytes:
@@ -262,9 +198,9 @@ def delete(attachment: Attachment) -> None:
 
 
 def _delete(session: AnySession, attachment: Attachment) -> None:
-    store, stored_name = file_storage(attachment.tenant_id), attachment.stored_name
+    stored_name, tenant_id = attachment.stored_name, attachment.tenant_id
     session.delete(attachment)
-    _after_commit(session, lambda: store.delete(stored_name))
+    _after_commit(session, lambda: storage.delete(KIND, stored_name, tenant_id))
 
 
 # -- lists -------------------------------------------------------------------------
@@ -291,7 +227,7 @@ def files_of(*, contact_id: int | None = None, organisation_id: int | None = Non
     return list(db.session.scalars(query))
 
 
-# -- keeping disk and database in step ----------------------------------------------
+# -- keeping the store and the database in step -----------------------------------
 
 UNLESS_COMMITTED = "attachments_unless_committed"  # new files, removed on rollback
 AFTER_COMMIT = "attachments_after_commit"  # files of deleted rows, removed on commit

@@ -7,6 +7,7 @@ The address block sits where a C5/DL window envelope shows it (DIN 5008 / EN 10:
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ GREY = (100, 100, 100)
 class LetterContent:
     sender_name: str
     sender_lines: list[str]
-    logo: Path | None
+    logo: bytes | None  # PNG or JPEG
     footer: str
     recipient: list[str]
     date: str
@@ -85,7 +86,7 @@ def _letterhead(pdf: FPDF, content: LetterContent) -> None:
     """Logo on the left, the sender's name and address on the right."""
     if content.logo is not None:
         width, height = _logo_size(content.logo)
-        pdf.image(str(content.logo), x=LEFT, y=TOP, w=width, h=height)
+        pdf.image(io.BytesIO(content.logo), x=LEFT, y=TOP, w=width, h=height)
     pdf.set_xy(LEFT, TOP)
     pdf.set_font(FAMILY, "B", 12)
     pdf.cell(0, 6, content.sender_name, align="R", new_x="LMARGIN", new_y="NEXT")
@@ -96,9 +97,9 @@ def _letterhead(pdf: FPDF, content: LetterContent) -> None:
     pdf.set_text_color(0)
 
 
-def _logo_size(path: Path) -> tuple[float, float]:
+def _logo_size(data: bytes) -> tuple[float, float]:
     """The logo's size in mm, as large as fits the logo box, proportions kept."""
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(data)) as image:
         ratio = image.width / image.height
     box_width, box_height = LOGO_BOX
     height = min(box_height, box_width / ratio)

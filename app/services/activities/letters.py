@@ -6,7 +6,7 @@ are activities of kind "letter" with the contact as participant, printed as PDF
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from typing import IO
 
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
@@ -77,8 +77,13 @@ def store_logo(image: Image.Image) -> str:
     return name
 
 
-def logo_path(name: str | None) -> Path | None:
-    return storage.path_of(LOGO_KIND, name)
+def open_logo(name: str | None) -> IO[bytes]:
+    """The current tenant's logo as a stream; FileNotFoundError when there is none."""
+    return storage.open(LOGO_KIND, name)
+
+
+def logo_bytes(name: str | None) -> bytes | None:
+    return storage.read(LOGO_KIND, name)
 
 
 def remove_logo(name: str | None) -> None:
@@ -178,7 +183,7 @@ def _content(**values) -> LetterContent:
     tenant = current_tenant()
     return LetterContent(
         sender_name=head.sender_name or (tenant.name if tenant else ""),
-        sender_lines=head.address_lines, logo=logo_path(head.logo), footer=head.footer,
+        sender_lines=head.address_lines, logo=logo_bytes(head.logo), footer=head.footer,
         closing=_("Kind regards"), **values)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -72,10 +72,20 @@ def thumbnail_name(name: str) -> str:
     return f"{stem}{THUMBNAIL_SUFFIX}.{suffix}"
 
 
-def path_of(name: str | None, thumbnail: bool = False):
+def stored_name(name: str | None, thumbnail: bool = False) -> str | None:
+    """The stored file of the photo (or of its thumbnail)."""
     if not name:
         return None
-    return storage.path_of(KIND, thumbnail_name(name) if thumbnail else name)
+    return thumbnail_name(name) if thumbnail else name
+
+
+def open_photo(name: str | None, thumbnail: bool = False) -> IO[bytes]:
+    """The current tenant's photo as a stream; FileNotFoundError when there is none."""
+    return storage.open(KIND, stored_name(name, thumbnail))
+
+
+def read(name: str | None, thumbnail: bool = False) -> bytes | None:
+    return storage.read(KIND, stored_name(name, thumbnail))
 
 
 def remove(name: str | None) -> None:

@@ -123,10 +123,10 @@ def _address(contact: Contact, options: Options) -> str | None:
 
 
 def _photo(contact: Contact, options: Options) -> str | None:
-    path = photos.path_of(contact.photo, thumbnail=True)
-    if path is None:
+    thumbnail = photos.read(contact.photo, thumbnail=True)
+    if thumbnail is None:
         return None
-    data = base64.b64encode(path.read_bytes()).decode()
+    data = base64.b64encode(thumbnail).decode()
     if options.version == VERSION_3:
         return f"PHOTO;ENCODING=b;TYPE=JPEG:{data}"
     return f"PHOTO:data:image/jpeg;base64,{data}"

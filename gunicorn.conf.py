@@ -1,0 +1,38 @@
+"""gunicorn's settings for Kontakt CRM: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be set from the environment (see docs/deployment.md). Before any
+worker starts, app.deployment checks that the configuration suits the number of worker
+processes: several processes with rate limits counted in memory, or several machines
+with the embedded job queue or files on local disk, are refused with a clear message
+and exit status 3."""
+
+import multiprocessing
+import os
+
+from app.config import load_config
+from app.deployment import check, default_workers
+
+_config = load_config()
+
+bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or default_workers(_config, multiprocessing.cpu_count()))
+# Threads serve the requests that wait on the database or object storage; one process's
+# threads share its memory, rate-limit counts included.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # long work runs as a job
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# A fresh process now and then: whatever a long-lived one accumulates is let go.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+# Each worker makes its own app, database pool and S3 client after the fork.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+
+
+def on_starting(server) -> None:
+    """In the master, before the first worker: refuse an unsafe start."""
+    check(_config, workers=server.cfg.workers)
