@@ -17,6 +17,7 @@ from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.services.passwords import check_password_policy
 from app.tenancy import all_tenants
+from app.transactions import commit_or_refuse
 
 crm = AppGroup("crm", help="Kontakt CRM administration.")
 
@@ -116,3 +117,13 @@ def worker(workers: int) -> None:
     click.echo(f"Running background jobs ({app.extensions['jobs'].backend}); "
                "stop with Ctrl+C.")
     consumer.run()
+
+
+@crm.command("prune-jobs")
+@click.option("--days", type=int, default=None,
+              help="Keep the files of jobs that ended this recently (default: JOBS_KEEP_DAYS).")
+def prune_jobs(days: int | None) -> None:
+    """Remove the result files of background jobs that ended days ago."""
+    keep = days if days is not None else current_app.config["JOBS_KEEP_DAYS"]
+    removed = commit_or_refuse(lambda: jobs.prune(keep)).value
+    click.echo(f"Removed {removed} result files of jobs that ended over {keep} days ago.")

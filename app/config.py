@@ -98,6 +98,10 @@ def load_config() -> dict:
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "kontakt"),
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db")),
         "JOBS_PROGRESS_EVERY": 0.25,  # seconds between a job's progress reports
+        # Days a finished job's result file (an export …) is kept (crm prune-jobs).
+        "JOBS_KEEP_DAYS": int(os.environ.get("JOBS_KEEP_DAYS", 7)),
+        # A list export of more rows than this runs as a background job.
+        "EXPORT_INLINE_LIMIT": int(os.environ.get("EXPORT_INLINE_LIMIT", 5000)),
         # Proxies in front of the app (0: none): their X-Forwarded-* headers are trusted.
         "PROXY_FIX": int(os.environ.get("PROXY_FIX") or 0),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
@@ -128,4 +132,7 @@ def load_config() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", ""),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", 10)),
+        # A send that failed for now (no connection, a 4xx answer) is tried again.
+        "MAIL_RETRIES": int(os.environ.get("MAIL_RETRIES", 3)),
+        "MAIL_RETRY_DELAY": int(os.environ.get("MAIL_RETRY_DELAY", 60)),  # seconds
     }

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,10 +34,10 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.config import jobs_backend
@@ -46,7 +47,7 @@ from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
 from app.models.user import User
 from app.services import storage
 from app.services.settings import tenant_language
-from app.tenancy import tenant_context
+from app.tenancy import all_tenants, tenant_context
 from app.transactions import commit_or_refuse
 
 log = logging.getLogger(__name__)
@@ -57,25 +58,52 @@ PENDING = "kontakt_jobs_to_enqueue"  # session.info key: jobs waiting for the co
 JobFunction = Callable[..., dict[str, Any] | None]
 
 
+# A number of a kind (retries, their delay): given, or the name of the app's setting.
+Setting = int | str
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
     function: JobFunction
     label: Any  # a lazy translated text
-    retries: int = 0
-    retry_delay: int = 0
+    retries: Setting = 0
+    retry_delay: Setting = 0
+    again: bool = False  # a failed one may be tried again from its page (same params)
 
 
 _kinds: dict[str, Kind] = {}
 
 
-def kind(name: str, *, label: Any, retries: int = 0, retry_delay: int = 0
-         ) -> Callable[[JobFunction], JobFunction]:
-    """Register a job kind: ``function(job, progress, **params) -> summary | None``."""
+def kind(name: str, *, label: Any, retries: Setting = 0, retry_delay: Setting = 0,
+         again: bool = False) -> Callable[[JobFunction], JobFunction]:
+    """Register a job kind: ``function(job, progress, **params) -> summary | None``.
+    ``retries``/``retry_delay`` may name a setting (``"MAIL_RETRIES"``), read when a job
+    is enqueued; ``again``: its page offers "Try again" when it failed."""
     def register(function: JobFunction) -> JobFunction:
-        _kinds[name] = Kind(name, function, label, retries, retry_delay)
+        _kinds[name] = Kind(name, function, label, retries, retry_delay, again)
         return function
     return register
+
+
+def _setting(value: Setting) -> int:
+    return int(current_app.config[value]) if isinstance(value, str) else value
+
+
+def kind_allows_again(kind_name: str) -> bool:
+    found = _kinds.get(kind_name)
+    return found is not None and found.again
+
+
+def may_try_again(job: Job) -> bool:
+    """A failed job whose kind may run again with the same params."""
+    return job.state == FAILED and kind_allows_again(job.kind)
+
+
+class Unfinished(Exception):  # noqa: N818 - an outcome, not an error of the program
+    """Raised by a job function that could not do what it was asked, but whose work so
+    far is kept (e.g. an e-mail recorded as not sent, with why): the job fails with
+    this message and its work is committed."""
 
 
 def label_of(kind_name: str) -> str:
@@ -95,6 +123,9 @@ class Progress:
         self.count: int | None = None
         self.result_name: str | None = None
         self.result_key: str | None = None
+        # How many more times the queue runs the job when this attempt fails
+        # unexpectedly: a job that retries itself knows its last attempt.
+        self.retries_left = 0
 
     def total(self, n: int | None) -> None:
         self.count = n
@@ -214,6 +245,7 @@ def init_app(app: Flask) -> None:
     def run_job(job_id: int, tenant_id: int, task: Any = None) -> None:
         execute(app, job_id, tenant_id, retries_left=task.retries if task else 0)
 
+    _prune_periodically(app, huey)
     app.extensions["jobs"] = JobQueue(app, huey, run_job, backend)
     if not event.contains(Session, "after_commit", _enqueue_committed):
         event.listen(Session, "after_commit", _enqueue_committed)
@@ -244,13 +276,21 @@ def submit(kind_name: str, *, user: User, **params: Any) -> Job:
     return job
 
 
+def submit_again(job: Job, *, user: User) -> Job:
+    """A new job of a failed one's kind and params, run as ``user`` (who asked again)."""
+    if not may_try_again(job):
+        raise ValueError(f"{job!r} may not be tried again")
+    return submit(job.kind, user=user, **job.params)
+
+
 def _enqueue_committed(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     for job_id, tenant_id, kind_name in pending or ():
         found = _kinds[kind_name]
         job_queue = queue()
         job_queue.huey.enqueue(job_queue.task.s(
-            job_id, tenant_id, retries=found.retries, retry_delay=found.retry_delay))
+            job_id, tenant_id, retries=_setting(found.retries),
+            retry_delay=_setting(found.retry_delay)))
 
 
 def _forget_pending(session: Session) -> None:
@@ -285,6 +325,7 @@ def run(job: Job, progress: Progress, retries_left: int = 0) -> Job:
     with ExitStack() as stack:
         stack.enter_context(_in_language_of(job))
         stack.callback(progress.finish)
+        progress.retries_left = retries_left
         _record(job, state=RUNNING, started_at=utcnow(), error=None)
         if found is None or job.user is None or not job.user.is_active:
             return _fail(job, progress, _("This job can no longer be run."))
@@ -303,9 +344,15 @@ def run(job: Job, progress: Progress, retries_left: int = 0) -> Job:
 
 
 def _work(job: Job, found: Kind, progress: Progress) -> Job:
-    summary = found.function(job, progress, **job.params)
-    job.summary = dict(summary or {})
-    job.state, job.finished_at = DONE, utcnow()
+    try:
+        summary = found.function(job, progress, **job.params)
+    except Unfinished as unfinished:
+        progress.discard()
+        job.state, job.error, job.summary = FAILED, str(unfinished), {}
+    else:
+        job.summary = dict(summary or {})
+        job.state = DONE
+    job.finished_at = utcnow()
     job.done, job.total = progress.done, progress.count
     job.result_name, job.result_key = progress.result_name, progress.result_key
     return job
@@ -375,6 +422,34 @@ def open_result(job: Job) -> IO[bytes]:
     if job.state != DONE or not job.result_name:
         raise FileNotFoundError(job.result_key)
     return storage.open(RESULTS, job.result_key, job.tenant_id)
+
+
+# --- pruning --------------------------------------------------------------------------
+
+def prune(keep_days: int) -> int:
+    """Remove the result files of the jobs (of every tenant) that ended more than
+    ``keep_days`` ago; their rows stay, as history, without a download. The caller
+    commits. Returns how many files were removed."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    ended = (Job.finished_at < cutoff, Job.result_key.is_not(None))
+    with all_tenants():
+        rows = db.session.execute(select(Job.tenant_id, Job.result_key).where(*ended)).all()
+    for tenant_id, key in rows:
+        with tenant_context(tenant_id):  # the files are in their tenant's folder
+            storage.delete(RESULTS, key)
+    with all_tenants():
+        db.session.execute(update(Job).where(*ended).values(result_key=None))
+    return len(rows)
+
+
+def _prune_periodically(app: Flask, huey: Huey) -> None:
+    """The worker removes old result files once an hour by itself (``crm prune-jobs``
+    does the same on demand)."""
+    @huey.periodic_task(crontab(minute="7"), name="prune_jobs")
+    def prune_jobs() -> None:
+        with app.app_context():
+            removed = commit_or_refuse(lambda: prune(app.config["JOBS_KEEP_DAYS"])).value
+            log.info("Removed %s result files of old jobs", removed)
 
 
 # --- workers --------------------------------------------------------------------------

@@ -322,6 +322,8 @@ PROBES = (
           shows=True),
     Probe("POST", "contact.privacy_erase_view", f"{CONTACT}/privacy/erase",
           admin(Outcome(422), MISSING), data={"confirm": "1"}),  # unconfirmed: asks again
+    Probe("POST", "contact.privacy_archive_view", f"{CONTACT}/privacy/archive",
+          admin(BAD_REQUEST, MISSING)),  # an empty form asks for no archive
     Probe("POST", "contact.email_access_view", f"{CONTACT}/profile/email-access",
           member(PROFILE, MISSING, user=FORBIDDEN), data={"restricted": "1"}),
     Probe("GET", "contact.photo_view", "/admin/contact/photo/{contact}/", member(OK, MISSING)),
@@ -332,6 +334,9 @@ PROBES = (
           shows=True),
     Probe("POST", "mail.compose", "/admin/mail/contact/{contact}/", member(OK, MISSING),
           data={"to": "someone@example.com", "subject": "Smuggled", "body": "Smuggled"}),
+    # only a not-sent e-mail is sent again; tenant A's {activity} is a note
+    Probe("POST", "mail.send_again", "/admin/mail/{activity}/send-again", member(MISSING)),
+    Probe("POST", "mail.send_again", "/admin/mail/not-an-id/send-again", member(MISSING)),
     # new records opened from the contact's profile, tenant A's ids filled in only for
     # tenant A
     Probe("GET", "activity.create_view", "/admin/activity/new/?contact_id={contact}"
@@ -374,6 +379,11 @@ PROBES = (
           shows=True),
     Probe("GET", "jobs.download", "/admin/jobs/{admin_job}/download",
           member(OK, MISSING, user=MISSING), shows=True),
+    # a job that did not fail is not run again: back to its page
+    Probe("POST", "jobs.again", "/admin/jobs/{job}/again",
+          member(to("/admin/jobs/{job}/"), MISSING)),
+    Probe("POST", "jobs.again", "/admin/jobs/{admin_job}/again",
+          member(to("/admin/jobs/{admin_job}/"), MISSING, user=MISSING)),
     # activities
     Probe("GET", "activity.persons_view", "/admin/activity/persons/?organisation_id="
           "{organisation}", member(OK, MISSING), shows=True),

@@ -48,6 +48,7 @@ def app_config(database_url: str, **overrides) -> dict:
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "JOBS_BACKEND": "immediate",  # a job runs right after the commit submitting it
+        "MAIL_RETRY_DELAY": 0,  # immediate mode runs no delayed retry: at once instead
         **overrides,
     }
 

@@ -4,10 +4,13 @@ files and scrubs the change history while cases, tasks and activities stay count
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace as Ref
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +29,7 @@ from app.models import (
     Task,
 )
 from app.models.activity import CALL, EMAIL, NOTE
+from app.models.job import Job
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import csrf_token_from, login, make_app, post_contact, translated, upload
 from tests.factories import (
@@ -320,3 +324,42 @@ def test_erasure_entry_is_named_in_the_change_history(admin_client, world):
     listing = admin_client.get("/admin/audit/").get_data(as_text=True)
     assert translated("Personal data erased") in listing
     assert NAME not in listing and EMAIL_ADDRESS not in listing
+
+
+def test_the_archive_with_the_files_is_built_by_a_job(admin_client, world, tenant_a):
+    assert admin_client.post(f"/admin/contact/{world.contact}/privacy/archive"
+                             ).status_code == 400  # not the form the page posts
+    page = admin_client.get(f"/admin/contact/{world.contact}/privacy/")
+    assert f'action="/admin/contact/{world.contact}/privacy/archive"' in page.get_data(
+        as_text=True)
+    started = admin_client.post(f"/admin/contact/{world.contact}/privacy/archive",
+                                data={"format": "zip"})
+    assert started.status_code == 302
+    job_page = started.headers["Location"]
+    assert urlsplit(job_page).path.startswith("/admin/jobs/")
+    status = admin_client.get(f"{job_page}status").get_json()
+    assert (status["state"], status["summary"]) == ("done", {"files": 2})
+    assert status["result_name"] == f"contact-{world.contact}-personal-data.zip"
+    download = admin_client.get(status["download_url"])
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        names = archive.namelist()
+        document = json.loads(archive.read("personal-data.json"))
+        files = {name.split("-", 1)[1]: archive.read(name) for name in names
+                 if name.startswith("files/")}
+        assert archive.read("photo.jpg")[:3] == b"\xff\xd8\xff"  # stored as JPEG
+    assert files == {"cv-jens.pdf": b"cv", "tilbud.pdf": b"pdf"}
+    direct = export_of(admin_client, world.contact)
+    assert {**document, "exported_at": None} == {**direct, "exported_at": None}
+    assert "Evas note" not in json.dumps(document)
+
+
+def test_only_administrators_of_the_tenant_start_the_archive(client, world, tenant_a, tenant_b):
+    login(client, "user@alpha.example")
+    url = f"/admin/contact/{world.contact}/privacy/archive"
+    assert client.post(url, data={"format": "zip"}).status_code == 403
+    client.post("/logout")
+    login(client, "admin@beta.example")
+    assert client.post(url, data={"format": "zip"}).status_code == 404
+    with tenant_context(tenant_a.id):
+        assert db.session.scalars(select(Job)).all() == []

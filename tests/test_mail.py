@@ -7,6 +7,7 @@ import io
 import os
 import socket
 from email import policy
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Activity, Contact, User
 from app.models.activity import activity_contact
+from app.models.job import DONE, FAILED, Job
 from app.services.activities import attachments, mail
 from app.tenancy import all_tenants, tenant_context
 from tests.conftest import folder_of, login
@@ -292,3 +294,194 @@ def test_user_mail_address_is_the_sender_without_a_default(app, tenant_a, monkey
     with tenant_context(tenant_a.id):
         user = db.session.scalar(select(User).where(User.email == "user@alpha.example"))
         assert mail.sender_of(user) == "user@alpha.example"
+
+
+# --- sending as a background job: retries, sending again ------------------------------
+
+class FailsFirst(Collector):
+    """Answers "try again later" (451) to the first ``failures`` attempts, then accepts."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures, self.attempts = failures, 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class CountingRefuser(Refuser):
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.attempts += 1
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def send_jobs(tenant_id: int) -> list[Job]:
+    db.session.expire_all()
+    with tenant_context(tenant_id):
+        return list(db.session.scalars(select(Job).where(Job.kind == "send_mail")
+                                       .order_by(Job.id)))
+
+
+@pytest.fixture
+def jens(tenant_a) -> int:
+    return gen_contact(tenant_a.id, gen_organisation(tenant_a.id), email="jens@nordlys.example")
+
+
+def test_a_server_saying_try_later_is_tried_again_until_it_accepts(
+        app, admin_client, tenant_a, jens, monkeypatch):
+    handler = FailsFirst(failures=2)
+    controller = start_server(app, monkeypatch, handler)
+    try:
+        response = compose(admin_client, jens, files=[(PDF, "Tilbud.pdf")])
+    finally:
+        controller.stop()
+    assert response.status_code == 302
+    assert handler.attempts == 3 and len(handler.envelopes) == 1
+    message = email.message_from_bytes(handler.envelopes[0].original_content,
+                                       policy=policy.default)
+    assert [part.get_filename() for part in message.iter_attachments()] == ["Tilbud.pdf"]
+    [activity] = emails_of(tenant_a.id)
+    assert (activity.mail_status, activity.mail_note) == ("sent", None)
+    [job] = send_jobs(tenant_a.id)
+    assert (job.state, job.summary, job.error, job.params) == (
+        DONE, {"sent": 1}, None, {"activity_id": activity.id})
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert danish("The e-mail was sent.") in page
+
+
+def test_after_the_last_try_the_email_is_not_sent_and_offers_sending_again(
+        app, admin_client, tenant_a, jens, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_RETRIES", 2)
+    handler = FailsFirst(failures=100)
+    controller = start_server(app, monkeypatch, handler)
+    try:
+        response = compose(admin_client, jens)
+    finally:
+        controller.stop()
+    assert handler.attempts == 3 and handler.envelopes == []  # the first and two retries
+    [activity] = emails_of(tenant_a.id)
+    assert activity.mail_status == "not_sent"
+    assert "451 4.3.0 Mailbox busy, try again later" in activity.mail_note
+    [job] = send_jobs(tenant_a.id)
+    assert (job.state, job.error) == (FAILED, activity.mail_note)
+    details = admin_client.get(f"/admin/activity/details/?id={activity.id}")
+    html = details.get_data(as_text=True)
+    assert f'action="/admin/mail/{activity.id}/send-again"' in html
+    assert danish("Send again") in html and 'name="csrf_token"' in html
+    profile = admin_client.get(f"/admin/contact/{jens}/profile?tab=email")
+    assert f'id="send-again-{activity.id}"' in profile.get_data(as_text=True)
+    assert danish("Not sent") in profile.get_data(as_text=True)
+    job_page = admin_client.get(f"/admin/jobs/{job.id}/").get_data(as_text=True)
+    assert f'action="/admin/jobs/{job.id}/again"' in job_page
+    assert response.status_code == 302
+
+
+def test_a_refusal_is_not_tried_again(app, admin_client, tenant_a, jens, monkeypatch):
+    handler = CountingRefuser()
+    controller = start_server(app, monkeypatch, handler)
+    try:
+        compose(admin_client, jens)
+    finally:
+        controller.stop()
+    assert handler.attempts == 1
+    [activity] = emails_of(tenant_a.id)
+    assert activity.mail_status == "not_sent" and "550 5.1.1" in activity.mail_note
+
+
+def test_a_not_sent_email_is_sent_again(app, admin_client, tenant_a, jens, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    compose(admin_client, jens, files=[(b"bilag", "bilag.txt")])
+    [activity] = emails_of(tenant_a.id)
+    assert activity.mail_status == "not_sent" and send_jobs(tenant_a.id) == []
+    handler = Collector()
+    controller = start_server(app, monkeypatch, handler)
+    back = f"/admin/contact/{jens}/profile?tab=email"
+    try:
+        response = admin_client.post(f"/admin/mail/{activity.id}/send-again",
+                                     data={"next": back})
+        assert response.status_code == 302 and response.headers["Location"].endswith(back)
+        assert danish("The e-mail was sent.") in admin_client.get(back).get_data(as_text=True)
+        # sent: nothing to send again, and nothing goes out twice
+        again = admin_client.post(f"/admin/mail/{activity.id}/send-again",
+                                  data={"next": "https://evil.example/"})
+        assert again.status_code == 302
+        assert urlsplit(again.headers["Location"]).netloc in ("", "localhost")
+        page = admin_client.get(again.headers["Location"]).get_data(as_text=True)
+        assert danish("Only an e-mail that was not sent can be sent again.") in page
+    finally:
+        controller.stop()
+    assert len(handler.envelopes) == 1
+    message = email.message_from_bytes(handler.envelopes[0].original_content,
+                                       policy=policy.default)
+    assert [part.get_filename() for part in message.iter_attachments()] == ["bilag.txt"]
+    [activity] = emails_of(tenant_a.id)
+    assert (activity.mail_status, activity.mail_note) == ("sent", None)
+    assert activity.completed and activity.message_id == message["Message-ID"]
+    assert [job.state for job in send_jobs(tenant_a.id)] == [DONE]
+
+
+def test_a_failed_send_job_is_tried_again_from_its_page(app, admin_client, tenant_a, jens,
+                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_RETRIES", 0)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
+    compose(admin_client, jens)
+    [failed] = send_jobs(tenant_a.id)
+    assert failed.state == FAILED
+    handler = Collector()
+    controller = start_server(app, monkeypatch, handler)
+    try:
+        response = admin_client.post(f"/admin/jobs/{failed.id}/again")
+    finally:
+        controller.stop()
+    first, second = send_jobs(tenant_a.id)
+    assert response.headers["Location"].endswith(f"/admin/jobs/{second.id}/")
+    assert (first.state, second.state, second.params) == (FAILED, DONE, failed.params)
+    assert len(handler.envelopes) == 1
+    assert emails_of(tenant_a.id)[0].mail_status == "sent"
+    # a job that did not fail is not run again
+    response = admin_client.post(f"/admin/jobs/{second.id}/again")
+    assert response.headers["Location"].endswith(f"/admin/jobs/{second.id}/")
+    assert len(send_jobs(tenant_a.id)) == 2
+
+
+def test_with_a_real_queue_the_email_is_saved_as_being_sent(app, admin_client, tenant_a,
+                                                             jens, smtp_server, monkeypatch):
+    huey = app.extensions["jobs"].huey
+    monkeypatch.setattr(huey, "immediate", False)  # kept in the queue, as a worker's
+    response = compose(admin_client, jens)
+    [activity] = emails_of(tenant_a.id)
+    assert activity.mail_status == "sending" and smtp_server.envelopes == []
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert danish("The e-mail was saved and is being sent.") in page
+    profile = admin_client.get(f"/admin/contact/{jens}/profile?tab=email")
+    assert danish("Being sent") in profile.get_data(as_text=True)
+    assert 'id="send-again-' not in profile.get_data(as_text=True)
+    huey.execute(huey.dequeue())  # the worker's turn
+    assert len(smtp_server.envelopes) == 1
+    assert emails_of(tenant_a.id)[0].mail_status == "sent"
+
+
+def test_send_again_only_for_emails_the_user_may_read(app, client, tenant_a, tenant_b, jens,
+                                                      no_mail_server):
+    login(client, "admin@alpha.example")
+    compose(client, jens)
+    [activity] = emails_of(tenant_a.id)
+    with tenant_context(tenant_a.id):
+        db.session.get(Contact, jens).email_access_restricted = True  # F1
+        db.session.commit()
+    client.post("/logout")
+    login(client, "user@alpha.example")
+    assert client.post(f"/admin/mail/{activity.id}/send-again").status_code == 404
+    assert client.get(f"/admin/mail/{activity.id}/send-again").status_code == 405
+    client.post("/logout")
+    login(client, "admin@beta.example")
+    assert client.post(f"/admin/mail/{activity.id}/send-again").status_code == 404
+    assert send_jobs(tenant_a.id) == [] and send_jobs(tenant_b.id) == []

@@ -42,6 +42,7 @@ CALL_IN = "in"
 CALL_OUT = "out"
 
 MAIL_DRAFT = "draft"
+MAIL_SENDING = "sending"  # saved, handed to the background job that sends it
 MAIL_SENT = "sent"
 MAIL_NOT_SENT = "not_sent"  # no mail server configured, or it refused the message
 MAIL_RECEIVED = "received"

@@ -8,14 +8,18 @@ and of its records lose the values that identified the person."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import String, or_, select
 from sqlalchemy.orm import joinedload
@@ -41,6 +45,7 @@ from app.models.base import utcnow
 from app.models.contact import CONSENT_CHANNELS
 from app.models.sales import campaign_contact, project_contact
 from app.services.activities import attachments
+from app.services.contacts import photos
 from app.services.fields import values as custom_fields
 from app.services.profile.query import activities_of, contact_cases, tasks_about
 from app.services.profile.timeline import history_condition
@@ -74,6 +79,37 @@ def _label(record: Any) -> str | None:
 
 
 # --- export ----------------------------------------------------------------------------
+
+ARCHIVE_DOCUMENT = "personal-data.json"
+
+
+def archive_name(contact: Contact) -> str:
+    return f"contact-{contact.id}-personal-data.zip"
+
+
+def export_archive(contact: Contact, advance: Callable[[], None] = lambda: None) -> bytes:
+    """The export with the files themselves (a request for access, art. 15, wants a
+    copy): a ZIP of the JSON document, every file of the contact and of the e-mails it
+    takes part in (``files/<id>-<name>``) and the photo. ``advance`` is called once
+    per entry written."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(ARCHIVE_DOCUMENT, current_app.json.dumps(export(contact)))
+        advance()
+        for attachment in attachments.files_of(contact_id=contact.id):
+            name = PurePosixPath(attachment.filename.replace("\\", "/")).name or "file"
+            archive.writestr(f"files/{attachment.id}-{name}", attachments.read_bytes(attachment))
+            advance()
+        photo = photos.read(contact.photo)
+        if photo is not None:
+            archive.writestr(f"photo{PurePosixPath(contact.photo or '').suffix}", photo)
+    return buffer.getvalue()
+
+
+def archive_entries(contact: Contact) -> int:
+    """How many times export_archive advances: the document and each file."""
+    return 1 + len(attachments.files_of(contact_id=contact.id))
+
 
 def export(contact: Contact) -> dict[str, Any]:
     """Everything the tenant holds on the contact, as one JSON-ready document: master

@@ -12,9 +12,10 @@ from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, T
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
 from app.services.terms import lazy_term
-from app.views import admin_messages
+from app.views import admin_messages, exports
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
+from app.views.admin_compat import views_of
 from app.views.attachments import AttachmentsView
 from app.views.cases import CaseView, MyTasksView, TaskView
 from app.views.column_choice import ColumnsView
@@ -55,6 +56,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=security.csp_nonce,
     )
     register_views(admin)
+    exports.remember_views(app, views_of(admin))
     return admin
 
 

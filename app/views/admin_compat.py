@@ -186,6 +186,12 @@ class CompatModelView(ModelView):
         return self._edit_form_class
 
 
+def views_of(admin: Any) -> list[Any]:
+    """Every view added to a Flask-Admin ``Admin``. Reads ``admin._views`` (filled by
+    flask_admin.base.Admin.add_view)."""
+    return list(admin._views)
+
+
 def rewrite_flashed(rewrite: Callable[[str], str | None]) -> None:
     """Change or take back messages flashed earlier in this request: each becomes what
     ``rewrite`` returns, or goes when it returns None. Mirrors flask.helpers.flash, which

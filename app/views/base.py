@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
@@ -21,7 +21,9 @@ from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app import jobs
 from app.extensions import db
 from app.forms import TranslatedAdminForm, once_per_row
 from app.i18n import current_language
@@ -31,13 +33,18 @@ from app.services.exports import tables
 from app.services.settings import user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.services.times import local_time
+from app.transactions import commit_or_refuse
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter, localised_filter
 from app.views.filter_lookups import FilterLookupMixin
 from app.views.formatters import yes_no
-from app.views.paging import BoundedListMixin
+from app.views.paging import BoundedListMixin, CappedCount
 
+# The kind of the job building a long list's export (views.exports), and the request
+# global through which it follows the rows written.
+EXPORT_JOB = "export_list"
+EXPORT_PROGRESS = "kontakt_export_progress"
 EXPORT_MIMETYPES = {"csv": "text/csv; charset=utf-8", "vcf": "text/vcard; charset=utf-8"}
 
 LOCALE_FORMATTERS = {
@@ -265,13 +272,25 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
             drop_flashed({admin_gettext(text) for text in GENERIC_SAVED_MESSAGES})
         return response
 
+    def export_records(self) -> Iterator[Any]:
+        """The records of the list as filtered, searched and sorted, counted on the
+        export job's progress when a job builds the file (views.exports)."""
+        count, records = self.export_data()
+        progress = g.get(EXPORT_PROGRESS)
+        if progress is None:
+            yield from records
+            return
+        progress.total(None if isinstance(count, CappedCount) else count)
+        for record in records:
+            yield record
+            progress.advance()
+
     def export_rows(self) -> Iterator[list[spreadsheets.Cell]]:
         """One row per record of the list as filtered and searched, every value typed
         and made safe for a spreadsheet (spreadsheets.cell_value): the one source of
         every spreadsheet export."""
         columns = self.current_export_columns()
-        _count, records = self.export_data()
-        for record in records:
+        for record in self.export_records():
             yield [spreadsheets.cell_value(self.get_export_value(record, name))
                    for name, _title in columns]
 
@@ -285,22 +304,58 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
         """Built here, not streamed as Flask-Admin does after the view returns, when the
         request's tenant is no longer set (so nothing tenant-scoped would load); in the
         reader's language's separator, numbers and dates (services.exports.tables)."""
-        body = tables.csv_bytes(self.export_table(), current_language())
-        return self._export_response(body, "csv")
+        return self.export_response("csv")
 
     def export_tablib(self, export_type, return_url):
         """XLSX written with typed cells (tablib would write every date as text), and
         the other formats a view offers (export_other)."""
+        return self.export_response(export_type)
+
+    def export_response(self, export_type: str) -> WerkzeugResponse:
+        """The file at once; for a list of more than EXPORT_INLINE_LIMIT rows, a
+        background job that builds the same file (views.exports), and its page."""
+        if not g.get(EXPORT_PROGRESS) and self.export_is_large():
+            return self._export_later(export_type)
+        return self._export_response(self.export_body(export_type), export_type)
+
+    def export_body(self, export_type: str) -> str | bytes:
+        """The export file's content, in the current language."""
+        if export_type == "csv":
+            return tables.csv_bytes(self.export_table(), current_language())
         if export_type == "xlsx":
-            return self._export_response(tables.xlsx_bytes(self.export_table()), "xlsx")
+            return tables.xlsx_bytes(self.export_table())
         return self.export_other(export_type)
 
-    def export_other(self, export_type: str) -> Response:
+    def export_other(self, export_type: str) -> str | bytes:
         """A format of ``export_types`` besides CSV and XLSX (override)."""
         abort(404)
 
+    def export_is_large(self) -> bool:
+        """Whether the list as filtered and searched has more rows than are exported
+        in the request. The list's capped count (paging) answers: beyond its cap a list
+        is always large."""
+        args = self.list_extra_args()
+        count, _query = self.get_list(0, None, False, args.search, args.filters,
+                                      page_size=1, execute=False)
+        if count is None:  # a list without a count (simple pager): in the request
+            return False
+        return isinstance(count, CappedCount) or count > current_app.config[
+            "EXPORT_INLINE_LIMIT"]
+
+    def _export_later(self, export_type: str) -> WerkzeugResponse:
+        user = current_user._get_current_object()
+        params = {"endpoint": self.endpoint, "export_type": export_type,
+                  "args": request.args.to_dict(flat=False), "language": current_language()}
+        job = commit_or_refuse(lambda: jobs.submit(EXPORT_JOB, user=user, **params)).value
+        flash(gettext("The list is long: it is exported in the background. Download the "
+                      "file here when it is ready."), "info")
+        return redirect(url_for("jobs.job_view", job_id=job.id))
+
+    def export_file_name(self, export_type: str) -> str:
+        return secure_filename(self.get_export_name(export_type))
+
     def _export_response(self, body: str | bytes, export_type: str) -> Response:
-        filename = secure_filename(self.get_export_name(export_type))
+        filename = self.export_file_name(export_type)
         mimetype = EXPORT_MIMETYPES.get(export_type) or (
             mimetypes.guess_type(filename)[0] or "application/octet-stream")
         return Response(body, mimetype=mimetype,

@@ -177,12 +177,11 @@ class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomF
     def search_condition(self, search: str):
         return contacts.search_condition(search)
 
-    def export_other(self, export_type: str) -> Response:
+    def export_other(self, export_type: str) -> str | bytes:
         """vCard 4.0 of the contacts the list shows (its filter and search)."""
         if export_type != "vcf":
             abort(404)
-        _count, records = self.export_data()
-        return self._vcard_response(records)
+        return vcards.vcf_bytes(self.export_records(), self._vcard_options())
 
     @action("vcard", _l("Download as vCard"))
     def action_vcard(self, ids) -> Response:
@@ -194,8 +193,11 @@ class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomF
         return self._vcard_response(query)
 
     def _vcard_response(self, records: Iterable[Contact]) -> Response:
-        options = vcards.Options(version=vcards.VERSION_4, language=current_language())
-        return self._export_response(vcards.vcf_bytes(records, options), "vcf")
+        return self._export_response(vcards.vcf_bytes(records, self._vcard_options()), "vcf")
+
+    @staticmethod
+    def _vcard_options() -> vcards.Options:
+        return vcards.Options(version=vcards.VERSION_4, language=current_language())
 
     def search_placeholder(self) -> str:
         if setting("unique_contact_id"):

@@ -1,5 +1,6 @@
 """Background jobs (app/jobs.py) on the web: the list, a job's progress page (polling
-its status with static/kontakt/job_progress.js) and the download of its result file.
+its status with static/kontakt/job_progress.js), the download of its result file and
+"Try again" (POST) for a failed job of a kind that allows it.
 A user sees their own jobs, an administrator all of the tenant's; another tenant's job
 is not found (the session's tenant scoping)."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +19,10 @@ from werkzeug.wrappers import Response
 from app import jobs
 from app.extensions import db
 from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
+from app.transactions import commit_or_refuse
 from app.views.attachments import content_disposition
 from app.views.base import SecureBaseView
-from app.views.screens import get_or_404
+from app.views.screens import flash_refusal, get_or_404
 
 LIST_SIZE = 100  # the newest jobs; older ones are only history
 
@@ -69,6 +71,9 @@ def status_of(job: Job) -> dict[str, Any]:
         "error": job.error,
         "download_url": url_for("jobs.download", job_id=job.id) if has_file else None,
         "result_name": job.result_name if has_file else None,
+        # its file was removed after JOBS_KEEP_DAYS (app/jobs.prune)
+        "expired": job.state == DONE and bool(job.result_name) and not job.result_key,
+        "may_try_again": jobs.may_try_again(job),
     }
 
 
@@ -92,7 +97,19 @@ class JobsView(SecureBaseView):
     def job_view(self, job_id: str):
         job = job_or_404(job_id)
         return self.render("kontakt/jobs/job.html", job=job, label=jobs.label_of(job.kind),
-                           status=status_of(job))
+                           status=status_of(job), again=jobs.kind_allows_again(job.kind),
+                           keep_days=current_app.config["JOBS_KEEP_DAYS"])
+
+    @expose("/<job_id>/again", methods=("POST",))
+    def again(self, job_id: str) -> Response:
+        """A new job with the failed one's params, run as the user asking; its page."""
+        job = job_or_404(job_id)
+        if not jobs.may_try_again(job):
+            flash(_("Only a failed job can be tried again."), "warning")
+            return redirect(url_for(".job_view", job_id=job.id))
+        user = current_user._get_current_object()
+        again = commit_or_refuse(lambda: jobs.submit_again(job, user=user), flash_refusal)
+        return redirect(url_for(".job_view", job_id=again.value.id if again else job.id))
 
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Response:

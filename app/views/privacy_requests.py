@@ -1,24 +1,30 @@
 """A person's rights over their data (F4), on the contact screens, for administrators:
 /admin/contact/<id>/privacy/ (what is held, readable), …/privacy/export (the same as
-JSON) and …/privacy/erase (asked to confirm, then erased). Another tenant's contact is
+JSON), …/privacy/archive (POST: a background job builds a ZIP of the JSON with the
+files themselves, downloaded from the job's page) and …/privacy/erase (asked to
+confirm, then erased). Another tenant's contact is
 not found (404); a member who is not an administrator is refused (403)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, request
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import jobs
 from app.extensions import db
 from app.models import Contact, User
+from app.models.job import Job
 from app.services import history_text, privacy_requests
 from app.services.activities import activities
+from app.services.activities.mail import MAIL_STATUS_LABELS
 from app.services.contacts import photos
+from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.services.work import cases
 from app.transactions import commit_or_refuse
@@ -29,6 +35,7 @@ from app.views.screens import flash_refusal
 from app.views.work_fields import per_request
 
 CONFIRM_FIELD = "confirm"
+ARCHIVE_FORMAT = "zip"  # what the archive form posts (``format``): the one it offers
 
 # Keys of the export document that no screen's labels name.
 DOCUMENT_LABELS = {
@@ -59,10 +66,26 @@ def document_value(entity: str, name: str, value: Any) -> Any:
     words = {("activity", "kind"): lambda: per_request(_kind_labels),
              ("crm_case", "status"): lambda: {value: cases.status_label(value)},
              ("crm_case", "role"): lambda: ROLES,
+             ("activity", "mail_status"): lambda: MAIL_STATUS_LABELS,
              ("contact", "channel"): lambda: CHANNELS}.get((entity, name))
     if words is None or not isinstance(value, str):
         return value
     return str(words().get(value, value))
+
+
+@jobs.kind("privacy_export", label=_l("Personal data with files (GDPR)"), again=True)
+def privacy_export_job(job: Job, progress: jobs.Progress, contact_id: int) -> dict:
+    """The contact's data and files as a ZIP (services.privacy_requests), for an
+    administrator: checked again when the job runs."""
+    if job.user is None or not job.user.is_admin:
+        raise ServiceError(_l("Only administrators can export a person's data."))
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise ServiceError(_l("The person is no longer there."))
+    progress.total(privacy_requests.archive_entries(contact))
+    archive = privacy_requests.export_archive(contact, progress.advance)
+    progress.attach(privacy_requests.archive_name(contact), archive)
+    return {"files": progress.done - 1}
 
 
 class PrivacyRequestsMixin(ModelViewMixin):
@@ -88,6 +111,17 @@ class PrivacyRequestsMixin(ModelViewMixin):
             f'attachment; filename="contact-{contact.id}-personal-data.json"')
         response.cache_control.no_store = True
         return response
+
+    @expose("/<contact_id>/privacy/archive", methods=("POST",))
+    def privacy_archive_view(self, contact_id: str) -> Response:
+        """Start the job building the ZIP; its page shows how far it is."""
+        contact = self._privacy_contact(contact_id)
+        if request.form.get("format") != ARCHIVE_FORMAT:
+            abort(400)
+        user = current_user._get_current_object()
+        job = commit_or_refuse(lambda: jobs.submit("privacy_export", user=user,
+                                                   contact_id=contact.id)).value
+        return redirect(url_for("jobs.job_view", job_id=job.id))
 
     @expose("/<contact_id>/privacy/erase", methods=("GET", "POST"))
     def privacy_erase_view(self, contact_id: str):

@@ -2,9 +2,12 @@
 
 An e-mail is an activity of kind "email" with the contact's organisation, the contact
 and every other contact of the tenant whose address appears in it as participants, and
-its files as attachments of the activity. It is sent over SMTP when MAIL_SERVER is set;
-without a server, or when the server refuses or cannot be reached, it is kept with the
-status "not sent" and the reason in ``mail_note`` — the user's text is never lost.
+its files as attachments of the activity. It is saved "being sent" and sent over SMTP
+by a background job (the ``send_mail`` job of app/views/mail.py, which the view submits
+with the e-mail), which tries again a few times while the server cannot be reached or
+answers "try later" (4xx). Without a server, when the server refuses, or when the last
+try failed, it is kept with the status "not sent" and the reason in ``mail_note`` — the
+user's text is never lost — and can be sent again (:func:`send_again`).
 """
 
 from __future__ import annotations
@@ -26,15 +29,24 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import Activity, Attachment, Contact, User
-from app.models.activity import EMAIL, MAIL_DRAFT, MAIL_NOT_SENT, MAIL_RECEIVED, MAIL_SENT
+from app.models.activity import (
+    EMAIL,
+    MAIL_DRAFT,
+    MAIL_NOT_SENT,
+    MAIL_RECEIVED,
+    MAIL_SENDING,
+    MAIL_SENT,
+)
 from app.models.base import utcnow
 from app.services import identifiers
 from app.services.activities import activities, attachments
 from app.services.errors import ServiceError
 from app.services.text import lowered
 
-MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENT: _l("Sent"),
-                      MAIL_NOT_SENT: _l("Not sent"), MAIL_RECEIVED: _l("Received")}
+MAIL_STATUS_LABELS = {MAIL_DRAFT: _l("Draft"), MAIL_SENDING: _l("Being sent"),
+                      MAIL_SENT: _l("Sent"), MAIL_NOT_SENT: _l("Not sent"),
+                      MAIL_RECEIVED: _l("Received")}
+SENDABLE = (MAIL_SENDING, MAIL_NOT_SENT)  # what a send_mail job delivers
 
 NOTE_LENGTH = 500  # Activity.mail_note
 FALLBACK_DOMAIN = "kontakt.invalid"  # for Message-IDs when the sender has no domain
@@ -74,11 +86,16 @@ def sender_of(user: User) -> str:
     return current_app.config.get("MAIL_DEFAULT_SENDER") or user.email
 
 
+class TemporaryFailure(RuntimeError):
+    """The server could not be reached or said "try later": worth another try."""
+
+
 def write(contact: Contact, outgoing: Outgoing, user: User,
           follow_up: activities.FollowUp | None = None) -> Activity:
-    """Save the e-mail to the contact as an activity and send it when a mail server is
-    configured; with ``follow_up`` asked, plan the next contact too. The caller
-    commits; a ServiceError means nothing was sent."""
+    """Save the e-mail to the contact as an activity, to be sent (:func:`awaits_sending`:
+    the caller submits the job sending it, with its commit); with ``follow_up`` asked,
+    plan the next contact too. The caller commits; a ServiceError means nothing was
+    saved."""
     to = parse_addresses(outgoing.to, "to", required=True)
     cc = parse_addresses(outgoing.cc, "cc")
     activity = Activity(
@@ -91,11 +108,45 @@ def write(contact: Contact, outgoing: Outgoing, user: User,
     link_contacts(activity)
     db.session.add(activity)
     activities.plan_next_contact(activity, follow_up)  # refused before anything leaves
-    files = [attachments.add(activity, upload, user, field="attachments")
-             for upload in outgoing.files if upload and upload.filename]
+    for upload in outgoing.files:
+        if upload and upload.filename:
+            attachments.add(activity, upload, user, field="attachments")
     db.session.flush()  # the record is sound before anything leaves
-    deliver(activity, files, reply_to=user.email)
+    _queue(activity)
     return activity
+
+
+def _queue(activity: Activity) -> None:
+    """Marked to be sent, or not sent at once when there is no server to send it."""
+    if not current_app.config.get("MAIL_SERVER"):
+        _not_sent(activity, _("No mail server is configured; the e-mail was saved but not "
+                              "sent."))
+        return
+    activity.mail_status, activity.mail_note = MAIL_SENDING, None
+
+
+def awaits_sending(activity: Activity) -> bool:
+    return activity.mail_status == MAIL_SENDING
+
+
+def may_send_again(activity: Activity) -> bool:
+    return activity.kind == EMAIL and activity.mail_status == MAIL_NOT_SENT
+
+
+def send_again(activity: Activity) -> Activity:
+    """A not-sent e-mail marked to be sent again (the caller submits the job)."""
+    if not may_send_again(activity):
+        raise ServiceError(_l("Only an e-mail that was not sent can be sent again."))
+    _queue(activity)
+    return activity
+
+
+def send_now(activity: Activity, reply_to: str | None, *, may_retry: bool) -> None:
+    """Deliver a saved e-mail with its files (the send_mail job). ``may_retry``: a
+    temporary failure raises TemporaryFailure (the queue tries again later) instead of
+    leaving the e-mail not sent."""
+    files = sorted(attachments.files_of(activity_id=activity.id), key=lambda a: a.id)
+    deliver(activity, files, reply_to=reply_to, may_retry=may_retry)
 
 
 def addresses_in(activity: Activity) -> set[str]:
@@ -117,8 +168,10 @@ def link_contacts(activity: Activity) -> list[Contact]:
     return added
 
 
-def deliver(activity: Activity, files: list[Attachment], reply_to: str | None = None) -> None:
-    """Send over SMTP and record the outcome in mail_status, mail_note and message_id."""
+def deliver(activity: Activity, files: list[Attachment], reply_to: str | None = None, *,
+            may_retry: bool = False) -> None:
+    """Send over SMTP and record the outcome in mail_status, mail_note and message_id;
+    with ``may_retry``, a temporary failure raises TemporaryFailure and records nothing."""
     if not current_app.config.get("MAIL_SERVER"):
         _not_sent(activity, _("No mail server is configured; the e-mail was saved but not "
                               "sent."))
@@ -129,6 +182,8 @@ def deliver(activity: Activity, files: list[Attachment], reply_to: str | None = 
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         log.warning("E-mail not sent (tenant %s, activity %s): %s", activity.tenant_id,
                     activity.id, logged_reason(exc))
+        if may_retry and is_temporary(exc):
+            raise TemporaryFailure(logged_reason(exc)) from exc
         _not_sent(activity, _("The e-mail was saved but not sent: %(reason)s",
                               reason=failure_reason(exc)))
         return
@@ -141,6 +196,18 @@ def deliver(activity: Activity, files: list[Attachment], reply_to: str | None = 
 def _not_sent(activity: Activity, note: str) -> None:
     activity.mail_status = MAIL_NOT_SENT
     activity.mail_note = note[:NOTE_LENGTH]
+
+
+def is_temporary(exc: Exception) -> bool:
+    """A failure that may pass (RFC 5321 4.2.1: 4xx answers; a server that cannot be
+    reached or hung up), unlike a refusal (5xx) or an e-mail that cannot be built."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _answer in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 def failure_reason(exc: Exception) -> str:

@@ -11,6 +11,7 @@
   var status = document.getElementById('job-status');
   var summary = document.getElementById('job-summary');
   var download = document.getElementById('job-download');
+  var again = document.getElementById('job-again');  // "Try again", for some kinds
   var INTERVAL = 1000;
 
   function showSummary(lines) {
@@ -50,6 +51,7 @@
     status.classList.toggle('text-danger', data.state === 'failed');
     showSummary(data.summary_lines || []);
     if (data.download_url) { showDownload(data.download_url, data.result_name || ''); }
+    if (again) { again.hidden = !data.may_try_again; }
   }
 
   function poll() {
