@@ -7,6 +7,7 @@ from app.models.contact import Contact, Employment
 from app.models.counter import TenantCounter
 from app.models.custom_field import FieldChoice, FieldDefinition, FieldSection
 from app.models.dictionary import DictionaryEntry
+from app.models.import_mapping import ImportMapping
 from app.models.lead import Lead
 from app.models.organisation import Organisation
 from app.models.sales import Campaign, Opportunity, Project
@@ -16,6 +17,6 @@ from app.models.user import User
 
 __all__ = [
     "Activity", "Attachment", "AuditEntry", "Campaign", "Case", "Contact", "DictionaryEntry",
-    "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "Lead", "Opportunity",
-    "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
+    "Employment", "FieldChoice", "FieldDefinition", "FieldSection", "ImportMapping", "Lead",
+    "Opportunity", "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
 ]
