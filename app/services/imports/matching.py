@@ -104,16 +104,24 @@ def _people_at(records: list[Record], employer_ids: dict[str, int],
                     record.values["last_name"].lower())] = record.line
     if not wanted:
         return {}
+    # The last names as the file spells them and in the usual cases, so the (tenant,
+    # last name) index finds the few candidates; the name is then compared folded. A
+    # lower() over the column would read every person of the organisations instead.
+    spellings = {variant for record in records for name in [record.values["last_name"]]
+                 for variant in (name, name.lower(), name.upper(), name.title())}
     today = date.today()
     rows = db.session.execute(
-        select(Contact.id, Employment.organisation_id, lowered(Contact.first_name),
-               lowered(Contact.last_name))
+        select(Contact.id, Employment.organisation_id, Contact.first_name, Contact.last_name)
         .join(Employment, Employment.contact_id == Contact.id)
-        .where(Employment.organisation_id.in_({key[0] for key in wanted}),
-               or_(Employment.end_date.is_(None), Employment.end_date >= today),
-               lowered(Contact.last_name).in_({key[2] for key in wanted})))
-    return {wanted[(org, first, last)]: contact_id for contact_id, org, first, last in rows
-            if (org, first, last) in wanted}
+        .where(Contact.last_name.in_(spellings),
+               Employment.organisation_id.in_({key[0] for key in wanted}),
+               or_(Employment.end_date.is_(None), Employment.end_date >= today)))
+    matches = {}
+    for contact_id, organisation_id, first, last in rows:
+        key = (organisation_id, first.lower(), last.lower())
+        if key in wanted:
+            matches[wanted[key]] = contact_id
+    return matches
 
 
 def existing_organisations(records: list[Record]) -> dict[int, int]:
