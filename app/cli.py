@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app import deployment, jobs
 from app.config import LANGUAGES
 from app.demo import seed as demo
 from app.extensions import db
-from app.models import Tenant
+from app.models import Tenant, User
+from app.models.import_mapping import IMPORT_KINDS
 from app.models.user import ROLES
 from app.services import accounts
 from app.services.contacts import contacts
 from app.services.errors import ServiceError
+from app.services.imports import mapping as import_mapping
+from app.services.imports import reading, runner
 from app.services.passwords import check_password_policy
-from app.tenancy import all_tenants
+from app.tenancy import all_tenants, tenant_context
 from app.transactions import commit_or_refuse
 
 crm = AppGroup("crm", help="Kontakt CRM administration.")
@@ -127,3 +134,89 @@ def prune_jobs(days: int | None) -> None:
     keep = days if days is not None else current_app.config["JOBS_KEEP_DAYS"]
     removed = commit_or_refuse(lambda: jobs.prune(keep)).value
     click.echo(f"Removed {removed} result files of jobs that ended over {keep} days ago.")
+
+
+# --- import ---------------------------------------------------------------------------
+
+ERRORS_PRINTED = 20
+
+
+@crm.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "tenant_slug", required=True, help="Tenant short name.")
+@click.option("--mapping", "mapping_name", default=None,
+              help="A mapping saved for the tenant (else guessed from the headers).")
+@click.option("--mode", type=click.Choice(runner.MODES), default=runner.MODE_GOOD_ROWS,
+              show_default=True, help="all: nothing is imported when any row is refused.")
+@click.option("--on-match", type=click.Choice(runner.ON_MATCH), default=runner.ON_MATCH_SKIP,
+              show_default=True, help="What a row naming an existing record does.")
+@click.option("--as", "acting_email", default=None,
+              help="The acting user's e-mail (default: the tenant's first administrator).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the refused rows (with reasons) to this CSV file.")
+def import_file(kind, path, tenant_slug, mapping_name, mode, on_match, acting_email,
+                errors_path) -> None:
+    """Import contacts or organisations from a CSV, XLSX or vCard file."""
+    tenant = _tenant(tenant_slug)
+    with tenant_context(tenant.id), force_locale(tenant.default_language):
+        user = _acting_user(acting_email)
+        try:
+            source = reading.open_source(path)
+            columns = (import_mapping.apply(import_mapping.by_name(kind, mapping_name),
+                                            source.headers) if mapping_name
+                       else import_mapping.guess(kind, source.headers))
+            plan = runner.ImportPlan(kind, source, import_mapping.checked(kind, columns),
+                                     mode=mode, on_match=on_match, errors_path=errors_path)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc)) from None
+        result = _run_with_bar(plan, user)
+    _print_result(result)
+    if result.imported == 0:
+        raise SystemExit(1)
+
+
+def _tenant(slug: str) -> Tenant:
+    with all_tenants():
+        tenant = db.session.execute(db.select(Tenant).where(Tenant.slug == slug)
+                                    ).scalar_one_or_none()
+    if tenant is None:
+        raise click.ClickException(f"No tenant with short name {slug!r}.")
+    return tenant
+
+
+def _acting_user(email: str | None) -> User:
+    query = db.select(User).where(User.active.is_(True))
+    query = (query.where(db.func.lower(User.email) == email.strip().lower()) if email
+             else query.where(User.role == "admin").order_by(User.id))
+    user = db.session.scalars(query.limit(1)).first()
+    if user is None:
+        raise click.ClickException(f"No user {email!r} in the tenant." if email
+                                   else "The tenant has no administrator.")
+    return user
+
+
+def _run_with_bar(plan: runner.ImportPlan, user: User) -> runner.ImportResult:
+    with click.progressbar(length=1, label="Importing", file=sys.stderr) as bar:
+        def report(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        outcome = commit_or_refuse(lambda: runner.run_import(plan, user, report))
+    if outcome:
+        return outcome.value
+    if isinstance(outcome.refusal, runner.ImportRefused):
+        return outcome.refusal.result  # mode all: rolled back, every refusal reported
+    raise click.ClickException(str(outcome.refusal))
+
+
+def _print_result(result: runner.ImportResult) -> None:
+    for error in result.errors[:ERRORS_PRINTED]:
+        click.echo(f"line {error.line}: {'; '.join(error.reasons)}", err=True)
+    if result.refused > ERRORS_PRINTED:
+        click.echo(f"… and {result.refused - ERRORS_PRINTED} more refused rows"
+                   + (" (see the error file)." if result.error_file else "."), err=True)
+    summary = result.summary()
+    click.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()))
+    if result.rolled_back:
+        click.echo("Nothing was imported: every row must be good in mode 'all'.")

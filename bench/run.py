@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db
-from bench import data, drive, inprocess, report, servers
+from bench import data, drive, imports, inprocess, report, servers
 from bench.pages import Page, our_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,7 +153,9 @@ def main() -> None:
           f"{machine_load[1]:.1f} on {os.cpu_count()} CPUs")
     if slowest:
         print(f"\nEXPLAIN of the slowest page's main query ({slowest.label}):\n{plan}")
-    result = {"settings": {**asdict(settings), "url": make_url(settings.url).render_as_string(),
+    imported = imports.measure_all()  # the import's rows per second (bench/imports.py)
+    result = {"imports": imported,
+              "settings": {**asdict(settings), "url": make_url(settings.url).render_as_string(),
                            "peer_python": str(settings.peer_python),
                            "peer_dir": str(settings.peer_dir)},
               "database": make_url(settings.url).get_backend_name(),

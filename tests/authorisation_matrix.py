@@ -61,7 +61,7 @@ PLACEHOLDERS = frozenset({
     "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity; ``job``:
     # a job of tenant A's user, ``admin_job`` one of its administrator)
     "twin", "twin_organisation",  # a second contact and organisation (duplicates)
-    "slug", "intake_token", "feed_token", "marker"})
+    "slug", "intake_token", "feed_token", "import_token", "marker"})
 EXCLUDED_ENDPOINTS = {"static": "the application's own files on disk: no record, no role"}
 
 
@@ -417,6 +417,21 @@ PROBES = (
           "/admin/duplicates/distinct/contact/{contact}/{twin}/undo/",
           member(to("/admin/duplicates/"), MISSING)),
     # settings
+    # import (an uploaded file waits under its token between the steps)
+    Probe("GET", "imports.index", "/admin/import/", admin(OK)),
+    Probe("POST", "imports.index", "/admin/import/", admin(OK)),  # no file: asks again
+    Probe("GET", "imports.columns", "/admin/import/{import_token}/columns",
+          admin(OK, MISSING), shows=True),
+    Probe("POST", "imports.columns", "/admin/import/{import_token}/columns",
+          admin(OK, MISSING)),  # no column with names: asks again
+    Probe("GET", "imports.preview", "/admin/import/{import_token}/preview",
+          admin(OK, MISSING), shows=True),
+    Probe("POST", "imports.run", "/admin/import/{import_token}/run",
+          admin(BAD_REQUEST, MISSING), data={"mode": "good-rows", "on_match": "update"}),
+    Probe("GET", "imports.result", "/admin/import/{import_token}/result",
+          admin(OK, MISSING), shows=True),
+    Probe("GET", "imports.errors", "/admin/import/{import_token}/errors.csv",
+          admin(OK, MISSING), shows=True),
     Probe("GET", "settings.index", "/admin/settings/", admin(OK)),
     Probe("POST", "settings.index", "/admin/settings/", admin(to("/admin/settings/"))),
     Probe("POST", "settings.intake", "/admin/settings/intake/regenerate/",

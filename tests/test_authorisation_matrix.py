@@ -49,6 +49,7 @@ from app.services import dictionaries, feeds, storage
 from app.services.activities import attachments, letters
 from app.services.contacts import photos
 from app.services.fields import admin as field_admin
+from app.services.imports import uploads
 from app.services.work import leads
 from app.services.work.cases import new_case
 from app.tenancy import tenant_context
@@ -187,6 +188,20 @@ def _records_of_tenant_a() -> dict[str, object]:
     return records
 
 
+def _import_upload() -> str:
+    """An uploaded import file, mapped and imported, with its error file."""
+    content = f"Fornavn;Efternavn\n{MARKER};Hansen\n".encode()
+    token = uploads.keep(FileStorage(io.BytesIO(content), filename=f"{MARKER}.csv"),
+                         {"kind": "contacts", "filename": f"{MARKER}.csv"})
+    uploads.save_plan(token, {**uploads.plan(token), "columns": ["first_name", "last_name"],
+                              "result": {"total": 1, "created": 0, "updated": 0,
+                                         "skipped": 0, "refused": 1,
+                                         "organisations_created": 0, "rolled_back": False,
+                                         "errors": [[2, [f"{MARKER} refused"]]]}})
+    uploads.errors_path(token).write_text(f"{MARKER};Hansen;Line 2\n", "utf-8")
+    return token
+
+
 @pytest.fixture
 def world(app, tenant_a, tenant_b, operator) -> dict[str, str]:
     """The ids that fill the matrix's URLs: tenant A's records."""
@@ -197,7 +212,8 @@ def world(app, tenant_a, tenant_b, operator) -> dict[str, str]:
                                   footer="", logo=_picture())
         values = {"slug": tenant.slug, "tenant": str(tenant.id),
                   "intake_token": leads.regenerate_intake_token(tenant),
-                  "feed_token": feeds.feed_token(records["user"]), "marker": MARKER}
+                  "feed_token": feeds.feed_token(records["user"]), "marker": MARKER,
+                  "import_token": _import_upload()}
         db.session.commit()
         values |= {name: str(record.id) for name, record in records.items()}
         values["audit"] = str(db.session.scalar(

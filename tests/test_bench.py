@@ -35,3 +35,11 @@ def test_generated_tenant_and_every_page(tmp_path):
     for key, marker in filters.items():  # the page's URL really filters / sorts
         assert any(marker.lower() in f"{statement.sql} {statement.parameters}".lower()
                    for statement in costs[key].statements), key
+
+
+def test_import_measurement(tmp_path):
+    from bench import imports
+
+    result = imports.measure(f"sqlite:///{tmp_path / 'import.db'}", 300)
+    assert (result["database"], result["created"], result["refused"]) == ("sqlite", 300, 0)
+    assert result["rows_per_second"] > 0

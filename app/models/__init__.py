@@ -9,6 +9,7 @@ from app.models.counter import TenantCounter
 from app.models.custom_field import FieldChoice, FieldDefinition, FieldSection
 from app.models.dictionary import DictionaryEntry
 from app.models.duplicate import DistinctContacts, DistinctOrganisations
+from app.models.import_mapping import ImportMapping
 from app.models.job import Job
 from app.models.lead import Lead
 from app.models.organisation import Organisation
@@ -20,6 +21,6 @@ from app.models.user import User
 __all__ = [
     "Activity", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case", "Contact",
     "DictionaryEntry", "DistinctContacts", "DistinctOrganisations", "Employment", "FieldChoice",
-    "FieldDefinition", "FieldSection", "Job", "Lead", "Opportunity", "Organisation", "Project",
-    "Tag", "Task", "Tenant", "TenantCounter", "User",
+    "FieldDefinition", "FieldSection", "ImportMapping", "Job", "Lead", "Opportunity",
+    "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
 ]

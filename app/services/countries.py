@@ -44,3 +44,23 @@ def country_choices(language: str, first: str | None = None) -> list[tuple[str, 
     countries = _countries(language)
     top = [item for item in countries if item[0] == first]
     return [*top, *(item for item in countries if item[0] != first)]
+
+
+@cache
+def _codes_by_name() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for language in ("en", "da", "sv", "pl"):
+        for code, name in _countries(language):
+            names.setdefault(_sort_key(name), code)
+    return names
+
+
+def code_of(text: str | None) -> str | None:
+    """The two-letter code of a country given by its code or by its name in one of the
+    program's languages ("Danmark", "Sverige", "Polska", "Denmark"); None when unknown."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) == 2 and text.upper() in country_codes():
+        return text.upper()
+    return _codes_by_name().get(_sort_key(text))

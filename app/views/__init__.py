@@ -26,6 +26,7 @@ from app.views.duplicates import DuplicatesView
 from app.views.feeds import FeedsView
 from app.views.field_admin import FieldAdminView
 from app.views.history import AuditView
+from app.views.imports import ImportView
 from app.views.jobs import JobsView
 from app.views.leads import LeadView
 from app.views.letters import LetterheadView, LetterView
@@ -90,6 +91,8 @@ def register_views(admin: Admin) -> None:
                                        endpoint="dictionaries", url="/admin/dictionaries"))
     admin.add_view(FieldAdminView(name=_l("Fields"), category=ADMINISTRATION,
                                   endpoint="fields", url="/admin/fields"))
+    admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports",
+                              url="/admin/import"))
     admin.add_view(AuditView(AuditEntry, name=_l("Change history"), category=ADMINISTRATION,
                              endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))

@@ -4,7 +4,7 @@ The columns each user chose for the lists ({list: [column, …]}); a list the us
 chose for shows its default columns. A plain ADD COLUMN (see 0011).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 12:30:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from app.models.contact import CONSENT_CHANNELS, KIND_COMPANY, KIND_PRIVATE
 from app.services import counters, identifiers, times
 from app.services.contacts import organisations, photos
 from app.services.errors import ServiceError, refuse_together
-from app.services.settings import setting
+from app.services.settings import phone_region, setting
 from app.services.terms import term
 from app.services.text import ascii_digits, contains, lowered
 
@@ -71,17 +71,25 @@ def _normalise(contact: Contact) -> None:
 
 
 def _phone_region(contact: Contact) -> str | None:
-    return contact.country or contact.national_id_country
+    """Where a number typed without its country code is read: the person's country,
+    else their ID's, else the tenant's own."""
+    return contact.country or contact.national_id_country or phone_region()
 
 
 def _check_phone(contact: Contact) -> None:
-    contact.phone = identifiers.normalise_phone(contact.phone, _phone_region(contact),
-                                                field="phone")
+    if contact.phone:
+        contact.phone = identifiers.normalise_phone(contact.phone, _phone_region(contact),
+                                                    field="phone")
+    else:
+        contact.phone = None
 
 
 def _check_mobile(contact: Contact) -> None:
-    contact.mobile = identifiers.normalise_phone(contact.mobile, _phone_region(contact),
-                                                 field="mobile")
+    if contact.mobile:
+        contact.mobile = identifiers.normalise_phone(contact.mobile, _phone_region(contact),
+                                                     field="mobile")
+    else:
+        contact.mobile = None
 
 
 def _check_national_id(contact: Contact) -> None:
@@ -114,12 +122,16 @@ def _require(contact: Contact, field: str) -> None:
 
 
 def _check_email(contact: Contact) -> None:
+    _check_email_syntax(contact)
+    if contact.email and email_in_use(contact.email, exclude_id=contact.id):
+        raise ServiceError(term("duplicate_email"), field="email")
+
+
+def _check_email_syntax(contact: Contact) -> None:
     if setting("email_required") and not contact.email:
         raise ServiceError(_l("This field is required."), field="email")
     if contact.email:
-        identifiers.normalise_email(contact.email)  # the syntax only: stored as typed
-    if contact.email and email_in_use(contact.email, exclude_id=contact.id):
-        raise ServiceError(term("duplicate_email"), field="email")
+        identifiers.check_email_syntax(contact.email)  # the syntax only: stored as typed
 
 
 def _check_consents(contact: Contact) -> None:
@@ -145,6 +157,15 @@ def _check_consent(contact: Contact, channel: str) -> None:
 # Each checks (and normalises) its own fields; prepare() runs them all, refusing once.
 FIELD_CHECKS = (_require_names, _check_phone, _check_mobile, _check_national_id,
                 _check_website, _check_language, _check_email, _check_consents)
+# The same checks without a query: imports run them on each row and look the e-mails
+# up for a whole batch of rows at once (services.imports).
+ROW_CHECKS = tuple(_check_email_syntax if check is _check_email else check
+                   for check in FIELD_CHECKS)
+
+
+def check_row(contact: Contact) -> None:
+    """Normalise and check one record's own fields (all of them, refused together)."""
+    refuse_together(partial(check, contact) for check in ROW_CHECKS)
 
 
 def _email_is(email: str):

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Organisation
 from app.services import identifiers, references
 from app.services.errors import ServiceError
+from app.services.settings import phone_region
 from app.services.terms import term
 from app.services.text import every_word_in, required_text
 
@@ -41,8 +42,8 @@ def prepare(organisation: Organisation) -> None:
         organisation.registration_number, organisation.registration_country
     )
     organisation.phone = identifiers.normalise_phone(
-        organisation.phone, organisation.country or organisation.registration_country
-    )
+        organisation.phone,
+        organisation.country or organisation.registration_country or phone_region())
     organisation.website = identifiers.normalise_website(organisation.website)
     organisation.email = (organisation.email or "").strip().lower() or None
 

@@ -1,0 +1,1 @@
+"""Import of contacts and organisations from CSV, XLSX and vCard files."""
