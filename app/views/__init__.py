@@ -15,6 +15,7 @@ from app.services.terms import lazy_term
 from app.views import admin_messages
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
+from app.views.api_tokens import ApiTokensView
 from app.views.attachments import AttachmentsView
 from app.views.cases import CaseView, MyTasksView, TaskView
 from app.views.contacts import ContactView
@@ -90,6 +91,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(FeedsView(name=_l("My feeds"), endpoint="feeds_page", url="/admin/feeds"))
     admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
                                 url="/admin/password"))
+    admin.add_view(ApiTokensView(name=_l("My API tokens"), endpoint="api_tokens",
+                                 url="/admin/api-tokens"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
     admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
                                    url="/admin/attachments"))
