@@ -62,7 +62,7 @@ class Blueprint(SmorestBlueprint):
 class Api(SmorestApi):
     ERROR_SCHEMA = errors.ErrorSchema
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         """Registered by flask-smorest for every HTTP error of the app: the API's get
         its JSON; every other page what it got before (Werkzeug's own answer)."""
         if not is_api_request():
@@ -74,7 +74,7 @@ class NoApiSessions(SecureCookieSessionInterface):
     """No session for API requests: neither read (a browser's cookie logs no one in
     here) nor written (no cookie in API answers)."""
 
-    def open_session(self, app: Flask, request: Request):  # type: ignore[override]
+    def open_session(self, app: Flask, request: Request):
         if request.path.startswith(PREFIX):
             return self.make_null_session(app)
         return super().open_session(app, request)

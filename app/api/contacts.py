@@ -119,7 +119,7 @@ def _employed_at(organisation_id: int) -> Any:
         Employment.organisation_id == organisation_id))
 
 
-def _updated_since(model: type):
+def _updated_since(model: Any) -> Any:
     return lambda value: model.updated_at >= resources.moment(value)
 
 

@@ -64,8 +64,9 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={
         "description": "Stable error code: " + ", ".join(sorted(set(CODES.values())))})
     message = ma.fields.String(required=True)
-    fields = ma.fields.Dict(keys=ma.fields.String(),
-                            values=ma.fields.List(ma.fields.String()))
+    fields_ = ma.fields.Dict(data_key="fields", keys=ma.fields.String(),
+                             values=ma.fields.List(ma.fields.String()), metadata={
+        "description": "Refused values: field name → messages"})
 
 
 def payload(status: int, code: str | None = None, message: Any = None,

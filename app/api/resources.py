@@ -78,7 +78,7 @@ class Resource:
 
 
 def acting_user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 # --- answers --------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def _entity(record_or_model: Any) -> str:
 def with_external_id(model: type[Contact] | type[Organisation], system: str,
                      value: str) -> Contact | Organisation | None:
     """The tenant's record another system knows by this id, or None."""
-    return db.session.scalar(
+    return db.session.scalar(  # type: ignore[return-value]
         select(model).join(ExternalId, _owner_column(model) == model.id)
         .where(ExternalId.entity == _entity(model), ExternalId.system == system,
                ExternalId.value == value))
