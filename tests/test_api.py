@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ApiToken, AuditEntry, Contact, Organisation
 from app.tenancy import tenant_context
-from tests.conftest import reload, user_id
+from tests.conftest import make_app, reload, user_id
 from tests.factories import (
     FIELDS,
     bearer,
@@ -361,3 +361,17 @@ def test_upsert_matches_by_external_id_or_email_and_reports_each_item(client, te
     too_many = client.post(f"{API}/contacts:upsert", headers=bearer(token),
                            json={"items": [{"email": f"p{n}@x.dk"} for n in range(1001)]})
     assert too_many.status_code == 422 and "items" in too_many.json["fields"]
+
+
+def test_the_rate_limit_counts_per_token(database_url, tenant_a):
+    limited = make_app(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute",
+                       RATELIMIT_STORAGE_URI="memory://")
+    client = limited.test_client()
+    first = gen_api_token(tenant_a.id, "user@alpha.example")
+    second = gen_api_token(tenant_a.id, "admin@alpha.example")
+    statuses = [client.get(f"{API}/contacts", headers=bearer(first)).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = client.get(f"{API}/contacts", headers=bearer(first))
+    assert refused.json["code"] == "rate_limited" and "Retry-After" in refused.headers
+    assert client.get(f"{API}/contacts", headers=bearer(second)).status_code == 200
