@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_request_hooks(app)
     _init_templates(app)
 
+    from app import api
     from app.auth import bp as auth_bp
     from app.carddav import bp as carddav_bp
     from app.cli import crm
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(carddav_bp)
     app.register_blueprint(intake_bp)
+    api.init_app(app)
     app.cli.add_command(crm)
     init_admin(app)
     _init_error_pages(app)
@@ -128,7 +130,11 @@ def _init_error_pages(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
-        if request.path.startswith(("/api/", "/healthz", "/intake/")):
+        if request.path.startswith("/api/"):
+            from app.api.errors import response_for
+
+            return response_for(error)
+        if request.path.startswith(("/healthz", "/intake/")):
             return jsonify(error=messages[code]()), code
         return render_template("kontakt/error.html", code=code, message=messages[code]()), code
 

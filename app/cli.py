@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Tenant, User
 from app.models.import_mapping import IMPORT_KINDS
 from app.models.user import ROLES
-from app.services import accounts
+from app.services import accounts, api_tokens
 from app.services.contacts import contacts
 from app.services.errors import ServiceError
 from app.services.imports import mapping as import_mapping
@@ -75,6 +75,28 @@ def create_user(email, password, tenant_slug, full_name, role, language) -> None
         _fail(exc)
     kind = f"{role} of {tenant.slug}" if tenant else "platform operator"
     click.echo(f"Created {kind} {user.email}.")
+
+
+@crm.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="API", show_default=True,
+              help="What the token is for, e.g. 'ERP sync'.")
+def create_token(email: str, name: str) -> None:
+    """Make an API token for a user of a tenant; it is printed once, never again."""
+    with all_tenants():
+        user = db.session.execute(
+            db.select(User).where(db.func.lower(User.email) == email.strip().lower())
+        ).scalar_one_or_none()
+    if user is None or user.tenant_id is None:
+        raise click.ClickException(f"No user of a tenant with e-mail {email!r}.")
+    with tenant_context(user.tenant_id):
+        try:
+            record, token = api_tokens.create(user, name)
+            db.session.commit()
+        except ServiceError as exc:
+            _fail(exc)
+    click.echo(f"API token {record.name!r} for {user.email} (shown only now):")
+    click.echo(token)
 
 
 @crm.command("sync-organisations")

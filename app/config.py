@@ -106,6 +106,8 @@ def load_config() -> dict:
         "PROXY_FIX": int(os.environ.get("PROXY_FIX") or 0),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
+        # per API token (an unknown token: per address)
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),

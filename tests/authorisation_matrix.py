@@ -29,7 +29,10 @@ One entry is one line, a :class:`Probe`::
 - ``shows``: tenant A's roles, answered 200, see the record's text (so the id in the
   URL really names a record, and OTHER's refusal is tenant isolation at work);
 - ``secret``: the URL itself is the credential (a feed token), so it may show tenant
-  A's records to whoever holds it.
+  A's records to whoever holds it;
+- ``bearer``: an API URL, asked with the role's own API token (``Authorization:
+  Bearer``; the anonymous visitor and the operator have none) and ``data`` sent as
+  JSON. A session is no login there: see ``token``.
 
 Flask-Admin's model screens contribute their standard endpoints (list, new, edit,
 details, delete, action, export, ajax lookup and update) through one :class:`Screen`
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 ANONYMOUS = "anonymous"
 USER = "user of tenant A"
@@ -55,7 +59,7 @@ TENANT_A_ROLES = (USER, ADMIN)
 MARKER = "Zqxalpha"  # in the text of every record of tenant A that a URL names
 # What ``{name}`` in a URL or form may be: tenant A's record ids, its slug, tokens.
 PLACEHOLDERS = frozenset({
-    "activity", "admin_job", "attachment", "audit", "campaign", "case", "contact",
+    "activity", "admin_job", "api_token", "attachment", "audit", "campaign", "case", "contact",
     "employment", "entry", "field", "job",
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
     "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity; ``job``:
@@ -81,7 +85,8 @@ NO_CONTENT = Outcome(204)
 BAD_REQUEST = Outcome(400)
 FORBIDDEN = Outcome(403)
 MISSING = Outcome(404)
-UNAUTHORISED = Outcome(401)  # CardDAV: basic auth asked for (a session logs no one in)
+UNAUTHORISED = Outcome(401)  # CardDAV, the API: credentials asked for (a session is none)
+INVALID = Outcome(422)  # the API: an empty body refused, or a record in use not deleted
 LOGIN = Outcome(302, "/login")
 # The user's own logout: to the login page too, but not a refusal (it changes their own
 # session version, nothing of anyone else).
@@ -123,6 +128,13 @@ def logged_in(own: Outcome) -> Expect:
     return {ANONYMOUS: LOGIN, USER: own, ADMIN: own, OTHER: own, OPERATOR: own}
 
 
+def token(own: Outcome, other: Outcome | None = None) -> Expect:
+    """An API URL: a token of any tenant member; without one (the anonymous visitor,
+    the operator, who has no tenant) 401."""
+    return {ANONYMOUS: UNAUTHORISED, USER: own, ADMIN: own, OTHER: other or own,
+            OPERATOR: UNAUTHORISED}
+
+
 def everyone(outcome: Outcome, **roles: Outcome) -> Expect:
     """The same for every role (``anonymous=`` etc. for the exceptions)."""
     names = {"anonymous": ANONYMOUS, "user": USER, "admin": ADMIN, "other": OTHER,
@@ -136,9 +148,10 @@ class Probe:
     endpoint: str
     url: str
     expect: Expect
-    data: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     shows: bool = False
     secret: bool = False
+    bearer: bool = False
 
 
 # --- Flask-Admin model screens --------------------------------------------------------
@@ -295,6 +308,33 @@ PROBES = (
             "/dav/addressbooks/{user}/contacts/contact-{contact}.vcf", everyone(UNAUTHORISED))
       for method in ("PUT", "DELETE", "PROPPATCH", "MKCOL", "MOVE", "COPY", "POST", "LOCK",
                      "UNLOCK", "ACL")),
+    # the JSON API: a token acts as its user; another tenant's ids are 404. Tenant A's
+    # roles send empty bodies (refused: 422; an empty PATCH changes nothing; deleting a
+    # record still in use is refused)
+    Probe("GET", "api-docs.openapi_json", "/api/v1/openapi.json", everyone(OK)),
+    Probe("GET", "api_tokens.index", "/admin/api-tokens/", member(OK)),
+    Probe("POST", "api_tokens.create", "/admin/api-tokens/", member(OK),
+          data={"name": "Smuggled"}),  # one's own, in one's own tenant
+    Probe("POST", "api_tokens.revoke", "/admin/api-tokens/revoke/",
+          member(to("/admin/api-tokens/")), data={"token_id": "{api_token}"}),
+    # (tenant B's administrator lists their own; an organisation they post is theirs, a
+    # contact at tenant A's organisation is refused)
+    *(Probe(method, f"api_contacts.{name}_list", f"/api/v1/{name}", token(*outcome),
+            shows=method == "GET", bearer=True, data=data)
+      for name, data, made in (
+          ("contacts", {"first_name": "Smuggled", "last_name": "Person",
+                        "organisation_id": "{organisation}"}, INVALID),
+          ("organisations", {"name": "Smuggled"}, CREATED))
+      for method, outcome in (("GET", (OK,)), ("POST", (INVALID, made)))),
+    *(Probe(method, f"api_contacts.{name}_item", f"/api/v1/{name}/{{{record}}}",
+            token(outcome, MISSING), shows=method != "DELETE", bearer=True,
+            data={"email": "overwritten@example.com"})
+      for name, record in (("contacts", "contact"), ("organisations", "organisation"))
+      for method, outcome in (("GET", OK), ("PATCH", OK), ("DELETE", INVALID))),
+    Probe("POST", "api_contacts.contacts_upsert", "/api/v1/contacts:upsert",
+          token(INVALID, OK), bearer=True,
+          data={"items": [{"email": "zqx@alpha.example", "job_title": "Smuggled"}]}),
+    Probe("GET", "api_fields.fields_list", "/api/v1/fields", token(OK), bearer=True),
     # the contact's own pages
     Probe("GET", "contact.profile_view", f"{CONTACT}/profile", member(OK, MISSING),
           shows=True),

@@ -32,7 +32,7 @@ from app.models.activity import NOTE
 from app.models.case import CASE_OPEN
 from app.models.dictionary import CASE_CATEGORY, PRIORITY, TASK_STATUS
 from app.models.job import DONE, Job
-from app.services import app_passwords, dictionaries, storage
+from app.services import api_tokens, app_passwords, dictionaries, storage
 from app.services import settings as settings_service
 from app.services.activities import letters
 from app.services.errors import ServiceError
@@ -185,6 +185,20 @@ def open_intake(tenant_id: int) -> str:
         token = leads.regenerate_intake_token(db.session.get(Tenant, tenant_id))
         db.session.commit()
     return token
+
+
+def gen_api_token(tenant_id: int, email: str, name: str = "ERP sync") -> str:
+    """A new API token of the tenant's user with this e-mail: the token itself."""
+    with tenant_context(tenant_id):
+        user = db.session.get(User, user_id(tenant_id, email))
+        _record, token = api_tokens.create(user, name)
+        db.session.commit()
+    return token
+
+
+def bearer(token: str, **headers: str) -> dict[str, str]:
+    """The headers of an API request with the token."""
+    return {"Authorization": f"Bearer {token}", **headers}
 
 
 def set_settings(tenant_id: int, **values) -> None:

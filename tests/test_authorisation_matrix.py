@@ -45,7 +45,7 @@ from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.job import DONE, Job
 from app.models.sales import Opportunity
-from app.services import dictionaries, feeds, storage
+from app.services import api_tokens, dictionaries, feeds, storage
 from app.services.activities import attachments, letters
 from app.services.contacts import photos
 from app.services.fields import admin as field_admin
@@ -114,12 +114,30 @@ def test_every_entry_names_a_url(app):
 def test_every_entry_fills_in_known_names():
     unknown = sorted({f"  {{{name}}} in {probe.method} {probe.url}"
                       for probe in all_probes()
-                      for text in (probe.url, *probe.data.values(),
+                      for text in (probe.url, *filled_data(probe),
                                    *(o.location or "" for o in probe.expect.values()))
                       for _literal, name, _spec, _conv in Formatter().parse(text)
                       if name is not None and name not in PLACEHOLDERS})
     assert not unknown, "\n".join([f"Names not in PLACEHOLDERS of {MATRIX_FILE}:",
                                     *unknown])
+
+
+def filled_data(probe: Probe) -> list[str]:
+    """The texts of a probe's data (an API body's nested values too)."""
+    def texts(value) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        items = value.values() if isinstance(value, dict) else value
+        return [text for item in items for text in texts(item)]
+    return texts(probe.data)
+
+
+def _filled(value, values: dict[str, str]):
+    if isinstance(value, str):
+        return value.format_map(values)
+    if isinstance(value, dict):
+        return {k: _filled(v, values) for k, v in value.items()}
+    return [_filled(v, values) for v in value]
 
 
 class _AnyId(dict):
@@ -175,6 +193,7 @@ def _records_of_tenant_a() -> dict[str, object]:
         "entry": dictionaries.create_entry(PRIORITY, {"en": f"{MARKER} priority"}),
         "user": user, "employment": contact.employments[0],
         "job": _finished_job(user, f"{MARKER}.csv"),
+        "api_token": api_tokens.create(user, f"{MARKER} token")[0],
         "admin_job": _finished_job(admin, f"{MARKER}-admin.csv"),
         "twin": Contact(first_name=MARKER, last_name="Kontaktperzon", email="zqx2@alpha.example",
                         organisation=organisation),
@@ -258,8 +277,13 @@ def sign_in(client, role: str) -> None:
         assert login(client, EMAILS[role]).status_code == 302, f"{role} cannot log in"
 
 
-def ask(client, probe: Probe, values: dict[str, str], posts_data: bool):
-    data = {k: v.format_map(values) for k, v in probe.data.items()} if posts_data else {}
+def ask(client, probe: Probe, values: dict[str, str], posts_data: bool,
+        token: str | None = None):
+    data = _filled(probe.data, values) if posts_data else {}
+    if probe.bearer:  # the API: the role's own token, the body as JSON
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return client.open(probe.url.format_map(values), method=probe.method, headers=headers,
+                           json=data if probe.method != "GET" else None)
     return client.open(probe.url.format_map(values), method=probe.method, data=data)
 
 
@@ -288,11 +312,13 @@ def mismatches(probe: Probe, role: str, response, values: dict[str, str]) -> lis
     return found
 
 
-def run_probes(client, role: str, probes: list[Probe], values: dict[str, str]) -> list[str]:
+def run_probes(client, role: str, probes: list[Probe], values: dict[str, str],
+               token: str | None = None) -> list[str]:
     found = []
     for probe in probes:
         try:
-            response = ask(client, probe, values, posts_data=role not in TENANT_A_ROLES)
+            response = ask(client, probe, values, posts_data=role not in TENANT_A_ROLES,
+                           token=token)
         except Exception as exc:  # noqa: BLE001 - an error page (500) in production
             found.append(f"{described(probe, values)}: raised {exc!r}")
             continue
@@ -311,16 +337,30 @@ def in_safe_order(probes: list[Probe]) -> list[Probe]:
         p.method != "GET", any(word in p.endpoint for word in REMOVING)))
 
 
+def api_token_of(role: str, tenant_a, tenant_b) -> str | None:
+    """The role's own API token (the anonymous visitor and the operator have none)."""
+    if role in (ANONYMOUS, OPERATOR):
+        return None
+    tenant_id = tenant_b.id if role == OTHER else tenant_a.id
+    with tenant_context(tenant_id):
+        user = db.session.scalar(select(User).where(User.email == EMAILS[role]))
+        _record, token = api_tokens.create(user, "Matrix")
+        db.session.commit()
+    db.session.remove()
+    return token
+
+
 @pytest.mark.parametrize("role", ROLES, ids=ROLE_IDS)
-def test_each_role_gets_what_the_matrix_says(app, client, world, tenant_a, role):
+def test_each_role_gets_what_the_matrix_says(app, client, world, tenant_a, tenant_b, role):
+    token = api_token_of(role, tenant_a, tenant_b)
     sign_in(client, role)
     probes = in_safe_order(all_probes())
     refused = [p for p in probes if not may_see(role, p)]
     before = snapshot(app, tenant_a.id)
-    found = run_probes(client, role, refused, world)
+    found = run_probes(client, role, refused, world, token)
     changed = changed_tables(before, snapshot(app, tenant_a.id))
     if changed:
         found.append(f"refused requests changed tenant A's {', '.join(changed)}")
-    found += run_probes(client, role, [p for p in probes if p not in refused], world)
+    found += run_probes(client, role, [p for p in probes if p not in refused], world, token)
     assert not found, f"{role}: {len(found)} answer(s) differ from {MATRIX_FILE}:\n" + \
         "\n".join(found)

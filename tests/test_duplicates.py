@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.models.activity import NOTE
+from app.models.api import ExternalId
 from app.models.audit import ACTION_MERGE
 from app.services import history_text
 from app.services.activities import attachments
@@ -299,6 +300,8 @@ def _with_every_link(tenant_id: int, survivor_id: int, other_id: int, org: int,
             "opportunity": Opportunity(title="Aftale", contact=other, currency="DKK"),
             "lead": Lead(name="Anna", contact=other),
             "attachment": attachments.add(other, _file("kørekort.pdf"), user),
+            "external_id": ExternalId(entity="contact", system="erp", value="K-17",
+                                      contact_id=other.id),
         }
         other.photo = photos.store(Image.open(picture()))
         other.address_book_sync = True
@@ -382,6 +385,7 @@ def _check_survivor(survivor_id: int, made: dict[str, int], photo: str,
     assert get(Opportunity, made["opportunity"]).contact_id == survivor_id
     assert get(Lead, made["lead"]).contact_id == survivor_id
     assert get(Attachment, made["attachment"]).contact_id == survivor_id
+    assert get(ExternalId, made["external_id"]).contact_id == survivor_id
     assert [c.id for c in get(Activity, made["note"]).contacts] == [survivor_id]
     assert [c.id for c in get(Activity, made["meeting"]).contacts] == [survivor_id]
     for campaign in ("campaign", "campaign_both"):
@@ -456,6 +460,8 @@ def test_merging_organisations_moves_every_linked_record(tenant_a):
             "opportunity": Opportunity(title="Aftale", organisation_id=other_id,
                                        currency="DKK"),
             "attachment": attachments.add(other, _file("kontrakt.pdf"), None),
+            "external_id": ExternalId(entity="organisation", system="erp", value="D-4",
+                                      organisation_id=other_id),
         }
         db.session.add_all(records.values())
         marks.mark_distinct(other, db.session.get(Organisation, survivor_id))
@@ -478,9 +484,9 @@ def test_merging_organisations_moves_every_linked_record(tenant_a):
         assert [(e.organisation_id, e.title) for e in jobs] == [(survivor_id, "Indkøber")]
         assert db.session.get(Contact, only).organisation_id == survivor_id
         assert db.session.get(Case, made["case"]).organisation_id == survivor_id
-        for model in (Activity, Project, Opportunity, Attachment):
+        for model in (Activity, Project, Opportunity, Attachment, ExternalId):
             name = {Activity: "activity", Project: "project", Opportunity: "opportunity",
-                    Attachment: "attachment"}[model]
+                    Attachment: "attachment", ExternalId: "external_id"}[model]
             assert db.session.get(model, made[name]).organisation_id == survivor_id
         assert db.session.scalar(select(func.count()).select_from(DistinctContacts)) == 0
 

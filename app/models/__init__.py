@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.activity import Activity, Attachment
+from app.models.api import ApiToken, ExternalId, IdempotentRequest
 from app.models.app_password import AppPassword
 from app.models.audit import AuditEntry
 from app.models.case import Case, Task
@@ -19,8 +20,9 @@ from app.models.tenant import Tenant
 from app.models.user import User
 
 __all__ = [
-    "Activity", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case", "Contact",
-    "DictionaryEntry", "DistinctContacts", "DistinctOrganisations", "Employment", "FieldChoice",
-    "FieldDefinition", "FieldSection", "ImportMapping", "Job", "Lead", "Opportunity",
-    "Organisation", "Project", "Tag", "Task", "Tenant", "TenantCounter", "User",
+    "Activity", "ApiToken", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case",
+    "Contact", "DictionaryEntry", "DistinctContacts", "DistinctOrganisations", "Employment",
+    "ExternalId", "FieldChoice", "FieldDefinition", "FieldSection", "IdempotentRequest",
+    "ImportMapping", "Job", "Lead", "Opportunity", "Organisation", "Project", "Tag", "Task",
+    "Tenant", "TenantCounter", "User",
 ]

@@ -48,3 +48,8 @@ def refuse_together(checks: Iterable[Callable[[], None]]) -> None:
             errors.setdefault(exc.field, exc.message)
     if errors:
         raise FieldErrors(errors)
+
+
+class NotPermitted(ServiceError):
+    """The acting user may not do this at all (edit rights, A3): not a value to correct.
+    Screens do not offer what is not permitted; the API answers it with 403."""

@@ -16,6 +16,7 @@ from app.views import admin_messages, exports
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.admin_compat import views_of
+from app.views.api_tokens import ApiTokensView
 from app.views.attachments import AttachmentsView
 from app.views.cases import CaseView, MyTasksView, TaskView
 from app.views.column_choice import ColumnsView
@@ -100,6 +101,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(PasswordView(name=_l("Change password"), endpoint="password",
                                 url="/admin/password"))
     admin.add_view(ColumnsView(name=_l("Columns"), endpoint="columns", url="/admin/columns"))
+    admin.add_view(ApiTokensView(name=_l("My API tokens"), endpoint="api_tokens",
+                                 url="/admin/api-tokens"))
     admin.add_view(LetterView(name=_l("Letters"), endpoint="letter", url="/admin/letter"))
     admin.add_view(AttachmentsView(name=_l("Attachments"), endpoint="attachments",
                                    url="/admin/attachments"))

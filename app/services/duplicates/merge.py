@@ -34,6 +34,7 @@ from app.models import (
     Project,
     Task,
 )
+from app.models.api import ExternalId
 from app.models.audit import ACTION_MERGE
 from app.models.contact import CONSENT_CHANNELS
 from app.models.tag import contact_tag, organisation_tag
@@ -157,6 +158,16 @@ def _relation(model: type, name: str) -> Mover:
     return move
 
 
+def _external_ids(column: Any) -> Mover:
+    """The ids other systems know the other by name the survivor (an upsert by either
+    id then finds it)."""
+    def move(survivor: Record, other: Record) -> None:
+        db.session.execute(update(ExternalId).where(column == other.id)
+                           .values({column.key: survivor.id}))
+
+    return move
+
+
 def _members(model: type, name: str) -> Mover:
     """Records listing the other among ``name`` (many-to-many) list the survivor, once."""
     relation = getattr(model, name)
@@ -271,6 +282,7 @@ CONTACT_LINKS: dict[tuple[str, str], Mover] = {
     ("activity_contact", "contact_id"): _members(Activity, "contacts"),
     ("campaign_contact", "contact_id"): _members(Campaign, "participants"),
     ("project_contact", "contact_id"): _members(Project, "participants"),
+    ("external_id", "contact_id"): _external_ids(ExternalId.contact_id),
     ("distinct_contacts", "first_id"): _contact_marks,
     ("distinct_contacts", "second_id"): _contact_marks,
 }
@@ -290,6 +302,7 @@ ORGANISATION_LINKS: dict[tuple[str, str], Mover] = {
     ("opportunity", "organisation_id"): _relation(Opportunity, "organisation"),
     ("activity", "organisation_id"): _relation(Activity, "organisation"),
     ("attachment", "organisation_id"): _relation(Attachment, "organisation"),
+    ("external_id", "organisation_id"): _external_ids(ExternalId.organisation_id),
     ("distinct_organisations", "first_id"): _organisation_marks,
     ("distinct_organisations", "second_id"): _organisation_marks,
 }

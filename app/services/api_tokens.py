@@ -1,0 +1,93 @@
+"""API tokens: what another system sends (``Authorization: Bearer <token>``) to use the
+JSON API as one user. Each is random and long, shown once when made, kept only as its
+SHA-256 with its visible prefix, and revoked on its own; deactivating the user or their
+tenant stops them all. A token acts as its user: tenant, role, edit rights, privacy
+rules and the change history are the user's."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ApiToken, User
+from app.models.base import utcnow
+from app.services.app_passwords import USE_RECORDED_EVERY
+from app.services.errors import ServiceError
+from app.services.times import to_utc
+from app.tenancy import all_tenants
+
+TOKEN_START = "kcrm_"  # tells a leaked token for what it is (secret scanners, logs)
+PREFIX_LENGTH = len(TOKEN_START) + 8  # what lists show of a token
+MOST_PER_USER = 20
+NAME_LENGTH = 100
+LONGEST_TOKEN = 200
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def of_user(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at, ApiToken.id)))
+
+
+def create(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token of the user's: the record and the token itself, never shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_l("Name the system or program the token is for."), field="name")
+    if len(name) > NAME_LENGTH:
+        raise ServiceError(_l("The name is too long."), field="name")
+    if user.is_operator:
+        raise ServiceError(_l("API tokens are for users of a tenant."))
+    if len(of_user(user)) >= MOST_PER_USER:
+        raise ServiceError(_l("You have %(count)s API tokens already: revoke one first.",
+                              count=MOST_PER_USER), field="name")
+    token = TOKEN_START + secrets.token_urlsafe(32)  # 256 random bits
+    record = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name,
+                      prefix=token[:PREFIX_LENGTH], secret_hash=digest(token))
+    db.session.add(record)
+    return record, token
+
+
+def revoke(user: User, token_id: int | None) -> ApiToken:
+    """Delete one of the user's own tokens (another's is not found)."""
+    record = db.session.scalar(select(ApiToken).where(
+        ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if record is None:
+        raise ServiceError(_l("The API token was not found."))
+    db.session.delete(record)
+    return record
+
+
+def authenticate(token: str) -> ApiToken | None:
+    """The token record of an active tenant user, or None. Looked up across tenants (the
+    token is all a caller has) by its hash, so no token is tried in turn. Writes
+    nothing (it runs while the user is being loaded): see record_use."""
+    if not token or len(token) > LONGEST_TOKEN or not token.startswith(TOKEN_START):
+        return None
+    with all_tenants():
+        record = db.session.scalar(
+            select(ApiToken).where(ApiToken.secret_hash == digest(token)))
+        if record is None:
+            return None
+        user = record.user
+        if user.is_operator or not user.is_active or user.tenant_id != record.tenant_id:
+            return None
+    return record
+
+
+def record_use(token_id: int) -> None:
+    """When the token was last used: written at most every few minutes, not on every
+    request of a sync."""
+    record = db.session.get(ApiToken, token_id)
+    now = utcnow()
+    if record is not None and (record.last_used_at is None
+                               or now - to_utc(record.last_used_at) > USE_RECORDED_EVERY):
+        record.last_used_at = now
