@@ -211,7 +211,7 @@ def test_vcard_40_several_cards_with_a_photo(tenant_a, tmp_path):
     piotr, ewa = contacts_of(tenant_a.id)
     assert piotr.mobile == "+48601234567" and piotr.birth_date == date(1980, 12, 24)
     with tenant_context(tenant_a.id):
-        assert piotr.photo and photos.path_of(piotr.photo) is not None
+        assert piotr.photo and photos.read(piotr.photo) is not None
     assert ewa.photo is None and ewa.kind == "private"
 
 
