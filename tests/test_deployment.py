@@ -181,7 +181,8 @@ def _first_answer(url: str, server: subprocess.Popen, attempts: int = 300) -> in
 def test_sessions_are_signed_cookies_any_worker_accepts(app, database_url, client, tenant_a):
     """A second app (another worker process) with the same SECRET_KEY knows the user
     from the cookie alone; nothing about the session is kept server-side."""
-    assert type(app.session_interface) is SecureCookieSessionInterface
+    # signed cookies (the API's variant only keeps API requests out of them)
+    assert isinstance(app.session_interface, SecureCookieSessionInterface)
     login(client, "admin@alpha.example")
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only

@@ -34,6 +34,8 @@ UNIQUE_WITHOUT_TENANT = {
     ("user_account", ("feed_token",)),
     ("user_account", ("email",)),  # uq_user_account_email_lower: lower(email)
     ("app_password", ("secret_hash",)),
+    ("api_token", ("secret_hash",)),
+    ("idempotent_request", ("token_id", "key")),
     ("field_choice", ("field_id", "key")),
 }
 
