@@ -335,6 +335,46 @@ PROBES = (
           token(INVALID, OK), bearer=True,
           data={"items": [{"email": "zqx@alpha.example", "job_title": "Smuggled"}]}),
     Probe("GET", "api_fields.fields_list", "/api/v1/fields", token(OK), bearer=True),
+    # the other records: tenant B's administrator posts names of tenant A's records
+    # (refused) or, for a tag, one of their own; an empty PATCH changes nothing; a
+    # DELETE removes tenant A's record (removals run last: in_safe_order)
+    *(Probe(method, f"api_{group}.{name}_list", f"/api/v1/{name}", token(*outcome),
+            shows=method == "GET" and name != "employments", bearer=True, data=data)
+      for group, name, data, made in (
+          ("contacts", "employments", {"contact_id": "{contact}",
+                                       "organisation_id": "{organisation}"}, INVALID),
+          ("contacts", "tags", {"name": "Smuggled"}, CREATED),
+          ("work", "cases", {"title": "Smuggled", "primary_contact_id": "{contact}"},
+           INVALID),
+          ("work", "tasks", {"title": "Smuggled", "case_id": "{case}"}, INVALID),
+          ("activities", "activities", {"kind": "note", "body": "Smuggled",
+                                        "organisation_id": "{organisation}"}, INVALID),
+          ("sales", "opportunities", {"title": "Smuggled", "contact_id": "{contact}"},
+           INVALID),
+          ("sales", "campaigns", {"name": "Smuggled", "participant_ids": ["{contact}"]},
+           INVALID),
+          ("sales", "projects", {"name": "Smuggled", "organisation_id": "{organisation}"},
+           INVALID))
+      for method, outcome in (("GET", (OK,)), ("POST", (INVALID, made)))),
+    *(Probe(method, f"api_{group}.{name}_item", f"/api/v1/{name}/{{{record}}}",
+            token(outcome, MISSING), shows=method != "DELETE" and name != "employments",
+            bearer=True, data={text: "Overwritten"})
+      for group, name, record, text, removed in (
+          # (the contact's only employment: a business contact keeps one)
+          ("contacts", "employments", "employment", "title", INVALID),
+          ("contacts", "tags", "tag", "name", NO_CONTENT),
+          ("work", "cases", "case", "title", NO_CONTENT),
+          ("work", "tasks", "task", "title", NO_CONTENT),
+          ("activities", "activities", "planned", "subject", NO_CONTENT),
+          ("sales", "opportunities", "opportunity", "title", NO_CONTENT),
+          ("sales", "campaigns", "campaign", "name", NO_CONTENT),
+          ("sales", "projects", "project", "name", NO_CONTENT))
+      for method, outcome in (("GET", OK), ("PATCH", OK), ("DELETE", removed))),
+    # the dictionaries: read only (their screen is the administrators')
+    Probe("GET", "api_dictionaries.dictionaries_list", "/api/v1/dictionaries", token(OK),
+          shows=True, bearer=True),
+    Probe("GET", "api_dictionaries.dictionaries_item", "/api/v1/dictionaries/{entry}",
+          token(OK, MISSING), shows=True, bearer=True),
     # the contact's own pages
     Probe("GET", "contact.profile_view", f"{CONTACT}/profile", member(OK, MISSING),
           shows=True),

@@ -334,7 +334,8 @@ REMOVING = ("delete", "erase")  # endpoints whose names say they remove a record
 def in_safe_order(probes: list[Probe]) -> list[Probe]:
     """Pages first, then posts; removals last (what they remove, others still use)."""
     return sorted(probes, key=lambda p: (
-        p.method != "GET", any(word in p.endpoint for word in REMOVING)))
+        p.method != "GET",
+        p.method == "DELETE" or any(word in p.endpoint for word in REMOVING)))
 
 
 def api_token_of(role: str, tenant_a, tenant_b) -> str | None:

@@ -164,9 +164,9 @@ def init_app(app: Flask) -> Api:
     login_manager.request_loader(load_user_from_token)
     api = Api(app, spec_kwargs={
         "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
-    from app.api import contacts, fields
+    from app.api import activities, contacts, dictionaries, fields, sales, work
 
-    for module in (contacts, fields):
+    for module in (contacts, work, activities, sales, dictionaries, fields):
         for bp in module.blueprints():
             api.register_blueprint(bp)
     return api

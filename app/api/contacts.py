@@ -1,5 +1,5 @@
-"""Contacts and organisations, and the bulk upsert a synchronisation sends
-(``POST /api/v1/contacts:upsert``)."""
+"""Contacts, organisations, their employments and tags, and the bulk upsert a
+synchronisation sends (``POST /api/v1/contacts:upsert``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.api import Blueprint, blueprint, resources
-from app.api.resources import Filter, Resource, acting_user, dumped
+from app.api.resources import (
+    Filter,
+    Resource,
+    acting_user,
+    dumped,
+    id_filter,
+    updated_since_filter,
+    yes_no_filter,
+)
 from app.api.schemas import (
     ID_RANGE,
     Masked,
@@ -33,7 +41,9 @@ from app.models.contact import KINDS
 from app.models.tag import contact_tag, organisation_tag
 from app.services import records
 from app.services.contacts import contacts, organisations, sync
-from app.services.contacts.records import CONTACT, ORGANISATION
+from app.services.contacts.employments import current_condition
+from app.services.contacts.records import CONTACT, EMPLOYMENT, ORGANISATION, TAG
+from app.services.text import every_word_in
 
 
 class AddressFields(RecordSchema):
@@ -119,12 +129,6 @@ def _employed_at(organisation_id: int) -> Any:
         Employment.organisation_id == organisation_id))
 
 
-def _updated_since(model: Any) -> Any:
-    return lambda value: model.updated_at >= resources.moment(value)
-
-
-UPDATED_SINCE = fields.AwareDateTime(default_timezone=None, metadata={
-    "description": "Changed at or after this time (ISO 8601; UTC without an offset)"})
 
 CONTACTS = Resource(
     name="contacts", title="Contact", kind=CONTACT, schema=ContactSchema,
@@ -136,7 +140,7 @@ CONTACTS = Resource(
                        lambda kind: Contact.kind == kind),
         "email": Filter(fields.String(validate=ma.validate.Length(max=254)),
                         lambda email: contacts._email_is(email)),
-        "updated_since": Filter(UPDATED_SINCE, _updated_since(Contact)),
+        "updated_since": updated_since_filter(Contact),
     },
     sorts={"last_name": Contact.last_name, "first_name": Contact.first_name,
            "created_at": Contact.created_at, "updated_at": Contact.updated_at},
@@ -150,7 +154,7 @@ ORGANISATIONS = Resource(
     filters={
         "tag": Filter(fields.String(validate=ma.validate.Length(max=60)),
                       _tagged(organisation_tag, Organisation.id)),
-        "updated_since": Filter(UPDATED_SINCE, _updated_since(Organisation)),
+        "updated_since": updated_since_filter(Organisation),
     },
     sorts={"name": Organisation.name, "created_at": Organisation.created_at,
            "updated_at": Organisation.updated_at},
@@ -159,6 +163,36 @@ ORGANISATIONS = Resource(
                                                  organisations.search_condition, text),
     options=(selectinload(Organisation.tags),),
     decorate=lambda items: _with_external_ids(Organisation, items))
+
+
+class EmploymentSchema(RecordSchema):
+    contact_id = fields.Integer(required=True, validate=ID_RANGE, strict=True)
+    organisation_id = fields.Integer(required=True, validate=ID_RANGE, strict=True)
+    title = text(150)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True, metadata={"description": "The last day worked"})
+    is_primary = fields.Boolean(metadata={"description": "The contact's primary employer"})
+    is_current = fields.Boolean(dump_only=True)
+
+
+class TagSchema(RecordSchema):
+    name = required_text(60)
+    colour = fields.String(validate=ma.validate.Length(max=7), metadata={
+        "description": "#rrggbb"})
+
+
+EMPLOYMENTS = Resource(
+    name="employments", title="Employment", kind=EMPLOYMENT, schema=EmploymentSchema,
+    filters={"contact": id_filter(Employment.contact_id),
+             "organisation": id_filter(Employment.organisation_id),
+             "current": yes_no_filter(current_condition),
+             "updated_since": updated_since_filter(Employment)},
+    sorts={"created_at": Employment.created_at, "updated_at": Employment.updated_at})
+
+TAGS = Resource(
+    name="tags", title="Tag", kind=TAG, schema=TagSchema,
+    sorts={"name": Tag.name, "created_at": Tag.created_at},
+    default_sort="name", search=lambda text: every_word_in(text, Tag.name))
 
 
 # --- the bulk upsert ------------------------------------------------------------------
@@ -222,9 +256,11 @@ def _register_upsert(bp: Blueprint) -> None:
 
 @cache  # one blueprint, registered with every app made
 def blueprints() -> list[Blueprint]:
-    bp = blueprint("contacts", "Contacts (persons) and organisations")
+    bp = blueprint("contacts", "Contacts (persons), organisations, employments and tags")
     _register_upsert(bp)  # before the item URL, so "contacts:upsert" is not an id
     resources.register(bp, CONTACTS)
     resources.register(bp, ORGANISATIONS)
+    resources.register(bp, EMPLOYMENTS)
+    resources.register(bp, TAGS)
     return [bp]
 

@@ -27,7 +27,7 @@ from flask import Response, g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
-from sqlalchemy import DateTime, Integer, and_, or_, select
+from sqlalchemy import DateTime, Integer, and_, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.api import Blueprint, errors
@@ -55,7 +55,8 @@ class Resource:
     """``name``: the URL's plural (``contacts``); ``title``: the docs' singular;
     ``sorts``: NOT NULL columns by name; ``search``: the screens' search condition;
     ``readable``: what the user may read (privacy rules), as SQL; ``decorate``: loads
-    what a page of records answers with, in one query for the page."""
+    what a page of records answers with, in one query for the page; ``writable``:
+    whether the API creates, changes and deletes them."""
 
     name: str
     title: str
@@ -68,6 +69,7 @@ class Resource:
     options: tuple = ()
     readable: Callable[[User], ColumnElement] | None = None
     decorate: Callable[[list], None] | None = None
+    writable: bool = True  # False: list and get only (written on the screens)
 
     @property
     def model(self) -> Any:
@@ -75,6 +77,23 @@ class Resource:
 
     def sort_columns(self) -> dict[str, Any]:
         return {"id": self.model.id, **self.sorts}
+
+
+def id_filter(column: Any) -> Filter:
+    """The records whose ``column`` names this id."""
+    return Filter(ma.fields.Integer(validate=ID_RANGE), lambda number: column == number)
+
+
+def yes_no_filter(condition: Callable[[], ColumnElement]) -> Filter:
+    """true: the records of the condition; false: the others."""
+    return Filter(ma.fields.Boolean(), lambda yes: condition() if yes else not_(condition()))
+
+
+def updated_since_filter(model: Any) -> Filter:
+    """The records changed at or after a time."""
+    return Filter(ma.fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "Changed at or after this time (ISO 8601; UTC without an offset)"}),
+        lambda value: model.updated_at >= moment(value))
 
 
 def acting_user() -> User:
@@ -320,17 +339,19 @@ POST_HEADERS = {"Idempotency-Key": "A retry with the same key gets the first ans
 
 
 def register(bp: Blueprint, resource: Resource) -> None:
-    """The collection (list, create) and item (get, PATCH, delete) URLs of a resource."""
+    """The collection (list, create) and item (get, PATCH, delete) URLs of a resource
+    (list and get only when it is not ``writable``)."""
     title, plural = resource.title, resource.name
     schema, patch_schema = resource.schema, resource.schema(partial=True)
 
-    class Collection(MethodView):
+    class ReadCollection(MethodView):
         @bp.arguments(query_schema(resource), location="query")
         @bp.response(200, page_schema(resource))
         @bp.doc(summary=f"List {plural}")
         def get(self, args):
             return page(resource, args)
 
+    class Collection(ReadCollection):
         @bp.arguments(schema)
         @bp.response(201, schema, headers=ETAG_HEADER)
         @bp.doc(summary=f"Create a {title.lower()}", parameters=[{
@@ -339,12 +360,13 @@ def register(bp: Blueprint, resource: Resource) -> None:
         def post(self, values):
             return create_one(resource, values)
 
-    class Item(MethodView):
+    class ReadItem(MethodView):
         @bp.response(200, schema, headers=ETAG_HEADER)
         @bp.doc(summary=f"Get a {title.lower()}")
         def get(self, number):
             return read_one(resource, number)
 
+    class Item(ReadItem):
         @bp.arguments(patch_schema)
         @bp.response(200, schema, headers=ETAG_HEADER)
         @bp.doc(summary=f"Change a {title.lower()}", parameters=[IF_MATCH])
@@ -356,10 +378,12 @@ def register(bp: Blueprint, resource: Resource) -> None:
         def delete(self, number):
             return delete_one(resource, number)
 
+    collection, item = ((Collection, Item) if resource.writable
+                        else (ReadCollection, ReadItem))
     bp.route(f"/{plural}", endpoint=f"{plural}_list")(
-        type(f"{title}Collection", (Collection,), {}))
+        type(f"{title}Collection", (collection,), {}))
     bp.route(f"/{plural}/<int:number>", endpoint=f"{plural}_item")(
-        type(f"{title}Item", (Item,), {}))
+        type(f"{title}Item", (item,), {}))
 
 
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},

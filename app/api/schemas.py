@@ -92,3 +92,28 @@ class TagNames(fields.List):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return sorted((tag.name for tag in value or []), key=lambda name: (name.lower(), name))
+
+
+class RecordIds(fields.List):
+    """Ids of linked records (``source``: the relationship), written as a list of ids."""
+
+    def __init__(self, source: str, description: str, **kwargs: Any) -> None:
+        super().__init__(fields.Integer(validate=ID_RANGE, strict=True),
+                         validate=ma.validate.Length(max=1000),
+                         metadata={"description": description}, **kwargs)
+        self.source = source
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = ma.missing
+                  ) -> Any:
+        return [record.id for record in getattr(obj, self.source)]
+
+
+class Amount(fields.Decimal):
+    """An amount with two decimals, answered as a JSON number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(places=2, allow_none=True, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return float(value) if value is not None else None
+

@@ -22,7 +22,7 @@ from app.models.dictionary import (
     PRIORITY,
     TASK_STATUS,
 )
-from app.services import references
+from app.services import records, references
 from app.services.errors import ServiceError
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
@@ -223,3 +223,8 @@ def _ensure_usable(dictionary: str, without: DictionaryEntry | None = None) -> N
     if not any(e.is_done for e in active):
         raise ServiceError(_l("Task statuses must keep at least one active status that is "
                               "done."), field="is_done")
+
+
+# Read through the API by every member (the choices of tasks, cases and activities);
+# written on the administrators' screen only.
+DICTIONARY_ENTRY = records.Kind(model=DictionaryEntry, edit_right=records.ADMINS)

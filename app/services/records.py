@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 
 from app.extensions import db
 from app.models import Tag, User
@@ -42,6 +42,8 @@ class Kind:
     ``setters``: values set by a function of the entity (tags, an employer …);
     ``prepare``: the entity's own checks before saving (raises ServiceError);
     ``saved_setters``: values set once the checked record is saved (they link to its id);
+    ``new``: makes a new record (default: the model's constructor);
+    ``deleting``: run once the record is marked deleted (what follows for others);
     ``removed``: run after a deletion was committed (files to remove)."""
 
     model: type
@@ -53,6 +55,8 @@ class Kind:
     saved_setters: Mapping[str, Setter] = field(default_factory=dict)
     ensure_deletable: Callable[[Any], None] = in_use.ensure_deletable
     removed: Callable[[Any], None] | None = None
+    new: Callable[[], Any] | None = None
+    deleting: Callable[[Any, User], None] | None = None
 
 
 def may_edit(kind: Kind, user: User) -> bool:
@@ -71,7 +75,7 @@ def _require_right(kind: Kind, user: User) -> None:
 def create(kind: Kind, values: Mapping[str, Any], user: User) -> Any:
     """A new record from the values (already of the right types); raises ServiceError."""
     _require_right(kind, user)
-    record = kind.model()
+    record = kind.new() if kind.new is not None else kind.model()
     if isinstance(record, HasCustomFields):
         # every active field is checked, as a form sends them all: a required one left
         # out is refused, one with a default gets it
@@ -96,6 +100,8 @@ def delete(kind: Kind, record: Any, user: User) -> None:
     _require_right(kind, user)
     kind.ensure_deletable(record)
     db.session.delete(record)
+    if kind.deleting is not None:
+        kind.deleting(record, user)
 
 
 def _apply(kind: Kind, record: Any, values: Mapping[str, Any], user: User,
@@ -108,7 +114,7 @@ def _apply(kind: Kind, record: Any, values: Mapping[str, Any], user: User,
         for name, model in kind.references.items():
             if name in values:
                 try:
-                    setattr(record, name, _reference(model, values[name], name))
+                    _set_reference(record, name, model, values[name])
                 except ServiceError as exc:
                     errors[name] = exc.message
         if errors:
@@ -124,13 +130,31 @@ def _apply(kind: Kind, record: Any, values: Mapping[str, Any], user: User,
             setter(record, values[name], user)
 
 
-def _reference(model: type, record_id: int | None, name: str) -> int | None:
-    """The id of a record of the tenant (the session's scoping hides the others)."""
-    if record_id is None:
-        return None
-    if db.session.get(model, record_id) is None:
-        raise ServiceError(_l("No such record."), field=name)
-    return record_id
+def _set_reference(record: Any, name: str, model: type, record_id: int | None) -> None:
+    """``<name>`` names a record of the tenant (the session's scoping hides the others).
+    Where the model has the relationship (``<name>`` without ``_id``) the record itself
+    is set, so the entity's checks, which read relationships, see the new one."""
+    target = None
+    if record_id is not None:
+        target = db.session.get(model, record_id)
+        if target is None:
+            raise ServiceError(_l("No such record."), field=name)
+    relation = name.removesuffix("_id")
+    if relation in inspect(type(record)).relationships:
+        setattr(record, relation, target)
+    else:
+        setattr(record, name, record_id)
+
+
+def records_named(model: Any, ids: list[int] | None, name: str) -> list[Any]:
+    """The tenant's records of these ids, in the order given; an id naming none of
+    them is refused on ``name``."""
+    wanted = list(dict.fromkeys(ids or []))
+    query = select(model).where(model.id.in_(wanted))
+    found: dict[int, Any] = {r.id: r for r in db.session.scalars(query)}
+    if len(found) < len(wanted):
+        raise FieldErrors({name: _l("No such record.")})
+    return [found[number] for number in wanted]
 
 
 def set_custom(record: HasCustomFields, values: Mapping[str, Any], _user: User) -> None:

@@ -3,18 +3,21 @@ columns, references, tags, the contact's employer, and their ids in other system
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Contact, Employment, ExternalId, Organisation, User
+from app.models import Contact, Employment, ExternalId, Organisation, Tag, User
 from app.models.contact import CONSENT_CHANNELS, KIND_PRIVATE
+from app.models.tag import DEFAULT_TAG_COLOUR
 from app.services import records
 from app.services.contacts import contacts, organisations, photos
 from app.services.errors import FieldErrors
+from app.services.text import required_text
 
 ADDRESS = ("street", "postcode", "city", "country")
 CONTACT_COLUMNS = frozenset({
@@ -129,3 +132,57 @@ ORGANISATION = records.Kind(
     prepare=_prepare_organisation, saved_setters={"external_ids": set_external_ids},
     ensure_deletable=organisations.ensure_deletable)
 
+
+
+# --- employments and tags ---------------------------------------------------------------
+
+def _prepare_employment(employment: Employment, is_new: bool, _user: User) -> None:
+    """The contact's rules with the employment among its employments (no private
+    customer employed, the primary employer kept); a new one not where the person works
+    now already."""
+    contact, organisation = employment.contact, employment.organisation
+    if contact is None or organisation is None:
+        raise FieldErrors({("contact_id" if contact is None else "organisation_id"):
+                           _l("This field is required.")})
+    employment.title = (employment.title or "").strip() or None
+    if organisation.is_private_customers or contact.kind == KIND_PRIVATE:
+        raise FieldErrors({"contact_id": _l(
+            "Private customers are not employed by organisations.")})
+    if is_new and any(e is not employment and e.organisation_id == organisation.id
+                      and e.is_current for e in contact.employments):
+        raise FieldErrors({"contact_id": _l("%(name)s already works here.",
+                                            name=contact.full_name)})
+    contacts.prepare(contact, is_new=False)
+
+
+def _employment_deleted(employment: Employment, _user: User) -> None:
+    """The contact's primary employer follows from the employments left."""
+    contact = employment.contact
+    if employment in contact.employments:
+        contact.employments.remove(employment)
+    contacts.prepare(contact, is_new=False)
+
+
+def _prepare_tag(tag: Tag, _is_new: bool, _user: User) -> None:
+    """A name, unique in the tenant whatever its case (tags are found by name), and a
+    colour as "#rrggbb" (it goes into a style attribute)."""
+    tag.name = required_text(tag.name, "name")
+    same = db.session.scalar(select(Tag.id).where(func.lower(Tag.name) == tag.name.lower(),
+                                                  Tag.id != (tag.id or 0)))
+    if same is not None:
+        raise FieldErrors({"name": _l("A tag with this name already exists.")})
+    tag.colour = tag.colour or DEFAULT_TAG_COLOUR
+    if not COLOUR.fullmatch(tag.colour):
+        raise FieldErrors({"colour": _l("Enter a colour as #rrggbb.")})
+
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+EMPLOYMENT = records.Kind(
+    model=Employment, edit_right="contacts",
+    columns=frozenset({"title", "start_date", "end_date", "is_primary"}),
+    references={"contact_id": Contact, "organisation_id": Organisation},
+    prepare=_prepare_employment, deleting=_employment_deleted)
+
+TAG = records.Kind(model=Tag, edit_right=records.EITHER,
+                   columns=frozenset({"name", "colour"}), prepare=_prepare_tag)
