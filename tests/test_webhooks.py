@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
-from app.models import Contact, User, Webhook, WebhookDelivery
+from app.models import Contact, Organisation, User, Webhook, WebhookDelivery
 from app.models.webhook import DELIVERED, FAILED, PENDING
 from app.services import webhooks
 from app.services.errors import ServiceError
 from app.tenancy import tenant_context
 from app.transactions import commit_or_refuse
 from tests.conftest import login, user_id
-from tests.factories import bearer, gen_api_token, gen_contact, gen_organisation
+from tests.factories import bearer, contact_form, gen_api_token, gen_contact, gen_organisation
 
 
 class Receiver:
@@ -128,9 +128,8 @@ def test_only_the_events_chosen_are_delivered(tenant_a, receiver):
     gen_contact(tenant_a.id)
     assert receiver.received == []
     with tenant_context(tenant_a.id):
-        commit_or_refuse(lambda: setattr(db.session.get(
-            __import__("app.models", fromlist=["Organisation"]).Organisation, organisation),
-            "name", "Fjordkraft ApS"))
+        commit_or_refuse(lambda: setattr(db.session.get(Organisation, organisation),
+                                         "name", "Fjordkraft ApS"))
     [body] = receiver.accepted()
     assert body["event"] == "organisation.updated"
     assert body["data"]["name"] == "Fjordkraft ApS" and body["data"]["changed"] == ["name"]
@@ -196,3 +195,121 @@ def test_a_url_must_be_http_and_public(app, tenant_a):
             with pytest.raises(ServiceError) as refused:
                 webhooks.check_url(url)
             assert refused.value.field == "url"
+
+
+# --- every path makes the events ------------------------------------------------------
+
+def test_the_screens_make_events(client, tenant_a, receiver):
+    register(tenant_a.id, receiver.url, ["contact.created"])
+    organisation = gen_organisation(tenant_a.id, "Fjordkraft A/S")
+    login(client, "user@alpha.example")
+    response = client.post("/admin/contact/new/",
+                           data=contact_form(organisation, first_name="Karen"))
+    assert response.status_code == 302
+    [body] = receiver.accepted()
+    assert body["event"] == "contact.created" and body["data"]["first_name"] == "Karen"
+
+
+def test_the_api_makes_events(client, tenant_a, receiver):
+    register(tenant_a.id, receiver.url, ["contact.created", "contact.deleted"])
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    organisation = gen_organisation(tenant_a.id, "Fjordkraft A/S")
+    created = client.post("/api/v1/contacts", headers=bearer(token), json={
+        "first_name": "Anna", "last_name": "Berg", "email": "anna@fjord.dk",
+        "organisation_id": organisation})
+    assert created.status_code == 201, created.json
+    deleted = client.delete(f"/api/v1/contacts/{created.json['id']}", headers=bearer(token))
+    assert deleted.status_code == 204
+    bodies = receiver.accepted()
+    assert [(b["event"], b["data"]["id"], b["data"]["last_name"]) for b in bodies] == [
+        ("contact.created", created.json["id"], "Berg"),
+        ("contact.deleted", created.json["id"], "Berg")]
+
+
+def test_a_merge_makes_a_merged_event(client, tenant_a, receiver):
+    register(tenant_a.id, receiver.url, ["contact.merged"])
+    organisation = gen_organisation(tenant_a.id)
+    survivor = gen_contact(tenant_a.id, organisation, "Anna", "Berg")
+    other = gen_contact(tenant_a.id, organisation, "Anna", "Bergh", phone="+4520123456")
+    login(client, "admin@alpha.example")
+    response = client.post(f"/admin/duplicates/merge/contact/{survivor}/{other}/",
+                           data={"survivor": "first", "field-phone": "second"})
+    assert response.status_code == 302
+    [body] = receiver.accepted()
+    assert body["event"] == "contact.merged"
+    assert body["data"]["id"] == survivor and body["data"]["merged_id"] == other
+    assert body["data"]["last_name"] == "Berg" and body["data"]["phone"] == "+4520123456"
+
+
+# --- the administrator's screens ------------------------------------------------------
+
+def test_a_webhook_is_registered_and_its_secret_shown_once(client, tenant_a, receiver):
+    login(client, "admin@alpha.example")
+    assert client.get("/admin/webhooks/").status_code == 200
+    refused = client.post("/admin/webhooks/", data={"url": "ftp://example.com/x",
+                                                    "events": ["contact.created"]})
+    assert refused.status_code == 200
+    assert "http:// or https://" in refused.text
+    response = client.post("/admin/webhooks/", data={
+        "url": receiver.url, "events": ["contact.created", "case.updated"]})
+    assert response.status_code == 200
+    with tenant_context(tenant_a.id):
+        hook = db.session.scalars(select(Webhook)).one()
+        assert hook.events == ["case.updated", "contact.created"] and hook.active
+        secret = hook.secret
+    assert secret in response.text
+    page = client.get("/admin/webhooks/")
+    assert receiver.url in page.text and secret not in page.text
+    gen_contact(tenant_a.id)
+    verified(receiver.received[0], secret)
+
+
+def test_only_administrators_see_webhooks(client, tenant_a):
+    login(client, "user@alpha.example")
+    assert client.get("/admin/webhooks/").status_code == 403
+
+
+def test_a_failed_delivery_is_sent_again_from_its_log(client, tenant_a, receiver):
+    hook_id, _secret = register(tenant_a.id, receiver.url)
+    receiver.answers = [500, 500, 500]
+    gen_contact(tenant_a.id)
+    [delivery] = deliveries(tenant_a.id)
+    assert delivery.status == FAILED
+    login(client, "admin@alpha.example")
+    log = client.get(f"/admin/webhooks/{hook_id}/")
+    assert log.status_code == 200 and "contact.created" in log.text and "500" in log.text
+    again = client.post(f"/admin/webhooks/deliveries/{delivery.id}/send-again")
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/admin/webhooks/{hook_id}/")
+    [delivery] = deliveries(tenant_a.id)
+    assert (delivery.status, delivery.attempts, delivery.response_status) == (DELIVERED, 1, 200)
+    assert [item["status"] for item in receiver.received] == [500, 500, 500, 200]
+    assert len({item["headers"]["X-Kontakt-Delivery"] for item in receiver.received}) == 1
+
+
+def test_a_webhook_is_disabled_and_enabled_from_the_list(client, tenant_a, receiver):
+    hook_id, _secret = register(tenant_a.id, receiver.url)
+    login(client, "admin@alpha.example")
+    assert client.post(f"/admin/webhooks/{hook_id}/disable").status_code == 302
+    gen_contact(tenant_a.id, first_name="Anna")
+    assert receiver.received == []  # a disabled webhook gets nothing
+    assert deliveries(tenant_a.id) == []
+    assert client.post(f"/admin/webhooks/{hook_id}/enable").status_code == 302
+    gen_contact(tenant_a.id, first_name="Bo")
+    assert [body["data"]["first_name"] for body in receiver.accepted()] == ["Bo"]
+
+
+def test_another_tenants_webhooks_are_not_found(client, tenant_a, tenant_b, receiver):
+    hook_id, _secret = register(tenant_a.id, receiver.url)
+    receiver.answers = [500, 500, 500]
+    gen_contact(tenant_a.id)
+    [delivery] = deliveries(tenant_a.id)
+    login(client, "admin@beta.example")
+    assert client.get(f"/admin/webhooks/{hook_id}/").status_code == 404
+    assert client.post(f"/admin/webhooks/{hook_id}/disable").status_code == 404
+    assert client.post(f"/admin/webhooks/{hook_id}/enable").status_code == 404
+    assert client.post(f"/admin/webhooks/deliveries/{delivery.id}/send-again").status_code == 404
+    assert receiver.url not in client.get("/admin/webhooks/").text
+    with tenant_context(tenant_a.id):
+        assert db.session.get(Webhook, hook_id).active
+    assert len(receiver.received) == 3

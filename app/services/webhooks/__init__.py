@@ -12,6 +12,7 @@ with backoff, logged, and re-sendable.
 
 from app.services.webhooks.events import EVENT_LABELS, EVENTS, install, take_new_deliveries
 from app.services.webhooks.registry import (
+    LOG_SIZE,
     deliveries_of,
     register,
     send_again,
@@ -20,6 +21,6 @@ from app.services.webhooks.registry import (
 )
 from app.services.webhooks.sending import Step, attempt, check_url, signature
 
-__all__ = ["EVENTS", "EVENT_LABELS", "Step", "attempt", "check_url", "deliveries_of",
+__all__ = ["EVENTS", "LOG_SIZE", "EVENT_LABELS", "Step", "attempt", "check_url", "deliveries_of",
            "install", "register", "send_again", "set_active", "signature",
            "take_new_deliveries", "webhooks"]
