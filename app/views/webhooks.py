@@ -27,7 +27,7 @@ STATUS_LABELS = {PENDING: _l("Being sent"), DELIVERED: _l("Delivered"), FAILED: 
 
 
 def _event_choices() -> list[tuple[str, str]]:
-    return [(event, f"{entity} {action}")
+    return [(event, f"{entity}: {action}")
             for event, (entity, action) in webhooks.EVENT_LABELS.items()]
 
 
