@@ -249,7 +249,7 @@ def test_a_webhook_is_registered_and_its_secret_shown_once(client, tenant_a, rec
     refused = client.post("/admin/webhooks/", data={"url": "ftp://example.com/x",
                                                     "events": ["contact.created"]})
     assert refused.status_code == 200
-    assert "http:// or https://" in refused.text
+    assert "begynder med http:// eller https://" in refused.text  # tenant A: Danish
     response = client.post("/admin/webhooks/", data={
         "url": receiver.url, "events": ["contact.created", "case.updated"]})
     assert response.status_code == 200
