@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import jobs, models  # models: registers every model with the metadata
+    from app import jobs, models, webhook_jobs  # models: registers every model with the metadata
     from app.services import settings
     from app.services.activities import attachments
 
@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(sessions.load_user)
     jobs.init_app(app)
+    webhook_jobs.init_app(app)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -8,13 +8,16 @@ recorded as the list of their labels; JSON columns in ``__audit_by_key__`` (the 
 of configurable fields) are recorded per key, as ``column.key``; columns in
 ``__audit_derived__`` are kept in step with other audited data and not recorded.
 Changes flushed inside :func:`unrecorded` are not recorded at all (an erasure, whose
-own entry must not hold what it erased).
+own entry must not hold what it erased). What :func:`observe` registers (webhooks) hears
+of every entry written in a flush, these and the ones added as ``AuditEntry`` objects
+(a merge), so that it follows every path that changes a record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -132,6 +135,48 @@ def _differences(obj: Audited) -> dict[str, list]:
     return changes
 
 
+def values_of(obj: Audited) -> dict[str, Any]:
+    """The record's audited values as they are in the session (nothing loaded: safe
+    during a flush), sensitive ones masked; relations as labels, keyed JSON as dicts."""
+    state = inspect(obj)
+    values: dict[str, Any] = {key: _value(obj, key, state.dict.get(key))
+                              for key in _audited_columns(state)}
+    for key in obj.__audit_relations__:
+        values[key] = _labels(state.dict.get(key) or [])
+    for column in obj.__audit_by_key__:
+        values[column] = {k: _plain(v) for k, v in (state.dict.get(column) or {}).items()}
+    return values
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One entry of the history as written by a flush, for the observers."""
+
+    tenant_id: int
+    entity: str
+    record_id: int
+    action: str
+    changes: dict[str, Any]
+    record: Audited | None  # the record itself when the entry was written here
+
+
+Observer = Callable[[Session, list[Recorded]], None]
+_observers: list[Observer] = []
+
+
+def observe(observer: Observer) -> None:
+    """Call ``observer(session, entries)`` after each flush writing history entries."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def _added_entries(session: Session) -> list[Recorded]:
+    """Entries added to the session as objects (a merge's, an erasure's)."""
+    return [Recorded(obj.tenant_id, obj.entity, obj.record_id, obj.action, obj.changes or {},
+                     None)
+            for obj in session.new if getattr(obj, "__table__", None) is _entry_table]
+
+
 def _current_user_id() -> int | None:
     if not has_request_context():
         return None
@@ -149,7 +194,7 @@ def _record(session: Session, _flush_context) -> None:
     if _entry_table is None or session.info.get(UNRECORDED):
         return
     user_id = _current_user_id()
-    rows = []
+    rows, recorded = [], _added_entries(session)
     for action, objects in ((ACTION_CREATE, session.new), (ACTION_UPDATE, session.dirty),
                             (ACTION_DELETE, session.deleted)):
         for obj in objects:
@@ -166,11 +211,16 @@ def _record(session: Session, _flush_context) -> None:
                 "entity": obj.__tablename__, "record_id": obj.id,
                 "action": action, "changes": changes,
             })
+            recorded.append(Recorded(obj.tenant_id, obj.__tablename__, obj.id, action,
+                                     changes, obj))
     if rows:
         now = datetime.now(UTC)
         session.connection().execute(
             insert(_entry_table), [{**row, "created_at": now} for row in rows]
         )
+    if recorded:
+        for observer in _observers:
+            observer(session, recorded)
 
 
 @contextmanager

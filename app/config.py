@@ -137,4 +137,15 @@ def load_config() -> dict:
         # A send that failed for now (no connection, a 4xx answer) is tried again.
         "MAIL_RETRIES": int(os.environ.get("MAIL_RETRIES", 3)),
         "MAIL_RETRY_DELAY": int(os.environ.get("MAIL_RETRY_DELAY", 60)),  # seconds
+        # Webhooks (app/services/webhooks): attempts per delivery, the first retry's
+        # delay in seconds (doubled for each further one), the wait of a delivery behind
+        # an earlier one of the same record, the receiver's time to answer, and how many
+        # deliveries given up in a row disable a webhook.
+        "WEBHOOK_ATTEMPTS": _env_int("WEBHOOK_ATTEMPTS", 6),
+        "WEBHOOK_RETRY_DELAY": _env_int("WEBHOOK_RETRY_DELAY", 30),
+        "WEBHOOK_ORDER_WAIT": _env_int("WEBHOOK_ORDER_WAIT", 5),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", 10)),
+        "WEBHOOK_DISABLE_AFTER": _env_int("WEBHOOK_DISABLE_AFTER", 10),
+        # Deliveries to loopback and private addresses are refused (SSRF) unless set.
+        "WEBHOOK_ALLOW_PRIVATE": _env_flag("WEBHOOK_ALLOW_PRIVATE"),
     }

@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
+from huey.exceptions import RetryTask
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -70,24 +71,30 @@ class Kind:
     retries: Setting = 0
     retry_delay: Setting = 0
     again: bool = False  # a failed one may be tried again from its page (same params)
+    listed: bool = True  # on the jobs page (a webhook's deliveries have their own log)
 
 
 _kinds: dict[str, Kind] = {}
 
 
 def kind(name: str, *, label: Any, retries: Setting = 0, retry_delay: Setting = 0,
-         again: bool = False) -> Callable[[JobFunction], JobFunction]:
+         again: bool = False, listed: bool = True) -> Callable[[JobFunction], JobFunction]:
     """Register a job kind: ``function(job, progress, **params) -> summary | None``.
     ``retries``/``retry_delay`` may name a setting (``"MAIL_RETRIES"``), read when a job
     is enqueued; ``again``: its page offers "Try again" when it failed."""
     def register(function: JobFunction) -> JobFunction:
-        _kinds[name] = Kind(name, function, label, retries, retry_delay, again)
+        _kinds[name] = Kind(name, function, label, retries, retry_delay, again, listed)
         return function
     return register
 
 
 def _setting(value: Setting) -> int:
     return int(current_app.config[value]) if isinstance(value, str) else value
+
+
+def unlisted_kinds() -> list[str]:
+    """The kinds the jobs page leaves out."""
+    return [name for name, found in _kinds.items() if not found.listed]
 
 
 def kind_allows_again(kind_name: str) -> bool:
@@ -104,6 +111,17 @@ class Unfinished(Exception):  # noqa: N818 - an outcome, not an error of the pro
     """Raised by a job function that could not do what it was asked, but whose work so
     far is kept (e.g. an e-mail recorded as not sent, with why): the job fails with
     this message and its work is committed."""
+
+
+class TryLater(Exception):  # noqa: N818 - an outcome, not an error of the program
+    """Raised by a job function whose work so far is kept and that is to run again in
+    ``delay`` seconds (a webhook receiver that failed, or one waiting its turn): the job
+    is queued again with this message, its retries for unexpected failures untouched.
+    ``delay`` None: the kind's retry delay."""
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
 
 
 def label_of(kind_name: str) -> str:
@@ -126,6 +144,7 @@ class Progress:
         # How many more times the queue runs the job when this attempt fails
         # unexpectedly: a job that retries itself knows its last attempt.
         self.retries_left = 0
+        self.again: TryLater | None = None  # the job asked to run again later
 
     def total(self, n: int | None) -> None:
         self.count = n
@@ -340,6 +359,8 @@ def run(job: Job, progress: Progress, retries_left: int = 0) -> Job:
                                           "again, tell your administrator."))
         if not outcome:
             return _fail(job, progress, str(outcome.refusal))
+    if progress.again is not None:  # its work committed: Huey runs the task again
+        raise RetryTask(delay=progress.again.delay)
     return job
 
 
@@ -349,6 +370,10 @@ def _work(job: Job, found: Kind, progress: Progress) -> Job:
     except Unfinished as unfinished:
         progress.discard()
         job.state, job.error, job.summary = FAILED, str(unfinished), {}
+    except TryLater as again:
+        progress.again = again
+        job.state, job.error = QUEUED, str(again)
+        return job
     else:
         job.summary = dict(summary or {})
         job.state = DONE

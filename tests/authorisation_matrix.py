@@ -60,9 +60,9 @@ MARKER = "Zqxalpha"  # in the text of every record of tenant A that a URL names
 # What ``{name}`` in a URL or form may be: tenant A's record ids, its slug, tokens.
 PLACEHOLDERS = frozenset({
     "activity", "admin_job", "api_token", "attachment", "audit", "campaign", "case", "contact",
-    "employment", "entry", "field", "job",
+    "delivery", "employment", "entry", "field", "job",
     "lead", "letter", "opportunity", "organisation", "planned", "project", "section",
-    "tag", "task", "tenant", "user",  # ids (``planned``: a planned activity; ``job``:
+    "tag", "task", "tenant", "user", "webhook",  # ids (``planned``: a planned activity; ``job``:
     # a job of tenant A's user, ``admin_job`` one of its administrator)
     "twin", "twin_organisation",  # a second contact and organisation (duplicates)
     "slug", "intake_token", "feed_token", "import_token", "marker"})
@@ -516,6 +516,17 @@ PROBES = (
     Probe("POST", "settings.index", "/admin/settings/", admin(to("/admin/settings/"))),
     Probe("POST", "settings.intake", "/admin/settings/intake/regenerate/",
           admin(to("/admin/settings/"))),
+    # webhooks, the tenant administrator's (tenant A's is disabled: nothing is sent)
+    Probe("GET", "webhooks.index", "/admin/webhooks/", admin(OK), shows=True),
+    Probe("POST", "webhooks.create", "/admin/webhooks/", admin(OK),  # refused: re-shown
+          data={"url": "http://127.0.0.1/smuggled", "events": "contact.created"}),
+    Probe("GET", "webhooks.deliveries", "/admin/webhooks/{webhook}/", admin(OK, MISSING),
+          shows=True),
+    Probe("GET", "webhooks.deliveries", "/admin/webhooks/not-a-webhook/", admin(MISSING)),
+    Probe("POST", "webhooks.set_active", "/admin/webhooks/{webhook}/disable",
+          admin(to("/admin/webhooks/"), MISSING)),
+    Probe("POST", "webhooks.send_again", "/admin/webhooks/deliveries/{delivery}/send-again",
+          admin(to("/admin/webhooks/{webhook}/"), MISSING)),
     # dictionaries
     Probe("GET", "dictionaries.index", "/admin/dictionaries/?dictionary=priority",
           admin(OK), shows=True),

@@ -39,12 +39,15 @@ from app.models import (
     Task,
     Tenant,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 from app.models.activity import MEETING, NOTE
 from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.job import DONE, Job
 from app.models.sales import Opportunity
+from app.models.webhook import FAILED
 from app.services import api_tokens, dictionaries, feeds, storage
 from app.services.activities import attachments, letters
 from app.services.contacts import photos
@@ -199,6 +202,12 @@ def _records_of_tenant_a() -> dict[str, object]:
                         organisation=organisation),
         "twin_organisation": Organisation(name=f"{MARKER} Organisation A/S"),
     }
+    records["webhook"] = Webhook(url=f"https://hooks.example/{MARKER}", events=["contact.created"],
+                                 secret="whsec_matrix", active=False, failures=0)
+    records["delivery"] = WebhookDelivery(
+        webhook=records["webhook"], event="contact.created", entity="contact",
+        record_id=contact.id, payload={"id": "matrix", "data": {"first_name": MARKER}},
+        status=FAILED, attempts=1, response_status=500, response_excerpt=f"{MARKER} down")
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section
     records["field"] = field_admin.create_field(

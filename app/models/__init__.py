@@ -18,11 +18,12 @@ from app.models.sales import Campaign, Opportunity, Project
 from app.models.tag import Tag
 from app.models.tenant import Tenant
 from app.models.user import User
+from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
     "Activity", "ApiToken", "AppPassword", "Attachment", "AuditEntry", "Campaign", "Case",
     "Contact", "DictionaryEntry", "DistinctContacts", "DistinctOrganisations", "Employment",
     "ExternalId", "FieldChoice", "FieldDefinition", "FieldSection", "IdempotentRequest",
     "ImportMapping", "Job", "Lead", "Opportunity", "Organisation", "Project", "Tag", "Task",
-    "Tenant", "TenantCounter", "User",
+    "Tenant", "TenantCounter", "User", "Webhook", "WebhookDelivery",
 ]

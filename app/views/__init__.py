@@ -37,6 +37,7 @@ from app.views.sales import CampaignView, OpportunityView, ProjectView
 from app.views.settings import SettingsView
 from app.views.tenants import TenantView
 from app.views.users import UserView
+from app.views.webhooks import WebhooksView
 
 # Menu categories, in menu order. Persons are "Contacts" or "Customers" by tenant (A2).
 CONTACTS = lazy_term("plural")
@@ -94,6 +95,8 @@ def register_views(admin: Admin) -> None:
                                   endpoint="fields", url="/admin/fields"))
     admin.add_view(ImportView(name=_l("Import"), category=ADMINISTRATION, endpoint="imports",
                               url="/admin/import"))
+    admin.add_view(WebhooksView(name=_l("Webhooks"), category=ADMINISTRATION,
+                                endpoint="webhooks", url="/admin/webhooks"))
     admin.add_view(AuditView(AuditEntry, name=_l("Change history"), category=ADMINISTRATION,
                              endpoint="audit"))
     admin.add_view(UserView(User, name=_l("Users"), category=ADMINISTRATION, endpoint="user"))

@@ -85,7 +85,8 @@ class JobsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(LIST_SIZE)
+        query = (select(Job).where(Job.kind.not_in(jobs.unlisted_kinds()))
+                 .order_by(Job.created_at.desc(), Job.id.desc()).limit(LIST_SIZE))
         if not current_user.is_admin:
             query = query.where(Job.user_id == current_user.id)
         rows = db.session.scalars(query).all()
