@@ -21,8 +21,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
-# C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls but tab, line feed and carriage return; DEL; the C1 controls; and lone
+# surrogates (a JSON body may escape one: "\ud800"), which no UTF-8 text can hold, so
+# neither database can store them (a Python string holds a real character beyond the
+# BMP as one code point, never as a surrogate pair).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# What the database cannot store: NUL (PostgreSQL refuses it in text) and lone surrogates.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# How repr() shows them: "\x00", "\ud800" … "\udfff" (a backslash typed in the text
+# shows as "\\", so a match may be a false alarm, never a miss).
+_UNSTORABLE_REPR = re.compile(r"\\x00|\\ud[89a-f]")
+_UNSTORABLE_JSON = re.compile(r"\\u0000|\\ud[89a-f]")  # json.dumps's escapes of them
 
 # Deeper JSON is refused as invalid: no posted body needs it, and Python's parser gives
 # up with a RecursionError (not a ValueError) some way past it.
@@ -90,19 +99,21 @@ def _clean_url_values(_endpoint: str | None, values: dict[str, Any] | None) -> N
 # --- the database's guard ---------------------------------------------------------------
 
 def _without_nul(value: Any) -> Any:
+    """The value with NUL and lone surrogates dropped from every string in it."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return UNSTORABLE.sub("", value)
     if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_without_nul(item) for item in value)
     return value
 
 
 def _drop_nul_from_parameters(_conn, _cursor, statement, parameters, _context, _many):
-    # repr() shows a NUL as "\x00": one pass in C over a batch of 1,000 rows of an
-    # import, where walking every value in Python would cost more than inserting them
-    if "\\x00" not in repr(parameters):
+    # repr() shows a NUL as "\x00" and a lone surrogate as "\ud800": one pass in C over
+    # a batch of 1,000 rows of an import, where walking every value in Python would
+    # cost more than inserting them. (JSON values are cleaned by json_without_nul.)
+    if not _UNSTORABLE_REPR.search(repr(parameters)):
         return statement, parameters
     return statement, _without_nul(parameters)
 
@@ -111,8 +122,9 @@ def json_without_nul(value: Any) -> str:
     """The JSON columns' serialiser: PostgreSQL's JSONB refuses ``\\u0000`` and JSON
     would keep it, so NUL is dropped from every string first (json.dumps otherwise, as
     SQLAlchemy's default)."""
-    text = json.dumps(value)
-    return json.dumps(_without_nul(value)) if "\\u0000" in text else text
+    text = json.dumps(value)  # ensure_ascii: NUL and lone surrogates as \u escapes
+    return json.dumps(_without_nul(value)) if _UNSTORABLE_JSON.search(text) else text
+
 
 
 def install_database_guard(app: Flask) -> None:

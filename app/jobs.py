@@ -47,6 +47,7 @@ from app.models.base import utcnow
 from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
 from app.models.user import User
 from app.services import storage
+from app.services.imports import uploads
 from app.services.settings import tenant_language
 from app.tenancy import all_tenants, tenant_context
 from app.transactions import commit_or_refuse
@@ -72,18 +73,23 @@ class Kind:
     retry_delay: Setting = 0
     again: bool = False  # a failed one may be tried again from its page (same params)
     listed: bool = True  # on the jobs page (a webhook's deliveries have their own log)
+    # The page showing what a job of this kind came to (beside its own page), if any.
+    page: Callable[[Job], str | None] | None = None
 
 
 _kinds: dict[str, Kind] = {}
 
 
 def kind(name: str, *, label: Any, retries: Setting = 0, retry_delay: Setting = 0,
-         again: bool = False, listed: bool = True) -> Callable[[JobFunction], JobFunction]:
+         again: bool = False, listed: bool = True,
+         page: Callable[[Job], str | None] | None = None,
+         ) -> Callable[[JobFunction], JobFunction]:
     """Register a job kind: ``function(job, progress, **params) -> summary | None``.
     ``retries``/``retry_delay`` may name a setting (``"MAIL_RETRIES"``), read when a job
-    is enqueued; ``again``: its page offers "Try again" when it failed."""
+    is enqueued; ``again``: its page offers "Try again" when it failed; ``page``: the
+    URL of the page showing a job's outcome in full (the job's page links to it)."""
     def register(function: JobFunction) -> JobFunction:
-        _kinds[name] = Kind(name, function, label, retries, retry_delay, again, listed)
+        _kinds[name] = Kind(name, function, label, retries, retry_delay, again, listed, page)
         return function
     return register
 
@@ -124,6 +130,23 @@ class TryLater(Exception):  # noqa: N818 - an outcome, not an error of the progr
         self.delay = delay
 
 
+class RolledBack(Exception):  # noqa: N818 - an outcome, not an error of the program
+    """Raised by a job function whose work must not be kept but whose report must
+    (an all-or-nothing import with refused rows): its work is rolled back and the job
+    fails with this message, keeping ``summary`` and the file it attached (written
+    to the file store, outside the rolled-back transaction)."""
+
+    def __init__(self, message: str, summary: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.summary = dict(summary or {})
+
+
+def page_of(job: Job) -> str | None:
+    """The URL of the page showing what the job came to, if its kind has one."""
+    found = _kinds.get(job.kind)
+    return found.page(job) if found is not None and found.page is not None else None
+
+
 def label_of(kind_name: str) -> str:
     """The kind's name for people; the bare name for a kind this version no longer has."""
     found = _kinds.get(kind_name)
@@ -154,8 +177,9 @@ class Progress:
         self.done += k
         self.report()
 
-    def attach(self, filename: str, data: bytes) -> None:
-        """The job's result file, offered for download when the job is done."""
+    def attach(self, filename: str, data: storage.Data) -> None:
+        """The job's result file (bytes, or a stream read in chunks), offered for
+        download when the job has ended."""
         self.discard()  # a second attachment replaces the first
         suffix = Path(filename).suffix.lower()
         if not re.fullmatch(r"\.[a-z0-9]{1,5}", suffix):
@@ -350,6 +374,11 @@ def run(job: Job, progress: Progress, retries_left: int = 0) -> Job:
             return _fail(job, progress, _("This job can no longer be run."))
         try:
             outcome = commit_or_refuse(lambda: _work(job, found, progress))
+        except RolledBack as undone:
+            db.session.rollback()
+            return _record(job, state=FAILED, error=str(undone), summary=undone.summary,
+                           finished_at=utcnow(), done=progress.done, total=progress.count,
+                           result_name=progress.result_name, result_key=progress.result_key)
         except Exception:  # noqa: BLE001 - the user gets a message, the log the error
             log.exception("Job %s (%s) failed", job.id, job.kind)
             db.session.rollback()
@@ -437,14 +466,15 @@ def percent(done: int, total: int | None) -> int | None:
 
 
 def has_result(job: Job) -> bool:
-    """Whether the job is done with a result file to download."""
-    return (job.state == DONE and bool(job.result_name)
+    """Whether the job has ended with a result file to download (a job that failed
+    keeps one only when it said so: :class:`RolledBack`)."""
+    return (job.finished and bool(job.result_name)
             and storage.exists(RESULTS, job.result_key, job.tenant_id))
 
 
 def open_result(job: Job) -> IO[bytes]:
     """The job's result file as a stream; FileNotFoundError when there is none."""
-    if job.state != DONE or not job.result_name:
+    if not job.finished or not job.result_name:
         raise FileNotFoundError(job.result_key)
     return storage.open(RESULTS, job.result_key, job.tenant_id)
 
@@ -453,8 +483,9 @@ def open_result(job: Job) -> IO[bytes]:
 
 def prune(keep_days: int) -> int:
     """Remove the result files of the jobs (of every tenant) that ended more than
-    ``keep_days`` ago; their rows stay, as history, without a download. The caller
-    commits. Returns how many files were removed."""
+    ``keep_days`` ago; their rows stay, as history, without a download. Uploaded
+    import files (and their plans) stored as long ago go too. The caller commits.
+    Returns how many files were removed."""
     cutoff = utcnow() - timedelta(days=keep_days)
     ended = (Job.finished_at < cutoff, Job.result_key.is_not(None))
     with all_tenants():
@@ -464,7 +495,7 @@ def prune(keep_days: int) -> int:
             storage.delete(RESULTS, key)
     with all_tenants():
         db.session.execute(update(Job).where(*ended).values(result_key=None))
-    return len(rows)
+    return len(rows) + uploads.prune(cutoff)
 
 
 def _prune_periodically(app: Flask, huey: Huey) -> None:

@@ -45,7 +45,7 @@ from app.models import (
 from app.models.activity import MEETING, NOTE
 from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
-from app.models.job import DONE, Job
+from app.models.job import DONE, FAILED, Job
 from app.models.sales import Opportunity
 from app.models.webhook import FAILED
 from app.services import api_tokens, dictionaries, feeds, storage
@@ -226,7 +226,13 @@ def _import_upload() -> str:
                                          "skipped": 0, "refused": 1,
                                          "organisations_created": 0, "rolled_back": False,
                                          "errors": [[2, [f"{MARKER} refused"]]]}})
-    uploads.errors_path(token).write_text(f"{MARKER};Hansen;Line 2\n", "utf-8")
+    admin = db.session.scalar(select(User).where(User.email == "admin@alpha.example"))
+    job = Job(kind="import_contacts", user=admin, params={"token": token}, state=FAILED,
+              result_name="errors.csv", result_key=storage.new_name(".csv"))
+    storage.save(jobs.RESULTS, job.result_key, f"{MARKER};Hansen;Line 2\n".encode())
+    db.session.add(job)
+    db.session.flush()
+    uploads.save_plan(token, {**uploads.plan(token), "job_id": job.id})
     return token
 
 

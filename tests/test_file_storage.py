@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from openpyxl import Workbook
 from PIL import Image
 
 from app.models import Attachment, Contact
@@ -188,3 +189,50 @@ def test_a_job_result_is_stored_and_downloaded(file_store, client, tenant_a):
 def test_a_failed_job_leaves_no_result_file(file_store, tenant_a):
     submit_job(tenant_a.id, USER, names=["a"], refuse_at="a", attach=True)
     assert file_store.stored() == set()
+
+
+def _import_upload(client, content: bytes, name: str) -> str:
+    response = client.post("/admin/import/", data={"file": (io.BytesIO(content), name),
+                                                   "kind": "contacts"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    token = re.search(r"/admin/import/([0-9a-f]{32})/columns",
+                      response.headers["Location"]).group(1)
+    response = client.post(f"/admin/import/{token}/columns", data={
+        "column_0": "first_name", "column_1": "last_name", "column_2": "email"})
+    assert response.status_code == 302
+    return token
+
+
+def test_an_import_reads_its_upload_from_the_store_and_prune_removes_it(
+        file_store, admin_client, app, tenant_a):
+    """The upload and its plan wait in the store (streamed from it at each step), the
+    error file is the job's result there; ``crm prune-jobs`` removes old uploads."""
+    text = "Fornavn;Efternavn;E-mail\nSøren;Ærø;soren@x.dk\nBo;;bo@x\n"
+    token = _import_upload(admin_client, text.encode("cp1252"), "kunder.csv")
+    assert keys_of(file_store, tenant_a.id, "imports") == {f"{token}.dat",
+                                                           f"{token}_plan.json"}
+    preview = admin_client.get(f"/admin/import/{token}/preview").get_data(as_text=True)
+    assert "Søren" in preview and preview.count("table-danger") == 1
+    response = admin_client.post(f"/admin/import/{token}/run",
+                                 data={"mode": "good-rows", "on_match": "skip"})
+    assert response.status_code == 302
+    assert [(c.first_name, c.last_name) for c in records(Contact, tenant_a.id)] == [
+        ("Søren", "Ærø")]
+    [error_file] = keys_of(file_store, tenant_a.id, "job-results")
+    download = admin_client.get(f"/admin/import/{token}/errors.csv", follow_redirects=True)
+    assert download.status_code == 200 and b"Bo;;bo@x" in download.data
+    book = Workbook()
+    book.active.append(["Fornavn", "Efternavn", "E-mail"])
+    book.active.append(["Åse", "Berg", "aase@x.dk"])
+    content = io.BytesIO()
+    book.save(content)
+    xlsx = _import_upload(admin_client, content.getvalue(), "kunder.xlsx")
+    assert "Åse" in admin_client.get(f"/admin/import/{xlsx}/preview").get_data(as_text=True)
+    runner = app.test_cli_runner()
+    assert "Removed 0 " in runner.invoke(args=["crm", "prune-jobs"]).output
+    assert len(keys_of(file_store, tenant_a.id, "imports")) == 4
+    assert "Removed 5 " in runner.invoke(args=["crm", "prune-jobs", "--days", "0"]).output
+    assert keys_of(file_store, tenant_a.id, "imports") == set()
+    assert error_file not in keys_of(file_store, tenant_a.id, "job-results")
+    assert admin_client.get(f"/admin/import/{token}/preview").status_code == 404

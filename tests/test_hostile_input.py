@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from flask_admin.contrib.sqla import ModelView
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError
 
 from app.extensions import db
@@ -272,6 +272,37 @@ def test_the_database_guard_drops_nul_written_by_code(tenant_a):
     assert (organisation.name, organisation.custom) == ("Fil ApS", {"note": "ab", "list": [""]})
     with tenant_context(tenant_a.id):  # and in a search
         assert db.session.scalars(select(Tag).where(Tag.name == "Im\x00port")).all()
+
+
+def test_the_database_guard_catches_lone_surrogates_and_nul_in_batches(tenant_a):
+    """Regression: the guard looks for what cannot be stored in the repr() of a whole
+    batch of parameters. A lone surrogate (no UTF-8 holds one) slipped through it, and
+    so did NUL in a JSON key; a batch written past the ORM (the import's) with either
+    in its last row, or in a row of several, is stored clean."""
+    rows = [{"name": f"Tag {n}"} for n in range(5)] + [
+        {"name": "Lone\ud800 surrogate"}, {"name": "Nul\x00 and \udfff"}]
+    with tenant_context(tenant_a.id):
+        db.session.execute(insert(Tag), [{**row, "tenant_id": tenant_a.id} for row in rows])
+        org = Organisation(name="Sur\udc80 ApS", custom={"k\x00ey": "v\ud83d", "n": "\\x00"})
+        db.session.add(org)
+        db.session.commit()
+        org_id = org.id
+        found = set(db.session.scalars(select(Tag.name)))
+    assert {"Lone surrogate", "Nul and "} <= found
+    organisation = reload(Organisation, tenant_a.id, org_id)
+    # a backslash typed before "x00" is text, kept as it is
+    assert (organisation.name, organisation.custom) == ("Sur ApS", {"key": "v", "n": "\\x00"})
+
+
+def test_lone_surrogates_in_intake_json_are_dropped(client, tenant_a):
+    token = open_intake(tenant_a.id)
+    response = intake(client, "alpha", token,
+                      data='{"name": "Eva\\ud800 Lund", "company": "\\udfffSyd\\u0000vind"}',
+                      content_type="application/json")
+    assert response.status_code == 201
+    lead = saved(Lead, tenant_a.id)
+    assert (lead.name, lead.company) == ("Eva Lund", "Sydvind")
+    assert clean_text("a\ud800b\U0001f600") == "ab\U0001f600"  # a real emoji stays
 
 
 # --- database errors are never shown -----------------------------------------------------------

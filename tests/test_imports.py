@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.cli import crm
 from app.extensions import db
-from app.models import AuditEntry, Contact, Employment, ImportMapping, Organisation, User
+from app.models import AuditEntry, Contact, Employment, ImportMapping, Job, Organisation, User
 from app.services.contacts import photos
 from app.services.imports import mapping, reading, runner, values
 from app.services.settings import update_settings
@@ -523,16 +523,78 @@ def test_web_flow_end_to_end(admin_client, tenant_a):
     assert response.headers["Location"].endswith(f"/admin/import/{token}/preview")
     preview = admin_client.get(f"/admin/import/{token}/preview").get_data(as_text=True)
     assert preview.count("table-danger") == 2 and "Carl" in preview
-    response = admin_client.post(f"/admin/import/{token}/run",
-                                 data={"mode": "good-rows", "on_match": "skip"})
-    assert response.headers["Location"].endswith(f"/admin/import/{token}/result")
+    job_page = _run(admin_client, token, "good-rows")
+    assert re.search(r"<dt[^>]*>[^<]*</dt><dd[^>]*>1</dd>", job_page)  # created: 1
+    assert f'href="/admin/import/{token}/result"' in job_page
+    [job] = records(Job, tenant_a.id)
+    assert (job.kind, job.state, job.params["mode"]) == ("import_contacts", "done", "good-rows")
+    assert job.summary == {"created": 1, "updated": 0, "skipped": 0, "refused": 2,
+                           "organisations_created": 0}
     page = admin_client.get(f"/admin/import/{token}/result").get_data(as_text=True)
     assert re.search(r"<dd[^>]*>1</dd>", page) and "errors.csv" in page
-    download = admin_client.get(f"/admin/import/{token}/errors.csv")
+    download = admin_client.get(f"/admin/import/{token}/errors.csv", follow_redirects=True)
     assert download.status_code == 200 and download.data.startswith(b"\xef\xbb\xbf")
     assert b"Bo;;bo@x" in download.data
+    assert admin_client.get(f"/admin/jobs/{job.id}/download").data == download.data
     assert names(tenant_a.id) == [("Anna", "Berg")]
     assert [m.name for m in records(ImportMapping, tenant_a.id)] == ["Kundeliste"]
+
+
+def _run(client, token: str, mode: str, on_match: str = "skip") -> str:
+    """Post the import (a job, run at once in the tests); its job's page."""
+    response = client.post(f"/admin/import/{token}/run",
+                           data={"mode": mode, "on_match": on_match})
+    assert response.status_code == 302
+    assert re.fullmatch(r"/admin/jobs/\d+/", response.headers["Location"])
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def _mapped_upload(client, content: bytes, name: str = "kunder.csv") -> str:
+    token = re.search(r"([0-9a-f]{32})", _upload(client, content, name)
+                      .headers["Location"]).group(1)
+    assert client.post(f"/admin/import/{token}/columns", data={
+        "column_0": "first_name", "column_1": "last_name", "column_2": "email",
+        "column_3": "", "column_4": "", "column_5": "birth_date"}).status_code == 302
+    return token
+
+
+def test_web_mode_all_rolls_back_and_keeps_the_result_and_error_file(admin_client,
+                                                                      tenant_a):
+    """A refused all-or-nothing import leaves no contact, organisation or history
+    entry behind; its job fails saying why, with the counts, the result page and the
+    error file still there."""
+    token = _mapped_upload(admin_client, BAD_FILE.encode())
+    job_page = _run(admin_client, token, "all")
+    assert translated("Nothing was imported: %(count)s rows were refused.") % {
+        "count": 2} in job_page
+    [job] = records(Job, tenant_a.id)
+    assert job.state == "failed" and job.summary["refused"] == 2
+    assert job.summary["created"] == 0 and job.result_name.endswith(".csv")
+    assert contacts_of(tenant_a.id) == [] and records(Organisation, tenant_a.id) == []
+    assert not [e for e in records(AuditEntry, tenant_a.id)
+                if e.entity in ("contact", "organisation")]
+    page = admin_client.get(f"/admin/import/{token}/result").get_data(as_text=True)
+    assert 'class="alert alert-danger"' in page and "errors.csv" in page
+    download = admin_client.get(f"/admin/import/{token}/errors.csv", follow_redirects=True)
+    assert download.status_code == 200 and b"Bo;;bo@x" in download.data
+    assert b"Anna" not in download.data  # only the refused rows
+    status = admin_client.get(f"/admin/jobs/{job.id}/status").get_json()
+    assert status["download_url"] == f"/admin/jobs/{job.id}/download"
+    assert status["page_url"] == f"/admin/import/{token}/result"
+
+
+def test_web_import_of_an_xlsx_upload(admin_client, tenant_a):
+    book = Workbook()
+    book.active.append(["Fornavn", "Efternavn", "E-mail", "Telefon", "Firma", "Fødselsdato"])
+    book.active.append(["Åse", "Ærø", "aase@x.dk", None, None, datetime(1980, 12, 24)])
+    content = io.BytesIO()
+    book.save(content)
+    token = _mapped_upload(admin_client, content.getvalue(), "kunder.xlsx")
+    _run(admin_client, token, "all")
+    [contact] = contacts_of(tenant_a.id)
+    assert (contact.first_name, contact.birth_date) == ("Åse", date(1980, 12, 24))
 
 
 def test_web_refuses_a_mapping_without_names_and_other_tenants_tokens(

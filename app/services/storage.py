@@ -15,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -52,6 +53,11 @@ class FileStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the bytes (nothing happens when they are already gone)."""
 
+    def listing(self, folder: str) -> Iterator[tuple[str, datetime]]:
+        """The names stored in a folder ("tenant-7/imports"), each with when it was
+        stored (UTC)."""
+        raise NotImplementedError
+
 
 class LocalStore:
     """Files in folders under one root folder on this machine's disk."""
@@ -76,6 +82,14 @@ class LocalStore:
 
     def delete(self, key: str) -> None:
         (self.root / key).unlink(missing_ok=True)
+
+    def listing(self, folder: str) -> Iterator[tuple[str, datetime]]:
+        path = self.root / folder
+        if not path.is_dir():
+            return
+        for entry in path.iterdir():
+            if entry.is_file():
+                yield entry.name, datetime.fromtimestamp(entry.stat().st_mtime, UTC)
 
 
 class S3Store:
@@ -123,6 +137,16 @@ class S3Store:
     def delete(self, key: str) -> None:
         with _s3_errors():
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
+    def listing(self, folder: str) -> Iterator[tuple[str, datetime]]:
+        start = f"{self.prefix}{folder.strip('/')}/"
+        with _s3_errors():  # a page holds at most 1,000 keys
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", ()):
+                    name = item["Key"][len(start):]
+                    if name and "/" not in name:
+                        yield name, item["LastModified"]
 
 
 @contextmanager
@@ -215,6 +239,15 @@ def exists(kind: str, name: str | None, tenant_id: int | None = None) -> bool:
         return store().exists(key_of(kind, name, tenant_id))
     except FileNotFoundError:
         return False
+
+
+def stored(kind: str, tenant_id: int | None = None) -> Iterator[tuple[str, datetime]]:
+    """The names of a tenant's files of one kind (only names this module makes), each
+    with when it was stored."""
+    folder = key_of(kind, new_name(".x"), tenant_id).rsplit("/", 1)[0]
+    for name, when in store().listing(folder):
+        if STORED_NAME.match(name):
+            yield name, when
 
 
 def delete(kind: str, name: str | None, tenant_id: int | None = None) -> None:

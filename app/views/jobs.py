@@ -31,7 +31,8 @@ STATE_LABELS = {QUEUED: _l("Waiting"), RUNNING: _l("Running"), DONE: _l("Done"),
 # The counts jobs report in their summaries, as people read them.
 SUMMARY_LABELS = {"created": _l("Created"), "updated": _l("Updated"),
                   "skipped": _l("Skipped"), "refused": _l("Refused"), "rows": _l("Rows"),
-                  "sent": _l("Sent")}
+                  "sent": _l("Sent"), "total": _l("Rows"),
+                  "organisations_created": _l("Organisations created")}
 
 
 def may_see(job: Job) -> bool:
@@ -72,7 +73,9 @@ def status_of(job: Job) -> dict[str, Any]:
         "download_url": url_for("jobs.download", job_id=job.id) if has_file else None,
         "result_name": job.result_name if has_file else None,
         # its file was removed after JOBS_KEEP_DAYS (app/jobs.prune)
-        "expired": job.state == DONE and bool(job.result_name) and not job.result_key,
+        "expired": job.finished and bool(job.result_name) and not job.result_key,
+        # the page of the job's kind showing its outcome in full (an import's result)
+        "page_url": jobs.page_of(job) if job.finished else None,
         "may_try_again": jobs.may_try_again(job),
     }
 
@@ -120,17 +123,21 @@ class JobsView(SecureBaseView):
 
     @expose("/<job_id>/download")
     def download(self, job_id: str) -> Response:
-        job = job_or_404(job_id)
-        if not job.result_name:
-            abort(404)
-        try:
-            stream = jobs.open_result(job)
-        except FileNotFoundError:
-            abort(404)
-        response = send_file(stream, as_attachment=True, download_name=job.result_name,
-                             max_age=0)
-        response.headers["Content-Disposition"] = content_disposition(job.result_name)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "sandbox"
-        response.cache_control.private = True
-        return response
+        return result_download(job_or_404(job_id))
+
+
+def result_download(job: Job) -> Response:
+    """The job's result file as a download (streamed from the store); 404 without one."""
+    if not job.result_name:
+        abort(404)
+    try:
+        stream = jobs.open_result(job)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(stream, as_attachment=True, download_name=job.result_name,
+                         max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(job.result_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.cache_control.private = True
+    return response

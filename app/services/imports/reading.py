@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from charset_normalizer import from_bytes
 from flask_babel import lazy_gettext as _l
@@ -27,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from app.services.errors import ServiceError
 
 SAMPLE_BYTES = 64 * 1024
+FORMAT_BYTES = 512  # the first bytes, telling the format
 DELIMITERS = (";", "\t", ",")
 WINDOWS_CODE_PAGES = ("cp1252", "cp1250")
 FORMATS = ("csv", "xlsx", "vcf")
@@ -41,25 +44,62 @@ class Row:
     cells: list[Any]
 
 
+# Opens the file anew, from its start, as a binary stream (a file in the store is read
+# by streaming it at every pass, never whole into memory).
+Opener = Callable[[], IO[bytes]]
+
+
+def _opener(file: Path | Opener) -> Opener:
+    return (lambda: file.open("rb")) if isinstance(file, Path) else file
+
+
+@contextmanager
+def text_stream(opener: Opener, encoding: str) -> Iterator[IO[str]]:
+    with opener() as stream:
+        # a stream of the store (S3's) may lack what TextIOWrapper asks of a file
+        buffered = stream if isinstance(stream, io.BufferedIOBase) \
+            else io.BufferedReader(_Readable(stream), SAMPLE_BYTES)
+        with io.TextIOWrapper(buffered, encoding=encoding, newline="",
+                              errors="replace") as text:
+            yield text
+
+
+class _Readable(io.RawIOBase):
+    """A stream with only ``read`` as a raw stream TextIOWrapper can buffer."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
 @dataclass
 class Source:
-    """An opened import file: its columns and a way to read its rows (again)."""
+    """An opened import file: its columns and a way to read its rows (again). XLSX
+    files are local files (openpyxl seeks in them); text files are streams."""
 
-    path: Path
+    opener: Opener
     format: str
     headers: list[str]
     encoding: str | None = None
     delimiter: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None  # the local file, if it is one
 
     def rows(self) -> Iterator[Row]:
-        if self.format == "xlsx":
+        if self.format == "xlsx" and self.path is not None:
             return _xlsx_rows(self.path, len(self.headers))
         if self.format == "vcf":
             from app.services.imports import vcards
 
-            return vcards.rows(self.path)
-        return _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ",",
+            return vcards.rows(self.opener)
+        return _csv_rows(self.opener, self.encoding or "utf-8", self.delimiter or ",",
                          len(self.headers))
 
     def count(self) -> int:
@@ -72,42 +112,44 @@ def unreadable() -> ServiceError:
                         field="file")
 
 
-def file_format(path: Path, filename: str | None = None) -> str:
+def format_of(start: bytes, filename: str | None) -> str:
     """csv, xlsx or vcf: by the file's first bytes, which say more than its name."""
-    with path.open("rb") as stream:
-        start = stream.read(512)
     if start.startswith(b"PK\x03\x04"):
         return "xlsx"
     text = start.lstrip(codecs.BOM_UTF8).lstrip().upper()
     if text.startswith(b"BEGIN:VCARD"):
         return "vcf"
-    name = (filename or path.name).lower()
+    name = (filename or "").lower()
     if name.endswith((".xls", ".xlsx", ".ods")) and not name.endswith(".xlsx"):
         raise unreadable()
     return "csv"
 
 
-def open_source(path: Path, filename: str | None = None) -> Source:
-    """The file's format, columns and (for text) encoding and separator."""
-    kind = file_format(path, filename)
+def open_source(file: Path | Opener, filename: str | None = None) -> Source:
+    """The file's format, columns and (for text) encoding and separator. An XLSX
+    file must be a local file (a path)."""
+    opener = _opener(file)
+    path = file if isinstance(file, Path) else None
+    with opener() as stream:
+        sample = stream.read(SAMPLE_BYTES)
+    kind = format_of(sample[:FORMAT_BYTES], filename or (path.name if path else None))
     if kind == "xlsx":
-        return Source(path, kind, _xlsx_headers(path))
+        if path is None:
+            raise ValueError("an XLSX file is read from a local copy")
+        return Source(opener, kind, _xlsx_headers(path), path=path)
     if kind == "vcf":
         from app.services.imports import vcards
 
-        return Source(path, kind, list(vcards.COLUMNS))
-    with path.open("rb") as stream:
-        sample = stream.read(SAMPLE_BYTES)
+        return Source(opener, kind, list(vcards.COLUMNS), path=path)
     encoding = detect_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
-    with path.open(encoding=encoding, newline="", errors="replace") as text:
-        first_line = text.readline()
-    delimiter = detect_delimiter(first_line)
-    with path.open(encoding=encoding, newline="", errors="replace") as text:
+    with text_stream(opener, encoding) as text:
+        delimiter = detect_delimiter(text.readline())
+    with text_stream(opener, encoding) as text:
         header = next(csv.reader(text, delimiter=delimiter), [])
     headers = _trimmed([cell.strip() for cell in header])
     if not headers:
         raise ServiceError(_l("The file has no header row."), field="file")
-    return Source(path, kind, headers, encoding=encoding, delimiter=delimiter)
+    return Source(opener, kind, headers, encoding=encoding, delimiter=delimiter, path=path)
 
 
 def detect_encoding(sample: bytes, complete: bool = False) -> str:
@@ -159,8 +201,8 @@ def _trimmed(headers: list[str]) -> list[str]:
     return headers
 
 
-def _csv_rows(path: Path, encoding: str, delimiter: str, width: int) -> Iterator[Row]:
-    with path.open(encoding=encoding, newline="", errors="replace") as text:
+def _csv_rows(opener: Opener, encoding: str, delimiter: str, width: int) -> Iterator[Row]:
+    with text_stream(opener, encoding) as text:
         reader = csv.reader(text, delimiter=delimiter)
         next(reader, None)  # the header
         start = reader.line_num + 1

@@ -13,12 +13,11 @@ import binascii
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import vobject
 
-from app.services.imports.reading import Row, unreadable
+from app.services.imports.reading import Opener, Row, text_stream, unreadable
 
 COLUMNS = ("First name", "Last name", "E-mail", "Phone", "Mobile", "Organisation",
            "Job title", "Street", "Postcode", "City", "Country", "Birth date", "Website",
@@ -42,8 +41,8 @@ class _Lines:
 _DATA_URI = re.compile(r"^(PHOTO[^:\r\n]*):data:image/(\w+);base64,", re.IGNORECASE | re.MULTILINE)
 
 
-def rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
+def rows(opener: Opener) -> Iterator[Row]:
+    with text_stream(opener, "utf-8-sig") as text:
         try:
             for number, card in enumerate(vobject.readComponents(
                     _Lines(text), ignoreUnreadable=True), start=1):

@@ -12,6 +12,7 @@
   var summary = document.getElementById('job-summary');
   var download = document.getElementById('job-download');
   var again = document.getElementById('job-again');  // "Try again", for some kinds
+  var page = document.getElementById('job-page');  // the outcome in full, for some kinds
   var INTERVAL = 1000;
 
   function showSummary(lines) {
@@ -52,6 +53,10 @@
     showSummary(data.summary_lines || []);
     if (data.download_url) { showDownload(data.download_url, data.result_name || ''); }
     if (again) { again.hidden = !data.may_try_again; }
+    if (data.page_url) {
+      page.querySelector('a').href = data.page_url;
+      page.hidden = false;
+    }
   }
 
   function poll() {
