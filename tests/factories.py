@@ -6,7 +6,7 @@ never from each other."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace as Ref
@@ -211,8 +211,9 @@ def set_settings(tenant_id: int, **values) -> None:
 # --- configurable fields ------------------------------------------------------------
 
 
-def field_labels(en: str, da: str | None = None, pl: str | None = None) -> dict[str, str]:
-    return {"en": en, "da": da or f"{en} (da)", "sv": f"{en} (sv)", "pl": pl or f"{en} (pl)"}
+def field_labels(en: str, da: str | None = None, pl: str | None = None,
+                 sv: str | None = None) -> dict[str, str]:
+    return {"en": en, "da": da or f"{en} (da)", "sv": sv or f"{en} (sv)", "pl": pl or f"{en} (pl)"}
 
 
 def field_choices(*names: str) -> list[ChoiceInput]:
@@ -244,7 +245,7 @@ def gen_fields(tenant_id: int, entity: str = "contact", **only: FieldInput) -> d
     {name: form name}."""
     with tenant_context(tenant_id):
         section = field_admin.create_section(entity, field_labels(
-            "Points of attention", "Opmærksomhedspunkter", "Uwagi"))
+            "Points of attention", "Opmærksomhedspunkter", "Uwagi", "Att tänka på"))
         names = {}
         for name, data in (only or FIELDS).items():
             field = field_admin.create_field(section, data)
@@ -458,3 +459,53 @@ def gen_app_password(tenant_id: int, email: str, name: str = "iPhone") -> str:
         _record, password = app_passwords.create(user, name)
         db.session.commit()
         return password
+
+
+# --- a tenant with a record on every screen ----------------------------------------------
+
+
+def gen_every_screen(tenant_id: int, admin_email: str) -> Ref:
+    """What a demo tenant shows: the profile contact (Mette Frederiksen at Nordlys ApS)
+    with a case, a task for the administrator, a done and a planned activity, a letter,
+    an e-mail, a file, a sales record, a campaign, a project, a lead, a job, a
+    configurable section and a likely duplicate. Returns the ids of the profiles."""
+    from werkzeug.datastructures import FileStorage
+
+    from app.models import Campaign, Lead, Project
+    from app.models.activity import LETTER, MAIL_SENT
+    from app.services.activities import attachments
+
+    admin = user_id(tenant_id, admin_email)
+    contact = gen_profile_contact(tenant_id, admin_email)
+    org = load_organisation_id(tenant_id, contact)
+    gen_contact(tenant_id, org, "Mette", "Frederiksen", email="mette.f@nordlys.example")
+    case = gen_case(tenant_id, contact, "Reklamation over levering", organisation_id=org,
+                    responsible_user_id=admin)
+    gen_task(tenant_id, contact_id=contact, case_id=case, assignee_id=admin,
+             due_at=datetime.now(UTC) + timedelta(days=3))
+    gen_activity(tenant_id, org, [contact], body="Talte om tilbuddet", employee_id=admin)
+    gen_activity(tenant_id, org, [contact], subject="Besøg hos kunden", kind="meeting",
+                 planned=True, employee_id=admin)
+    gen_activity(tenant_id, org, [contact], subject="Tilbud", kind=LETTER, body="Hej Mette")
+    gen_activity(tenant_id, org, [contact], subject="Ordrebekræftelse", kind="email",
+                 body="Tak for ordren", mail_status=MAIL_SENT,
+                 mail_to="mette@nordlys.example", mail_from=admin_email)
+    gen_opportunity(tenant_id, organisation_id=org, contact_id=contact, owner_id=admin,
+                    amount=Decimal("125000"))
+    gen_with_participants(Campaign, tenant_id, "Forårskampagne", [contact])
+    gen_with_participants(Project, tenant_id, "Udrulning", [contact], organisation_id=org,
+                          owner_id=admin)
+    gen_fields(tenant_id, "contact", note=FIELDS["note"], level=FIELDS["level"])
+    gen_job(tenant_id, admin_email, result=b"a;b", result_name="Kontakter.csv")
+    with tenant_context(tenant_id):
+        db.session.add(Lead(**{k: v for k, v in LEAD_FORM.items()}))
+        attachments.add(db.session.get(Contact, contact),
+                        FileStorage(io.BytesIO(PDF), "Kontrakt.pdf"),
+                        db.session.get(User, admin))
+        db.session.commit()
+    return Ref(contact=contact, organisation=org)
+
+
+def load_organisation_id(tenant_id: int, contact_id: int) -> int:
+    with tenant_context(tenant_id):
+        return db.session.get(Contact, contact_id).organisation_id

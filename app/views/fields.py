@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "consent_letter_date": _l("Letter consent date"),
     "consent_letter_source": _l("Letter consent source"),
     "address_book_sync": _l("Address-book sync"),
+    "updated_at": _l("Changed"),
     "is_private": _l("Private"),
     "employments": _l("Employments"),
     "organisation": _l("Organisation"),

@@ -19,7 +19,8 @@ CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chro
 def live_url(database_url, app):
     """The app on a free local port; it shares the test database (and its uploads)."""
     served = make_app(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True,
-                      UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"])
+                      UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
+                      SEND_FILE_MAX_AGE_DEFAULT=3600)  # a browser context fetches assets once
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -104,6 +104,24 @@
     });
   }
 
+  /* select2 3.5 draws a chosen value's remove cross as an empty link: name it (as it
+     is drawn, whenever a value is chosen) for a screen reader. */
+  function nameRemoveLinks(root) {
+    if (!root.querySelectorAll) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll('.select2-search-choice-close:not([aria-label])'),
+      function (link) { link.setAttribute('aria-label', texts.textRemove); });
+  }
+  if (jq && jq.fn.select2 && texts.textRemove && window.MutationObserver) {
+    nameRemoveLinks(document.body);
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        Array.prototype.forEach.call(change.addedNodes, function (node) {
+          if (node.nodeType === 1) { nameRemoveLinks(node.parentNode || node); }
+        });
+      });
+    }).observe(document.body, {childList: true, subtree: true});
+  }
+
   var editable = window.jQuery && window.jQuery.fn.editableutils;
   if (editable) {
     editable.tryParseJson = function (text, safe) {

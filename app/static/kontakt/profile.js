@@ -11,6 +11,34 @@
   var HEADERS = { 'X-Requested-With': 'XMLHttpRequest' };  // the server answers a fragment
   var originals = {};  // panel id -> its read-only HTML, put back on "Cancel"
 
+  /* On a phone the master data would push the tabs thousands of pixels down: there
+     each panel folds to its heading, made a button that unfolds it (a panel being
+     edited or just saved stays open). */
+  var narrow = window.matchMedia && window.matchMedia('(max-width: 991.98px)');
+
+  function setOpen(panel, open) {
+    var toggle = panel.querySelector('[data-panel-toggle]');
+    var body = panel.querySelector('.card-body');
+    if (!toggle || !body) { return; }
+    toggle.setAttribute('aria-expanded', String(open));
+    body.hidden = !open;
+  }
+
+  function foldable(panel, open) {
+    var heading = panel.querySelector('.card-header h2');
+    var body = panel.querySelector('.card-body');
+    if (!narrow || !narrow.matches || !heading || !body || !panel.closest('#profile-master')) { return; }
+    var toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'btn btn-link p-0 text-left text-reset font-weight-bold kontakt-panel-toggle';
+    toggle.setAttribute('data-panel-toggle', '');
+    while (heading.firstChild) { toggle.appendChild(heading.firstChild); }
+    heading.appendChild(toggle);
+    body.id = body.id || panel.id + '-body';
+    toggle.setAttribute('aria-controls', body.id);
+    setOpen(panel, open);
+  }
+
   /* Put the HTML of a panel in place of `panel`; returns the new panel element. */
   function replacePanel(panel, html) {
     var holder = document.createElement('div');
@@ -18,6 +46,7 @@
     var fresh = holder.querySelector('[data-panel]');
     if (!fresh) { return null; }
     panel.parentNode.replaceChild(fresh, panel);
+    foldable(fresh, true);
     if (window.faForm) { window.faForm.applyGlobalStyles(fresh); }  // select2, date pickers
     return fresh;
   }
@@ -34,9 +63,20 @@
     body.insertBefore(alert, body.firstChild);
   }
 
-  function focusFirstInput(panel) {
-    var input = panel.querySelector('input:not([type=hidden]), select, textarea');
-    if (input) { input.focus(); }
+  function focusPen(panel) {
+    var pen = panel && panel.querySelector('[data-panel-edit]');
+    if (pen) { pen.focus(); }
+  }
+
+  /* The first field a person can type in (not one a widget hid behind its own). */
+  function focusFirstInput(container) {
+    var fields = container.querySelectorAll('input:not([type=hidden]), select, textarea');
+    for (var i = 0; i < fields.length; i += 1) {
+      if (!fields[i].disabled && fields[i].getClientRects().length) {
+        fields[i].focus();
+        if (document.activeElement === fields[i]) { return; }
+      }
+    }
   }
 
   /* Answers 200 (a panel) and 422 (the form with errors) take the panel's place. */
@@ -75,16 +115,27 @@
       if (fresh.querySelector('[data-panel-form]')) {
         focusFirstInput(fresh);  // refused: the errors are in the form
       } else {
-        var pen = fresh.querySelector('[data-panel-edit]');
-        if (pen) { pen.focus(); }  // saved: keep the keyboard where it was
+        focusPen(fresh);  // saved: keep the keyboard where it was
       }
     }).catch(function () {
-      if (button) { button.disabled = false; }
+      if (button) {
+        button.disabled = false;
+        button.focus();  // disabling it had dropped the focus
+      }
       showFailure(panel);
     });
   }
 
+  Array.prototype.forEach.call(root.querySelectorAll('#profile-master [data-panel]'),
+    function (panel) { foldable(panel, false); });
+
   root.addEventListener('click', function (event) {
+    var toggle = event.target.closest('[data-panel-toggle]');
+    if (toggle) {
+      var folded = toggle.closest('[data-panel]');
+      setOpen(folded, toggle.getAttribute('aria-expanded') !== 'true');
+      return;
+    }
     var pen = event.target.closest('[data-panel-edit]');
     if (pen) {
       event.preventDefault();
@@ -95,7 +146,7 @@
     var panel = cancel && cancel.closest('[data-panel]');
     if (panel && originals[panel.id]) {
       event.preventDefault();
-      replacePanel(panel, originals[panel.id]);
+      focusPen(replacePanel(panel, originals[panel.id]));  // back where editing began
     }
   });
 
@@ -140,6 +191,14 @@
   }
 
   if (modal && window.jQuery) {
+    /* Bootstrap moves the focus into the dialog, not back out of it: the first field
+       takes it when the dialog opens, the button that opened it when it closes. */
+    var opener = null;
+    window.jQuery(modal).on('shown.bs.modal', function () { focusFirstInput(modalBody); });
+    window.jQuery(modal).on('hidden.bs.modal', function () {
+      if (opener && document.body.contains(opener)) { opener.focus(); }
+      opener = null;
+    });
     modal.addEventListener('click', function (event) {
       var link = event.target.closest('a[href]');
       if (link && link.pathname === window.location.pathname && !link.hash) {
@@ -158,6 +217,7 @@
         })
         .then(function (html) {
           modal.querySelector('.modal-title').textContent = link.dataset.title;
+          opener = link;
           showActivityForm(html);
           window.jQuery(modal).modal('show');
         })

@@ -17,12 +17,16 @@
     return control.type === 'datetime-local' ? control.value.replace('T', ' ') : control.value;
   }
 
+  /* The control stays enabled while it saves (a disabled one would drop the keyboard's
+     focus to the page); aria-busy tells that it is at work. */
   function save(table, row, control) {
+    control.dataset.keyed = '';
+    if (control.value === control.dataset.saved) { return; }
     var data = new FormData();
     data.append('list_form_pk', row.dataset.taskId);
     data.append(control.name, valueOf(control));
     data.append('csrf_token', table.dataset.csrfToken);
-    control.disabled = true;
+    control.setAttribute('aria-busy', 'true');
     fetch(table.dataset.updateUrl, {
       method: 'POST', body: data, credentials: 'same-origin',
       headers: { 'X-CSRFToken': table.dataset.csrfToken, 'X-Requested-With': 'XMLHttpRequest' }
@@ -40,7 +44,29 @@
       var reason = !(error instanceof TypeError) && error.message;  // not the browser's own
       show(row, reason || table.dataset.failedText, true);
     }).finally(function () {
-      control.disabled = false;
+      control.removeAttribute('aria-busy');
+    });
+  }
+
+  /* A choice made with the mouse is saved at once. Made with the keyboard (ArrowDown
+     steps a closed select through its options, each a "change"), it is saved on Enter
+     or when the focus leaves the control, so that stepping past an option saves nothing. */
+  var STEPPING_KEYS = /^(Arrow|Page|Home$|End$|Backspace$|Delete$|.$)/;
+
+  function listen(table, row, control) {
+    control.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        save(table, row, control);
+      } else if (STEPPING_KEYS.test(event.key) && !event.altKey && !event.ctrlKey && !event.metaKey) {
+        control.dataset.keyed = '1';
+      }
+    });
+    control.addEventListener('change', function () {
+      if (!control.dataset.keyed) { save(table, row, control); }
+    });
+    control.addEventListener('blur', function () {
+      if (control.dataset.keyed) { save(table, row, control); }
     });
   }
 
@@ -50,7 +76,7 @@
       row.querySelectorAll('.kontakt-inplace').forEach(function (control) {
         control.hidden = false;
         control.dataset.saved = control.value;
-        control.addEventListener('change', function () { save(table, row, control); });
+        listen(table, row, control);
       });
     });
   }
