@@ -47,7 +47,7 @@ from app.models.base import utcnow
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.models.job import DONE, FAILED, Job
 from app.models.sales import Opportunity
-from app.models.webhook import FAILED
+from app.models.webhook import FAILED as DELIVERY_FAILED
 from app.services import api_tokens, dictionaries, feeds, storage
 from app.services.activities import attachments, letters
 from app.services.contacts import photos
@@ -207,7 +207,7 @@ def _records_of_tenant_a() -> dict[str, object]:
     records["delivery"] = WebhookDelivery(
         webhook=records["webhook"], event="contact.created", entity="contact",
         record_id=contact.id, payload={"id": "matrix", "data": {"first_name": MARKER}},
-        status=FAILED, attempts=1, response_status=500, response_excerpt=f"{MARKER} down")
+        status=DELIVERY_FAILED, attempts=1, response_status=500, response_excerpt=f"{MARKER} down")
     section = field_admin.create_section("contact", {"en": f"{MARKER} section"})
     records["section"] = section
     records["field"] = field_admin.create_field(
