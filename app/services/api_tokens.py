@@ -6,7 +6,6 @@ rules and the change history are the user's."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -14,41 +13,32 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, User
-from app.models.base import utcnow
-from app.services.app_passwords import USE_RECORDED_EVERY
+from app.services import user_secrets
 from app.services.errors import ServiceError
-from app.services.times import to_utc
+from app.services.user_secrets import MOST_PER_USER
 from app.tenancy import all_tenants
 
 TOKEN_START = "kcrm_"  # tells a leaked token for what it is (secret scanners, logs)
 PREFIX_LENGTH = len(TOKEN_START) + 8  # what lists show of a token
-MOST_PER_USER = 20
-NAME_LENGTH = 100
 LONGEST_TOKEN = 200
 
 
 def digest(token: str) -> str:
-    return hashlib.sha256(token.strip().encode()).hexdigest()
+    return user_secrets.sha256(token.strip())
 
 
 def of_user(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id)
-        .order_by(ApiToken.created_at, ApiToken.id)))
+    return user_secrets.of_user(ApiToken, user)
 
 
 def create(user: User, name: str) -> tuple[ApiToken, str]:
     """A new token of the user's: the record and the token itself, never shown again."""
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError(_l("Name the system or program the token is for."), field="name")
-    if len(name) > NAME_LENGTH:
-        raise ServiceError(_l("The name is too long."), field="name")
     if user.is_operator:
         raise ServiceError(_l("API tokens are for users of a tenant."))
-    if len(of_user(user)) >= MOST_PER_USER:
-        raise ServiceError(_l("You have %(count)s API tokens already: revoke one first.",
-                              count=MOST_PER_USER), field="name")
+    name = user_secrets.checked_new(
+        ApiToken, user, name, unnamed=_l("Name the system or program the token is for."),
+        full=_l("You have %(count)s API tokens already: revoke one first.",
+                count=MOST_PER_USER))
     token = TOKEN_START + secrets.token_urlsafe(32)  # 256 random bits
     record = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name,
                       prefix=token[:PREFIX_LENGTH], secret_hash=digest(token))
@@ -58,12 +48,7 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
 
 def revoke(user: User, token_id: int | None) -> ApiToken:
     """Delete one of the user's own tokens (another's is not found)."""
-    record = db.session.scalar(select(ApiToken).where(
-        ApiToken.id == token_id, ApiToken.user_id == user.id))
-    if record is None:
-        raise ServiceError(_l("The API token was not found."))
-    db.session.delete(record)
-    return record
+    return user_secrets.revoke(ApiToken, user, token_id, _l("The API token was not found."))
 
 
 def authenticate(token: str) -> ApiToken | None:
@@ -77,8 +62,7 @@ def authenticate(token: str) -> ApiToken | None:
             select(ApiToken).where(ApiToken.secret_hash == digest(token)))
         if record is None:
             return None
-        user = record.user
-        if user.is_operator or not user.is_active or user.tenant_id != record.tenant_id:
+        if not user_secrets.usable(record):
             return None
     return record
 
@@ -87,7 +71,5 @@ def record_use(token_id: int) -> None:
     """When the token was last used: written at most every few minutes, not on every
     request of a sync."""
     record = db.session.get(ApiToken, token_id)
-    now = utcnow()
-    if record is not None and (record.last_used_at is None
-                               or now - to_utc(record.last_used_at) > USE_RECORDED_EVERY):
-        record.last_used_at = now
+    if record is not None:
+        user_secrets.note_use(record)

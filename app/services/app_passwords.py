@@ -5,27 +5,20 @@ deactivating the user or their tenant stops them all."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AppPassword, User
-from app.models.base import utcnow
+from app.services import user_secrets
 from app.services.accounts import normalise_email
-from app.services.errors import ServiceError
-from app.services.times import to_utc
+from app.services.user_secrets import MOST_PER_USER
 from app.tenancy import all_tenants
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread on a phone
 GROUPS, GROUP_LENGTH = 4, 5  # 20 characters: about 98 bits
-MOST_PER_USER = 20
-NAME_LENGTH = 100
-# "last used" is written at most this often, not on every request of a sync
-USE_RECORDED_EVERY = timedelta(minutes=10)
 
 
 def normalise(password: str) -> str:
@@ -34,26 +27,21 @@ def normalise(password: str) -> str:
 
 
 def digest(password: str) -> str:
-    return hashlib.sha256(normalise(password).encode()).hexdigest()
+    return user_secrets.sha256(normalise(password))
 
 
 def of_user(user: User) -> list[AppPassword]:
-    return list(db.session.scalars(
-        select(AppPassword).where(AppPassword.user_id == user.id)
-        .order_by(AppPassword.created_at, AppPassword.id)))
+    return user_secrets.of_user(AppPassword, user)
 
 
 def create(user: User, name: str) -> tuple[AppPassword, str]:
     """A new app password for the user: the record and the password itself, which is
     never shown again."""
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError(_l("Name the device or program the password is for."), field="name")
-    if len(name) > NAME_LENGTH:
-        raise ServiceError(_l("The name is too long."), field="name")
-    if len(of_user(user)) >= MOST_PER_USER:
-        raise ServiceError(_l("You have %(count)s app passwords already: revoke one first.",
-                              count=MOST_PER_USER), field="name")
+    name = user_secrets.checked_new(
+        AppPassword, user, name,
+        unnamed=_l("Name the device or program the password is for."),
+        full=_l("You have %(count)s app passwords already: revoke one first.",
+                count=MOST_PER_USER))
     password = "-".join("".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH))
                         for _ in range(GROUPS))
     record = AppPassword(user_id=user.id, name=name, secret_hash=digest(password))
@@ -63,12 +51,8 @@ def create(user: User, name: str) -> tuple[AppPassword, str]:
 
 def revoke(user: User, password_id: int | None) -> AppPassword:
     """Delete one of the user's own app passwords (another's is not found)."""
-    record = db.session.scalar(select(AppPassword).where(
-        AppPassword.id == password_id, AppPassword.user_id == user.id))
-    if record is None:
-        raise ServiceError(_l("The app password was not found."))
-    db.session.delete(record)
-    return record
+    return user_secrets.revoke(AppPassword, user, password_id,
+                               _l("The app password was not found."))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -84,10 +68,7 @@ def authenticate(email: str, password: str) -> User | None:
                    func.lower(User.email) == normalise_email(email)))
         if record is None:
             return None
-        user = record.user
-        if user.is_operator or not user.is_active or user.tenant_id != record.tenant_id:
+        if not user_secrets.usable(record):
             return None
-        now = utcnow()
-        if record.last_used_at is None or now - to_utc(record.last_used_at) > USE_RECORDED_EVERY:
-            record.last_used_at = now
-    return user
+        user_secrets.note_use(record)
+    return record.user

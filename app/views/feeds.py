@@ -12,7 +12,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import TranslatedFlaskForm
-from app.services import app_passwords, feeds
+from app.services import app_passwords, feeds, user_secrets
 from app.services.text import record_id
 from app.transactions import commit_or_refuse
 from app.views.base import SecureBaseView, show_refusal
@@ -21,7 +21,7 @@ from app.views.screens import flash_refusal
 
 class AppPasswordForm(TranslatedFlaskForm):
     name = StringField(_l("Device or program"), validators=[
-        DataRequired(), Length(max=app_passwords.NAME_LENGTH)],
+        DataRequired(), Length(max=user_secrets.NAME_LENGTH)],
         render_kw={"placeholder": _l("e.g. iPhone")})
 
 
