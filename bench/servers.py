@@ -36,7 +36,8 @@ def serving(command: list[str], env: dict[str, str], cwd: Path, ready_url: str
             _wait_ready(process, ready_url, log)
             yield
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            if process.poll() is None:  # it may have refused to start
+                os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
 
 
@@ -58,7 +59,10 @@ def ours(database_url: str, port: int) -> AbstractContextManager[None]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
            # every load run logs in once; the login limit is for people, not for this
-           "LOGIN_RATE_LIMIT": "10000 per minute"}
+           "LOGIN_RATE_LIMIT": "10000 per minute",
+           # several workers count limits in Redis, as in production: the start-up
+           # check (gunicorn.conf.py) refuses them with limits kept in each process
+           "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"}
     return serving([str(gunicorn), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
                    env, ROOT, f"http://127.0.0.1:{port}/healthz")
 

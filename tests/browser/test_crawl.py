@@ -178,9 +178,11 @@ class Crawl:
         results = axe().run(self.page)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING:
-                targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+                nodes = violation["nodes"]
+                targets = [" ".join(map(str, node["target"])) for node in nodes]
                 self.problems.append(f"{where}: axe {violation['id']} ({violation['impact']}) "
-                                     f"×{len(targets)} {targets[:3]}")
+                                     f"×{len(targets)} {targets[:3]}: {nodes[0]['html'][:200]} "
+                                     f"— {nodes[0].get('failureSummary', '')}")
 
     def links(self) -> list[str]:
         hrefs = self.page.eval_on_selector_all(
