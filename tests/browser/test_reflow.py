@@ -73,3 +73,23 @@ def test_profile_tabs_start_near_the_top_on_a_phone(phone, tenant_a):
     phone.keyboard.press("Enter")
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(consent.locator(".card-body")).to_be_visible()
+
+
+def test_profile_panels_fold_and_unfold_as_the_window_changes_width(phone, tenant_a):
+    ids = gen_every_screen(tenant_a.id, "admin@alpha.example")
+    log_in(phone, "admin@alpha.example")
+    phone.set_viewport_size({"width": 1366, "height": 768})
+    phone.goto(f"/admin/contact/{ids.contact}/profile")
+    consent = phone.locator("#panel-consent")
+    expect(consent.locator("[data-panel-toggle]")).to_have_count(0)
+    expect(consent.locator(".card-body")).to_be_visible()
+
+    phone.set_viewport_size(PHONE)  # narrowed: folded to its heading
+    toggle = consent.locator("[data-panel-toggle]")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(consent.locator(".card-body")).to_be_hidden()
+
+    phone.set_viewport_size({"width": 1366, "height": 768})  # wide again: open, no button
+    expect(consent.locator("[data-panel-toggle]")).to_have_count(0)
+    expect(consent.locator(".card-body")).to_be_visible()
+    expect(consent.locator(".card-header h2")).not_to_be_empty()

@@ -27,7 +27,8 @@
   function foldable(panel, open) {
     var heading = panel.querySelector('.card-header h2');
     var body = panel.querySelector('.card-body');
-    if (!narrow || !narrow.matches || !heading || !body || !panel.closest('#profile-master')) { return; }
+    if (!narrow || !narrow.matches || !heading || !body || !panel.closest('#profile-master') ||
+        heading.querySelector('[data-panel-toggle]')) { return; }
     var toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'btn btn-link p-0 text-left text-reset font-weight-bold kontakt-panel-toggle';
@@ -37,6 +38,18 @@
     body.id = body.id || panel.id + '-body';
     toggle.setAttribute('aria-controls', body.id);
     setOpen(panel, open);
+  }
+
+  /* Wide again (a turned tablet, a widened window): the heading is a heading again and
+     the panel open, as on a desk. */
+  function unfold(panel) {
+    var toggle = panel.querySelector('[data-panel-toggle]');
+    var body = panel.querySelector('.card-body');
+    if (!toggle) { return; }
+    var heading = toggle.parentNode;
+    while (toggle.firstChild) { heading.insertBefore(toggle.firstChild, toggle); }
+    heading.removeChild(toggle);
+    if (body) { body.hidden = false; }
   }
 
   /* Put the HTML of a panel in place of `panel`; returns the new panel element. */
@@ -126,8 +139,15 @@
     });
   }
 
-  Array.prototype.forEach.call(root.querySelectorAll('#profile-master [data-panel]'),
-    function (panel) { foldable(panel, false); });
+  function masterPanels() { return root.querySelectorAll('#profile-master [data-panel]'); }
+  Array.prototype.forEach.call(masterPanels(), function (panel) { foldable(panel, false); });
+  if (narrow && narrow.addEventListener) {
+    narrow.addEventListener('change', function () {
+      Array.prototype.forEach.call(masterPanels(), function (panel) {
+        if (narrow.matches) { foldable(panel, false); } else { unfold(panel); }
+      });
+    });
+  }
 
   root.addEventListener('click', function (event) {
     var toggle = event.target.closest('[data-panel-toggle]');
