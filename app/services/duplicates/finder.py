@@ -218,7 +218,7 @@ def _same_names_in_organisations() -> Iterator[tuple[int, tuple[str, str]]]:
     rows = list(_rows_of_shared_keys(keyed))
     organisation_ids = {int(key.split("|", 1)[0]) for _i, key in rows}
     names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_(organisation_ids))).tuples().all()) if organisation_ids else {}
+        Organisation.id.in_(organisation_ids))).all()) if organisation_ids else {}
     for record_id, key in rows:
         organisation_id, folded = key.split("|", 1)
         yield record_id, (names.get(int(organisation_id), ""), folded)

@@ -52,8 +52,8 @@ def move_marks(entity: str, survivor_id: int, other_id: int) -> None:
     rows = db.session.execute(
         select(mark.id, mark.first_id, mark.second_id, mark.marked_by_id)
         .where(or_(mark.first_id == other_id, mark.second_id == other_id))).all()
-    kept = {pair for pair in db.session.execute(select(mark.first_id, mark.second_id).where(
-        or_(mark.first_id == survivor_id, mark.second_id == survivor_id))).tuples()}
+    kept = {tuple(pair) for pair in db.session.execute(select(mark.first_id, mark.second_id).where(
+        or_(mark.first_id == survivor_id, mark.second_id == survivor_id)))}
     for mark_id, first_id, second_id, marked_by_id in rows:
         partner = second_id if first_id == other_id else first_id
         pair = ordered(survivor_id, partner)
