@@ -2,7 +2,8 @@
 (the administrator, the user, the platform operator), open every menu entry and every
 create, edit and details page reachable from it — the pages are Flask-Admin's list and
 form endpoints of the URL map, found as links on the lists — plus the contact and
-organisation profiles, and send every create form back once, empty, to see its errors.
+organisation profiles with each of their tabs, and send every create form back once,
+empty, to see its errors.
 
 Every page fails on English left on it (any word of four letters or more from
 Flask-Admin's and our English messages that the language does not share and the
@@ -18,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import flask_admin
 import pytest
@@ -173,7 +174,7 @@ class Crawl:
         self.page.on("response", lambda response: self.errors.append(
             f"{response.status} for {response.url}") if response.status >= 400 else None)
 
-    def open(self, url: str) -> bool:
+    def open(self, url: str, screen: str | None = None) -> bool:
         """Open a page and check it; False when it is not there for this user."""
         response = self.page.goto(url)
         if response is None or response.status in (403, 404):
@@ -182,8 +183,19 @@ class Crawl:
         self.opened.append(url)
         if response.status != 200:
             self.problems.append(f"{url}: answered {response.status}")
-        self.check(url, endpoint_of(url) or url)
+        self.check(url, screen or endpoint_of(url) or url)
         return True
+
+    def open_tabs(self, url: str) -> None:
+        """A profile and each of its tabs (a page of its own, ?tab=…)."""
+        self.open(url)
+        hrefs = self.page.eval_on_selector_all(
+            "#contact-tabs .nav-link:not(.active)",
+            "links => links.map(link => link.getAttribute('href'))")
+        assert len(hrefs) >= 3, f"{url}: no tabs"
+        for href in hrefs:
+            tab = parse_qs(urlsplit(href).query).get("tab", [""])[0]
+            self.open(href, f"{endpoint_of(url)} tab {tab}")
 
     def check(self, where: str, screen: str) -> None:
         """The English, "__None" and script checks; axe once per screen (endpoint) and
@@ -301,8 +313,8 @@ def test_every_screen_speaks_the_language(browser, live_url, make_tenant, langua
             log_in(page, email)
             walk(crawl)
             if email == admin:
-                crawl.open(f"/admin/contact/{ids.contact}/profile")
-                crawl.open(f"/admin/organisation/{ids.organisation}/profile")
+                crawl.open_tabs(f"/admin/contact/{ids.contact}/profile")
+                crawl.open_tabs(f"/admin/organisation/{ids.organisation}/profile")
                 screenshot(crawl, "/admin/contact/", "contact-list")
                 screenshot(crawl, "/admin/contact/new/", "contact-form")
                 screenshot(crawl, f"/admin/contact/{ids.contact}/profile", "profile")
