@@ -152,10 +152,17 @@ def worker(workers: int) -> None:
 @click.option("--days", type=int, default=None,
               help="Keep the files of jobs that ended this recently (default: JOBS_KEEP_DAYS).")
 def prune_jobs(days: int | None) -> None:
-    """Remove the result files of background jobs that ended days ago."""
-    keep = days if days is not None else current_app.config["JOBS_KEEP_DAYS"]
-    removed = commit_or_refuse(lambda: jobs.prune(keep)).value
-    click.echo(f"Removed {removed} result files of jobs that ended over {keep} days ago.")
+    """Remove the result files of background jobs that ended days ago, webhook
+    deliveries older than WEBHOOK_LOG_DAYS and API answers kept for an Idempotency-Key
+    longer than IDEMPOTENCY_KEEP_HOURS (what the worker does every hour)."""
+    config = current_app.config
+    keep = days if days is not None else config["JOBS_KEEP_DAYS"]
+    pruned = commit_or_refuse(lambda: jobs.prune_everything(keep)).value
+    click.echo(f"Removed {pruned.files} result files of jobs that ended over {keep} days ago.")
+    click.echo(f"Removed {pruned.deliveries} webhook deliveries made over "
+               f"{config['WEBHOOK_LOG_DAYS']} days ago.")
+    click.echo(f"Removed {pruned.answers} API answers kept for an Idempotency-Key over "
+               f"{config['IDEMPOTENCY_KEEP_HOURS']} hours.")
 
 
 # --- import ---------------------------------------------------------------------------

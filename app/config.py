@@ -108,6 +108,9 @@ def load_config() -> dict:
         "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "30 per minute"),
         # per API token (an unknown token: per address)
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        # Hours the answer to a POST with an Idempotency-Key is kept for its retries
+        # (older ones are removed by the worker's hourly pruning).
+        "IDEMPOTENCY_KEEP_HOURS": _env_int("IDEMPOTENCY_KEEP_HOURS", 24),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
@@ -144,6 +147,13 @@ def load_config() -> dict:
         "WEBHOOK_ATTEMPTS": _env_int("WEBHOOK_ATTEMPTS", 6),
         "WEBHOOK_RETRY_DELAY": _env_int("WEBHOOK_RETRY_DELAY", 30),
         "WEBHOOK_ORDER_WAIT": _env_int("WEBHOOK_ORDER_WAIT", 5),
+        # Seconds an earlier delivery of the same record may show no sign of life (its
+        # job lost with a worker) before later ones go on without it; it is marked
+        # "interrupted", to be sent again from the log. Never shorter than the longest
+        # pause between two retries.
+        "WEBHOOK_ORDER_MAX_WAIT": _env_int("WEBHOOK_ORDER_MAX_WAIT", 3600),
+        # Days the deliveries log keeps a delivery (the worker's hourly pruning).
+        "WEBHOOK_LOG_DAYS": _env_int("WEBHOOK_LOG_DAYS", 30),
         "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", 10)),
         "WEBHOOK_DISABLE_AFTER": _env_int("WEBHOOK_DISABLE_AFTER", 10),
         # Deliveries to loopback and private addresses are refused (SSRF) unless set.

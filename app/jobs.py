@@ -46,7 +46,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.job import DONE, FAILED, QUEUED, RUNNING, Job
 from app.models.user import User
-from app.services import storage
+from app.services import idempotency, storage, webhooks
 from app.services.imports import uploads
 from app.services.settings import tenant_language
 from app.tenancy import all_tenants, tenant_context
@@ -498,14 +498,35 @@ def prune(keep_days: int) -> int:
     return len(rows) + uploads.prune(cutoff)
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """How much the housekeeping removed."""
+
+    files: int  # jobs' result files and uploaded import files
+    deliveries: int  # webhook deliveries past WEBHOOK_LOG_DAYS
+    answers: int  # API answers kept for an Idempotency-Key, past IDEMPOTENCY_KEEP_HOURS
+
+
+def prune_everything(keep_days: int | None = None) -> Pruned:
+    """The housekeeping: old jobs' files (:func:`prune`, after ``keep_days`` or
+    JOBS_KEEP_DAYS), old webhook deliveries and expired idempotency answers, of every
+    tenant. The caller commits."""
+    config = current_app.config
+    return Pruned(files=prune(config["JOBS_KEEP_DAYS"] if keep_days is None else keep_days),
+                  deliveries=webhooks.prune(int(config["WEBHOOK_LOG_DAYS"])),
+                  answers=idempotency.prune())
+
+
 def _prune_periodically(app: Flask, huey: Huey) -> None:
-    """The worker removes old result files once an hour by itself (``crm prune-jobs``
+    """The worker does the housekeeping once an hour by itself (``crm prune-jobs``
     does the same on demand)."""
     @huey.periodic_task(crontab(minute="7"), name="prune_jobs")
     def prune_jobs() -> None:
         with app.app_context():
-            removed = commit_or_refuse(lambda: prune(app.config["JOBS_KEEP_DAYS"])).value
-            log.info("Removed %s result files of old jobs", removed)
+            pruned = commit_or_refuse(prune_everything).value
+            log.info("Removed %s result files of old jobs, %s old webhook deliveries and "
+                     "%s expired idempotency answers", pruned.files, pruned.deliveries,
+                     pruned.answers)
 
 
 # --- workers --------------------------------------------------------------------------

@@ -275,3 +275,111 @@ def test_a_completed_activity_is_neither_changed_nor_deleted(client, tenant_a, p
                                json={"subject": "Ændret"} if method == "PATCH" else None,
                                headers=bearer(token))
         assert response.status_code == 422, method
+
+
+# --- activities: the next contact planned as the screens plan it ----------------------------
+
+def new_activity(client, token: str, people: dict[str, int], **values):
+    return client.post(f"{API}/activities", headers=bearer(token), json={
+        "kind": "meeting", "subject": "Møde", "starts_at": "2027-03-10T09:30:00Z",
+        "organisation_id": people["organisation"], "contact_ids": [people["contact"]],
+        "location": "Aarhus", **values})
+
+
+@pytest.mark.parametrize(("follow_up", "starts_at"), [
+    ({"in": 3, "unit": "days"}, "2027-03-13T09:30:00+00:00"),
+    ({"in": 2}, "2027-03-12T09:30:00+00:00"),  # days by default
+    ({"in": 5, "unit": "hours"}, "2027-03-10T14:30:00+00:00"),
+    # 10:30 in Copenhagen (CET); on 1 April, after the change to summer time, still 10:30
+    ({"on": "2027-04-01"}, "2027-04-01T08:30:00+00:00"),
+    ({"at": "2027-04-01T08:00:00Z"}, "2027-04-01T08:00:00+00:00"),
+    ({"at": "2027-04-01T08:00:00"}, "2027-04-01T08:00:00+00:00"),  # no offset: UTC
+])
+def test_an_activity_made_by_the_api_plans_its_next_contact(client, tenant_a, people,
+                                                            follow_up, starts_at):
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    made = new_activity(client, token, people, follow_up=follow_up)
+    assert made.status_code == 201, made.json
+    assert "follow_up" not in made.json and made.json["follow_up_id"] is not None
+    planned = client.get(f"{API}/activities/{made.json['follow_up_id']}",
+                         headers=bearer(token)).json
+    assert planned["starts_at"] == starts_at
+    assert (planned["kind"], planned["subject"], planned["planned"], planned["location"]) \
+        == ("meeting", "Møde", True, "Aarhus")
+    assert planned["organisation_id"] == people["organisation"]
+    assert planned["contact_ids"] == [people["contact"]]
+    assert planned["employee_id"] == user_id(tenant_a.id, "user@alpha.example")
+    assert planned["follow_up_id"] is None
+
+
+def test_a_change_by_the_api_plans_the_next_contact_too(client, tenant_a, people):
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    made = new_activity(client, token, people).json
+    assert made["follow_up_id"] is None
+    changed = client.patch(f"{API}/activities/{made['id']}", headers=bearer(token),
+                           json={"subject": "Møde 2", "follow_up": {"in": 1, "unit": "weeks"}})
+    assert changed.status_code == 200, changed.json
+    planned = client.get(f"{API}/activities/{changed.json['follow_up_id']}",
+                         headers=bearer(token)).json
+    assert (planned["subject"], planned["starts_at"]) == ("Møde 2", "2027-03-17T09:30:00+00:00")
+    unchanged = client.patch(f"{API}/activities/{made['id']}", headers=bearer(token),
+                             json={"follow_up": None})
+    assert unchanged.json["follow_up_id"] == changed.json["follow_up_id"]  # none planned
+
+
+@pytest.mark.parametrize(("follow_up", "field", "message"), [
+    ({"in": 0}, "follow_up.in", "Tallet er uden for det tilladte område."),
+    ({"in": 2, "unit": "months"}, "follow_up.unit", "Ikke et gyldigt valg."),
+    ({"in": 2, "on": "2027-04-01"}, "follow_up.in",
+     "Angiv enten et antal timer, dage eller uger eller en dato."),
+    ({}, "follow_up.in", "Angiv enten et antal timer, dage eller uger eller en dato."),
+    ({"on": "1800-01-01"}, "follow_up.on", "Angiv en dato mellem år"),
+    ({"on": "i morgen"}, "follow_up.on", "Angiv en dato som ÅÅÅÅ-MM-DD."),
+    ({"in": "2"}, "follow_up.in", "Angiv et heltal."),
+    ({"after": 2}, "follow_up.after", "Feltet findes ikke."),
+])
+def test_a_follow_up_refused_is_a_translated_422_and_nothing_is_saved(
+        client, tenant_a, people, follow_up, field, message):
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    refused = new_activity(client, token, people, follow_up=follow_up)
+    assert refused.status_code == 422, refused.json
+    assert list(refused.json["fields"]) == [field]
+    assert refused.json["fields"][field][0].startswith(message)
+    assert client.get(f"{API}/activities", headers=bearer(token)).json["items"] == []
+
+
+def test_a_follow_up_refusal_speaks_the_callers_language(client, tenant_a, people):
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    refused = client.post(f"{API}/activities", json={
+        "kind": "call", "organisation_id": people["organisation"],
+        "contact_ids": [people["contact"]], "follow_up": {"in": 1, "on": "2027-04-01"}},
+        headers=bearer(token, **{"Accept-Language": "pl"}))
+    assert refused.json["fields"] == {
+        "follow_up.in": ["Podaj liczbę godzin, dni lub tygodni albo datę."]}
+
+
+def test_a_follow_up_stays_in_its_tenant(client, tenant_a, tenant_b, people):
+    token = gen_api_token(tenant_a.id, "user@alpha.example")
+    other = gen_api_token(tenant_b.id, "user@beta.example")
+    made = new_activity(client, token, people, follow_up={"in": 1}).json
+    planned_id = made["follow_up_id"]
+    assert client.get(f"{API}/activities/{planned_id}", headers=bearer(other)).status_code == 404
+    assert client.get(f"{API}/activities", headers=bearer(other)).json["items"] == []
+    # another tenant's activity cannot be made to plan one
+    refused = client.patch(f"{API}/activities/{made['id']}", headers=bearer(other),
+                           json={"follow_up": {"in": 2}})
+    assert refused.status_code == 404
+    listed = client.get(f"{API}/activities", query_string={"planned": "true"},
+                        headers=bearer(token)).json["items"]
+    assert [a["id"] for a in listed] == [planned_id]
+
+
+def test_the_openapi_document_describes_the_follow_up(client):
+    document = client.get(f"{API}/openapi.json").json
+    schemas = document["components"]["schemas"]
+    follow_up = schemas["FollowUp"]
+    assert set(follow_up["properties"]) == {"in", "unit", "on", "at"}
+    assert follow_up["properties"]["unit"]["enum"][:3] == ["hours", "days", "weeks"]
+    activity = schemas["Activity"]["properties"]
+    assert activity["follow_up"].get("writeOnly") is True
+    assert activity["follow_up_id"].get("readOnly") is True

@@ -1,25 +1,27 @@
 """Background jobs (app/jobs.py) in the tests' immediate mode: the runner (progress,
 summary, failure and refusal rolled back, retries), the job pages and their tenant
-isolation, and the CLI's inline run with a progress bar."""
+isolation, the CLI's inline run with a progress bar, and the hourly housekeeping."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import jobs
 from app.extensions import db
-from app.models import Tag, User
+from app.models import IdempotentRequest, Tag, User
+from app.models.base import utcnow
 from app.models.job import DONE, FAILED, QUEUED, Job
 from app.services.errors import ServiceError
 from app.tenancy import tenant_context
 from app.transactions import commit_or_refuse
 from tests.conftest import login, reload, user_id
-from tests.factories import JOB_SEEN, gen_job, submit_job
+from tests.factories import JOB_SEEN, bearer, gen_api_token, gen_job, submit_job
 
 USER = "user@alpha.example"
 ADMIN = "admin@alpha.example"
@@ -207,3 +209,38 @@ def test_the_worker_command_refuses_immediate_mode(app):
     result = app.test_cli_runner().invoke(args=["crm", "worker"])
     assert result.exit_code != 0
     assert "immediate" in result.output
+
+
+# --- the hourly housekeeping ----------------------------------------------------------
+
+def idempotency_keys(tenant_id: int) -> list[str]:
+    with tenant_context(tenant_id):
+        return sorted(db.session.scalars(select(IdempotentRequest.key)))
+
+
+def test_the_hourly_housekeeping_removes_expired_idempotency_answers(
+        app, client, tenant_a, tenant_b, monkeypatch):
+    """Every tenant's, also of tokens no longer used (a token's own POSTs clear only
+    its own); a key pruned may be used again."""
+    monkeypatch.setitem(app.config, "IDEMPOTENCY_KEEP_HOURS", 6)
+    tokens = {tenant_a.id: gen_api_token(tenant_a.id, USER),
+              tenant_b.id: gen_api_token(tenant_b.id, "user@beta.example")}
+    for tenant_id, token in tokens.items():
+        for key in ("old", "recent"):
+            response = client.post("/api/v1/tags", json={"name": f"{key}-{tenant_id}"},
+                                   headers=bearer(token, **{"Idempotency-Key": key}))
+            assert response.status_code == 201, response.json
+        with tenant_context(tenant_id):
+            db.session.execute(update(IdempotentRequest).where(IdempotentRequest.key == "old")
+                               .values(created_at=utcnow() - timedelta(hours=7)))
+            db.session.commit()
+    huey = jobs.queue().huey
+    [housekeeping] = [task for task in huey.read_periodic(datetime(2027, 1, 4, 10, 7))
+                      if task.name == "prune_jobs"]
+    huey.execute(housekeeping)
+    assert idempotency_keys(tenant_a.id) == idempotency_keys(tenant_b.id) == ["recent"]
+    again = client.post("/api/v1/tags", json={"name": "new"},
+                        headers=bearer(tokens[tenant_a.id], **{"Idempotency-Key": "old"}))
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    result = app.test_cli_runner().invoke(args=["crm", "prune-jobs"])
+    assert "Removed 0 API answers kept for an Idempotency-Key over 6 hours." in result.output

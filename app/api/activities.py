@@ -4,6 +4,7 @@ F2): what the user may not read is left out of lists and is 404 by its id."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields
@@ -25,6 +26,31 @@ from app.models.activity import CALL_IN, CALL_OUT
 from app.services import privacy, records
 from app.services.activities import activities
 from app.services.activities.records import ACTIVITY
+
+
+class FollowUpSchema(ma.Schema):
+    """The next contact to plan, as the screens' "Schedule the next contact" does."""
+
+    in_ = fields.Integer(data_key="in", strict=True, allow_none=True,
+                         validate=ma.validate.Range(1, activities.MAX_FOLLOW_UP_STEPS), metadata={
+        "description": "A number of hours, days or weeks (unit) after the activity's start"})
+    unit = fields.String(allow_none=True,
+                         validate=ma.validate.OneOf(list(activities.FOLLOW_UP_UNITS)),
+                         metadata={"description": "hours, days or weeks; days by default"})
+    on = fields.Date(allow_none=True, metadata={
+        "description": "Or on this day, at the activity's hour (display time zone)"})
+    at = Moment(allow_none=True, metadata={
+        "description": "Or at this time (ISO 8601; UTC without an offset)"})
+
+    @ma.validates_schema
+    def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if sum(data.get(name) is not None for name in ("in_", "on", "at")) > 1:
+            raise ma.ValidationError(str(activities.EITHER_WAY), field_name="in")
+
+    @ma.post_load
+    def _as_named(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """The names the service reads (``in`` is Python's word)."""
+        return {("in" if name == "in_" else name): value for name, value in data.items()}
 
 
 class ActivitySchema(RecordSchema):
@@ -58,6 +84,12 @@ class ActivitySchema(RecordSchema):
     mail_cc = fields.String(dump_only=True, allow_none=True)
     mail_status = fields.String(dump_only=True, allow_none=True)
     custom = custom_values()
+    follow_up = fields.Nested(FollowUpSchema, load_only=True, allow_none=True, metadata={
+        "description": "Plan the next contact (a planned activity of the same kind, "
+                       "organisation, persons and case) when saving this one: give one "
+                       "of in (with unit), on or at"})
+    follow_up_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The planned next contact, if one was planned"})
 
 
 def _of_kind(key: str):

@@ -15,11 +15,13 @@ from app.models.base import utcnow
 from app.models.user import User
 from app.tenancy import TenantScoped
 
-# A delivery is pending until the receiver answered 2xx (delivered) or it was given up.
+# A delivery is pending until the receiver answered 2xx (delivered) or it was given up;
+# interrupted: its job was lost (a worker died) and later ones of its record went on.
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
-DELIVERY_STATES = (PENDING, DELIVERED, FAILED)
+INTERRUPTED = "interrupted"
+DELIVERY_STATES = (PENDING, DELIVERED, FAILED, INTERRUPTED)
 
 
 class Webhook(TenantScoped, Model):
@@ -53,6 +55,8 @@ class WebhookDelivery(TenantScoped, Model):
         # the per-record order: an earlier pending delivery of the same record waits
         Index("ix_webhook_delivery_record", "webhook_id", "entity", "record_id", "id"),
         Index("ix_webhook_delivery_webhook_created", "webhook_id", "created_at"),
+        # the hourly pruning of old deliveries, across tenants
+        Index("ix_webhook_delivery_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +75,9 @@ class WebhookDelivery(TenantScoped, Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, nullable=False)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when its job last ran (an attempt, or a wait for its turn) or it was sent again:
+    # a pending delivery quiet for longer than WEBHOOK_ORDER_MAX_WAIT lost its job
+    active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     webhook: Mapped[Webhook] = relationship()
 

@@ -1,10 +1,11 @@
 """The tenant administrator's webhooks (/admin/webhooks/): registered (the secret shown
-on that answer only), listed with their state, enabled and disabled; each one's
-deliveries with their state, attempts and the receiver's answer, and "Send again"."""
+on that answer only), listed with their state, enabled, disabled and deleted (after a
+page asking to confirm); each one's deliveries, a page at a time, with their state,
+attempts and the receiver's answer, and "Send again"."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,13 +18,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app import webhook_jobs  # noqa: F401 - the delivery job kind, registered
 from app.forms import TranslatedFlaskForm
 from app.models import Webhook, WebhookDelivery
-from app.models.webhook import DELIVERED, FAILED, PENDING
+from app.models.webhook import DELIVERED, FAILED, INTERRUPTED, PENDING
 from app.services import webhooks
 from app.transactions import commit_or_refuse
-from app.views.base import ADMIN, SecureBaseView, show_refusal
+from app.views.base import ADMIN, SecureBaseView, record_id, show_refusal
 from app.views.screens import flash_refusal, get_or_404
 
-STATUS_LABELS = {PENDING: _l("Being sent"), DELIVERED: _l("Delivered"), FAILED: _l("Failed")}
+STATUS_LABELS = {PENDING: _l("Being sent"), DELIVERED: _l("Delivered"), FAILED: _l("Failed"),
+                 INTERRUPTED: _l("Interrupted")}
 
 
 def _event_choices() -> list[tuple[str, str]]:
@@ -67,10 +69,29 @@ class WebhooksView(SecureBaseView):
 
     @expose("/<webhook_id>/")
     def deliveries(self, webhook_id: str) -> str:
+        """The log a page at a time: ``before``/``after`` a delivery's id (a cursor
+        that is not an id shows the newest page)."""
         hook = get_or_404(Webhook, webhook_id)
-        return self.render("kontakt/webhooks/deliveries.html", hook=hook,
-                           rows=webhooks.deliveries_of(hook), status_labels=STATUS_LABELS,
-                           csrf_form=TranslatedFlaskForm(), log_size=webhooks.LOG_SIZE)
+        page = webhooks.deliveries_page(hook, before=record_id(request.args.get("before")),
+                                        after=record_id(request.args.get("after")))
+        return self.render("kontakt/webhooks/deliveries.html", hook=hook, page=page,
+                           status_labels=STATUS_LABELS, csrf_form=TranslatedFlaskForm(),
+                           may_send_again=webhooks.may_send_again,
+                           page_size=webhooks.PAGE_SIZE,
+                           log_days=int(current_app.config["WEBHOOK_LOG_DAYS"]))
+
+    @expose("/<webhook_id>/delete", methods=("GET", "POST"))
+    def delete(self, webhook_id: str) -> Response | str:
+        """Asks first (saying how many deliveries go with it); the POST deletes."""
+        hook = get_or_404(Webhook, webhook_id)
+        form = TranslatedFlaskForm()
+        if form.validate_on_submit() and commit_or_refuse(
+                lambda: webhooks.delete_webhook(hook), flash_refusal):
+            flash(_("The webhook was deleted."), "success")
+            return redirect(url_for(".index"))
+        total, pending = webhooks.delivery_counts(hook)
+        return self.render("kontakt/webhooks/delete.html", hook=hook, form=form,
+                           total=total, pending=pending)
 
     @expose("/<webhook_id>/<any(enable, disable):change>", methods=("POST",))
     def set_active(self, webhook_id: str, change: str) -> Response:

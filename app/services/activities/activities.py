@@ -65,6 +65,7 @@ HOURS, DAYS, WEEKS = "hours", "days", "weeks"
 FOLLOW_UP_UNITS = {HOURS: _l("hours"), DAYS: _l("days"), WEEKS: _l("weeks")}
 MAX_DURATION_MINUTES = 100_000
 MAX_FOLLOW_UP_STEPS = 1_000  # a thousand weeks is far enough ahead
+EITHER_WAY = _l("Give either a number of hours, days or weeks, or a date.")
 SUBJECT_FROM_NOTE_LENGTH = 80
 
 COMPLETED_MESSAGE = _l("This activity is completed and can no longer be changed. "
@@ -351,8 +352,7 @@ def follow_up_start(start: datetime, follow_up: FollowUp) -> datetime:
             raise ServiceError(OUT_OF_RANGE, field="follow_up_on")
         return _at_day_or_time(start, on)
     if every is None or on is not None:  # neither, or both
-        raise ServiceError(_l("Give either a number of hours, days or weeks, or a date."),
-                           field="follow_up_in")
+        raise ServiceError(EITHER_WAY, field="follow_up_in")
     if unit not in FOLLOW_UP_UNITS:
         raise ServiceError(_l("Not a valid choice."), field="follow_up_unit")
     if not 1 <= every <= MAX_FOLLOW_UP_STEPS:

@@ -1,16 +1,23 @@
 """Activities written from plain values (services.records): their columns, the records
-they name, their persons and their kind (the program's or one of the tenant's own);
-the rules are the screens' (services.activities.activities): a completed activity is
-neither changed nor deleted."""
+they name, their persons, their kind (the program's or one of the tenant's own) and
+the next contact to plan after them; the rules are the screens'
+(services.activities.activities): a completed activity is neither changed nor deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from app.models import Activity, Case, DictionaryEntry, Organisation, Project, User
 from app.services import records
 from app.services import references as in_use
 from app.services.activities import activities
+from app.services.errors import FieldErrors, ServiceError
+
+# the screens' follow-up inputs, by the names the values are given under
+FOLLOW_UP_NAMES = {"follow_up_in": "follow_up.in", "follow_up_unit": "follow_up.unit",
+                   "follow_up_on": "follow_up.on"}
 
 COLUMNS = frozenset({
     "subject", "body", "starts_at", "duration_minutes", "planned", "completed",
@@ -30,6 +37,27 @@ def _prepare(activity: Activity, is_new: bool, user: User) -> None:
     activities.prepare(activity, is_new=is_new, creator_id=user.id)
 
 
+def _plan_follow_up(activity: Activity, wanted: Mapping[str, Any] | None, _user: User
+                    ) -> None:
+    """The next contact as the screens plan it (activities.schedule_follow_up): ``in``
+    hours, days or weeks (``unit``, days by default) after the activity's start, or
+    ``on`` a day (at the activity's hour) or ``at`` a time (UTC without an offset).
+    None plans nothing; refusals name ``follow_up.<key>``."""
+    if wanted is None:
+        return
+    at = wanted.get("at")
+    if isinstance(at, datetime) and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # as every time the API takes
+    follow_up = activities.FollowUp(every=wanted.get("in"),
+                                    unit=wanted.get("unit") or activities.DAYS,
+                                    on=at if at is not None else wanted.get("on"))
+    try:
+        activities.schedule_follow_up(activity, follow_up)
+    except ServiceError as exc:
+        name = FOLLOW_UP_NAMES.get(exc.field or "", "follow_up")
+        raise FieldErrors({name: exc.message}) from None
+
+
 def _ensure_deletable(activity: Any) -> None:
     activities.ensure_editable(activity)
     in_use.ensure_deletable(activity)
@@ -41,4 +69,5 @@ ACTIVITY = records.Kind(
                 "employee_id": User, "priority_id": DictionaryEntry,
                 "category_id": DictionaryEntry},
     setters={"type_key": _set_kind, "contact_ids": _set_persons},
-    prepare=_prepare, ensure_deletable=_ensure_deletable)
+    prepare=_prepare, saved_setters={"follow_up": _plan_follow_up},
+    ensure_deletable=_ensure_deletable)

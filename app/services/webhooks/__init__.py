@@ -7,20 +7,26 @@ with backoff, logged, and re-sendable.
   ``WebhookDelivery`` added in the same transaction;
 - ``sending``: the URL's safety checks, the signature and one attempt of a delivery;
 - ``registry``: the administrator's webhooks and deliveries (register, enable, disable,
-  send again).
+  delete, the log a page at a time, send again, pruning).
 """
 
 from app.services.webhooks.events import EVENT_LABELS, EVENTS, install, take_new_deliveries
 from app.services.webhooks.registry import (
-    LOG_SIZE,
-    deliveries_of,
+    PAGE_SIZE,
+    DeliveryPage,
+    delete_webhook,
+    deliveries_page,
+    delivery_counts,
+    may_send_again,
+    prune,
     register,
     send_again,
     set_active,
     webhooks,
 )
-from app.services.webhooks.sending import Step, attempt, check_url, signature
+from app.services.webhooks.sending import Step, attempt, check_url, is_lost, signature
 
-__all__ = ["EVENTS", "LOG_SIZE", "EVENT_LABELS", "Step", "attempt", "check_url", "deliveries_of",
-           "install", "register", "send_again", "set_active", "signature",
-           "take_new_deliveries", "webhooks"]
+__all__ = ["EVENTS", "EVENT_LABELS", "PAGE_SIZE", "DeliveryPage", "Step", "attempt",
+           "check_url", "delete_webhook", "deliveries_page", "delivery_counts", "install",
+           "is_lost", "may_send_again", "prune", "register", "send_again", "set_active",
+           "signature", "take_new_deliveries", "webhooks"]

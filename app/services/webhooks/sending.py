@@ -17,17 +17,26 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.webhook import DELIVERED, FAILED, PENDING, Webhook, WebhookDelivery
+from app.models.webhook import (
+    DELIVERED,
+    FAILED,
+    INTERRUPTED,
+    PENDING,
+    Webhook,
+    WebhookDelivery,
+)
 from app.services.errors import ServiceError
+from app.services.times import to_utc
 
 EXCERPT = 500  # characters of the receiver's answer kept
 USER_AGENT = "Kontakt-CRM-Webhooks/1"
@@ -137,12 +146,38 @@ class Step:
     message: str = ""
 
 
+def longest_wait() -> timedelta:
+    """How long a pending delivery may show no sign of life before it counts as lost
+    (its job gone with a worker that died): WEBHOOK_ORDER_MAX_WAIT, but never shorter
+    than the longest pause between two attempts of a delivery being retried, so that
+    one is not taken for lost."""
+    config = current_app.config
+    pause = float(config["WEBHOOK_RETRY_DELAY"]) * 2 ** max(int(config["WEBHOOK_ATTEMPTS"]) - 2, 0)
+    return timedelta(seconds=max(float(config["WEBHOOK_ORDER_MAX_WAIT"]),
+                                 pause + float(config["WEBHOOK_TIMEOUT"])))
+
+
+def is_lost(delivery: WebhookDelivery) -> bool:
+    """A pending delivery quiet for longer than :func:`longest_wait`."""
+    last_seen = to_utc(delivery.active_at or delivery.created_at)
+    return delivery.status == PENDING and last_seen < utcnow() - longest_wait()
+
+
 def _earlier_pending(delivery: WebhookDelivery) -> bool:
-    return db.session.scalar(select(WebhookDelivery.id).where(
-        WebhookDelivery.webhook_id == delivery.webhook_id,
-        WebhookDelivery.entity == delivery.entity,
-        WebhookDelivery.record_id == delivery.record_id,
-        WebhookDelivery.id < delivery.id, WebhookDelivery.status == PENDING).limit(1)) is not None
+    """Whether an earlier delivery of the same record is still to go first. Earlier
+    ones that are lost are marked interrupted (to be sent again from the log) and no
+    longer waited for: a dead worker must not hold the record's events for ever."""
+    earlier = (WebhookDelivery.webhook_id == delivery.webhook_id,
+               WebhookDelivery.entity == delivery.entity,
+               WebhookDelivery.record_id == delivery.record_id,
+               WebhookDelivery.id < delivery.id, WebhookDelivery.status == PENDING)
+    last_seen = func.coalesce(WebhookDelivery.active_at, WebhookDelivery.created_at)
+    db.session.execute(
+        update(WebhookDelivery).where(*earlier, last_seen < utcnow() - longest_wait())
+        .values(status=INTERRUPTED, response_excerpt=_(
+            "Its sending was interrupted; later deliveries of the record went on.")),
+        execution_options={"synchronize_session": "fetch"})
+    return db.session.scalar(select(WebhookDelivery.id).where(*earlier).limit(1)) is not None
 
 
 def _seconds(name: str, attempts: int = 1) -> float | None:
@@ -159,6 +194,7 @@ def attempt(delivery: WebhookDelivery) -> Step:
     if not hook.active:
         delivery.status, delivery.response_excerpt = FAILED, _("The webhook is disabled.")
         return Step()
+    delivery.active_at = utcnow()
     if _earlier_pending(delivery):  # the same record's earlier event goes first
         return Step(True, _seconds("WEBHOOK_ORDER_WAIT"),
                     _("Waiting for an earlier delivery of the same record."))
