@@ -101,14 +101,17 @@ def client(app):
 
 
 def _empty_all_tables() -> None:
+    """DELETE, children first, not TRUNCATE: PostgreSQL's TRUNCATE makes new files for
+    every table (0.2–1 s a test on this suite's small tables); numbering starts again
+    at 1 as on a new database."""
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))
         if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
+                              " FROM pg_sequences WHERE last_value IS NOT NULL"))
 
 
 @pytest.fixture(autouse=True)
