@@ -186,8 +186,9 @@ class _Run:
         self.found_employers.update(found)
         new = [key for key in missing if key not in self.employers]
         blank = (None,) * (len(writing.ORGANISATION_VALUES) - 3)
-        rows = [(wanted[key].name, number, self.home if number else None, *blank, {}, False)
-                for key in new for number in [wanted[key].registration_number]]
+        rows: list[tuple[Any, ...]] = [
+            (wanted[key].name, number, self.home if number else None, *blank, {}, False)
+            for key in new for number in [wanted[key].registration_number]]
         ids = self.writer.organisations_created(rows, self.user.id, at_once=True)
         self.employers.update(zip(new, ids, strict=True))
         self.result.organisations_created += len(ids)
