@@ -1,6 +1,7 @@
 """Writing an import's new records in bulk: per table and batch, the new ids reserved by
-one query and the rows sent as plain tuples in one statement (SQLite: one executemany;
-PostgreSQL: one COPY), their history in one more.
+one query and the rows sent as plain tuples in one statement (SQLite: a multi-row
+``INSERT … VALUES``; PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays)``), their
+history in one more — by a thread of their own, while the import checks the next batch.
 
 The change history (app.audit) is written by ORM flush events for each mapped object;
 an import of 100,000 rows cannot afford an ORM object and a flush per row, nor the
