@@ -620,3 +620,83 @@ def test_web_upload_form_is_labelled(admin_client):
         r'<label[^>]*for="kind"', page)
     token = csrf_token_from(page) if "csrf_token" in page else None
     assert token is None or token
+
+
+# --- the bulk path: the same records and history as a form's, events, the writer -------
+
+def test_imported_records_carry_what_a_form_would_save_and_its_history(tenant_a, tmp_path):
+    path = write(tmp_path, HEADER + "Anna;Berg;anna@firma.dk;33 12 34 56;Firma ApS;24.12.1980\n"
+                                    "Bo;Ek;;;;\n")
+    result = run_file(tenant_a.id, path)
+    assert (result.created, result.organisations_created) == (2, 1)
+    anna, bo = sorted(contacts_of(tenant_a.id), key=lambda c: c.first_name)
+    firma = next(o for o in records(Organisation, tenant_a.id) if o.name == "Firma ApS")
+    assert (anna.tenant_id, anna.kind, anna.organisation_id, anna.phone, anna.birth_date) == (
+        tenant_a.id, "company", firma.id, "+4533123456", date(1980, 12, 24))
+    assert anna.created_at is not None and anna.consent_email is False and anna.custom == {}
+    assert bo.kind == "private" and bo.organisation_id != firma.id
+    with tenant_context(tenant_a.id):
+        admin_id = db.session.scalar(select(User.id).where(User.role == "admin"))
+        [entry] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "contact", AuditEntry.record_id == anna.id)).all()
+        [made] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "organisation", AuditEntry.record_id == firma.id)).all()
+        employments = db.session.scalars(select(Employment).where(
+            Employment.contact_id == anna.id)).all()
+    assert (entry.action, entry.user_id, entry.tenant_id) == ("create", admin_id, tenant_a.id)
+    expected = {"first_name": [None, "Anna"], "last_name": [None, "Berg"],
+                "email": [None, "anna@firma.dk"], "phone": [None, "+4533123456"],
+                "birth_date": [None, "1980-12-24"], "kind": [None, "company"],
+                "responsible_user_id": [None, admin_id]}
+    if anna.customer_number:  # numbered when the tenant's setting says so
+        expected["customer_number"] = [None, anna.customer_number]
+    assert entry.changes == expected
+    assert made.changes == {"name": [None, "Firma ApS"]}
+    assert [(e.organisation_id, e.is_primary) for e in employments] == [(firma.id, True)]
+
+
+def test_imported_records_make_their_webhook_events(app, tenant_a, tmp_path, monkeypatch):
+    from app.models import WebhookDelivery
+    from app.services import webhooks
+    from app.transactions import commit_or_refuse
+
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    with tenant_context(tenant_a.id):
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        commit_or_refuse(lambda: webhooks.register(
+            "http://127.0.0.1:9/hook", ["contact.created", "organisation.created"], admin))
+    result = run_file(tenant_a.id, write(tmp_path, HEADER + "Anna;Berg;;;Firma ApS;\n"
+                                                            "Bo;Ek;;;Firma ApS;\n"))
+    assert result.created == 2
+    with tenant_context(tenant_a.id):
+        made = db.session.execute(select(WebhookDelivery.event, WebhookDelivery.record_id)
+                                  .order_by(WebhookDelivery.id)).all()
+    ids = {c.id for c in contacts_of(tenant_a.id)}
+    firma = next(o for o in records(Organisation, tenant_a.id) if o.name == "Firma ApS")
+    assert sorted(made) == sorted([("organisation.created", firma.id),
+                                   *(("contact.created", contact_id) for contact_id in ids)])
+
+
+def test_a_tenant_without_contacts_is_matched_without_queries(tenant_a, tmp_path):
+    path = write(tmp_path, _rows(50))
+    with count_queries() as statements:
+        assert run_file(tenant_a.id, path).created == 50
+    assert not [s for s in statements if "lower(contact.email)" in s]
+    again = write(tmp_path, _rows(50, offset=25), name="again.csv")
+    with count_queries() as statements:
+        result = run_file(tenant_a.id, again)
+    assert (result.created, result.skipped) == (25, 25)
+    assert [s for s in statements if "lower(contact.email)" in s]
+
+
+def test_the_writer_raises_what_its_thread_met(app, tenant_a):
+    from app.services.imports import writing
+
+    def failing() -> None:
+        raise RuntimeError("refused by the database")
+
+    with app.app_context(), tenant_context(tenant_a.id), pytest.raises(
+            RuntimeError, match="refused by the database"), writing.Writer() as writer:
+        writer.outbox.append(failing)
+        writer.send()
+        writer.settle()

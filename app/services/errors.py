@@ -31,14 +31,14 @@ class FieldErrors(ServiceError):
         self.errors = errors
 
 
-def refuse_together(checks: Iterable[Callable[[], None]]) -> None:
-    """Run every check, then refuse once naming each refused field (the first message
-    of a field wins), so a form shows all its errors in one round. A refusal that
-    names no field stops at once: it is about the whole record."""
+def refuse_together(checks: Iterable[Callable[..., None]], *arguments: Any) -> None:
+    """Run every check (given ``arguments``), then refuse once naming each refused field
+    (the first message of a field wins), so a form shows all its errors in one round.
+    A refusal that names no field stops at once: it is about the whole record."""
     errors: dict[str, Any] = {}
     for check in checks:
         try:
-            check()
+            check(*arguments)
         except FieldErrors as exc:
             for name, message in exc.errors.items():
                 errors.setdefault(name, message)

@@ -165,7 +165,7 @@ ROW_CHECKS = tuple(_check_email_syntax if check is _check_email else check
 
 def check_row(contact: Contact) -> None:
     """Normalise and check one record's own fields (all of them, refused together)."""
-    refuse_together(partial(check, contact) for check in ROW_CHECKS)
+    refuse_together(ROW_CHECKS, contact)  # an import calls it 100,000 times: no partials
 
 
 def _email_is(email: str):

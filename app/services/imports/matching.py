@@ -73,8 +73,15 @@ def organisation_keys(record: Record) -> list[tuple[str, object]]:
 
 # --- records that exist --------------------------------------------------------------
 
+def any_contacts() -> bool:
+    """Whether the tenant has a contact at all (one query)."""
+    return db.session.execute(select(Contact.id).limit(1)).first() is not None
+
+
 def existing_contacts(records: list[Record], employer_ids: dict[str, int]) -> dict[int, int]:
-    """{line: contact id} of the rows naming a contact the tenant has."""
+    """{line: contact id} of the rows naming a contact the tenant has; by name at the
+    organisations of ``employer_ids`` (those the tenant had before the import: one made
+    by it has no one the file has not named already)."""
     found: dict[int, int] = {}
     emails = {r.values["email"].lower(): r.line for r in records if r.values["email"]}
     if emails:

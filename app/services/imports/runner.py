@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -95,8 +96,9 @@ def run_import(plan: ImportPlan, user: User, report: Progress | None = None) -> 
     report = report or (lambda done, total: None)
     result = ImportResult(total=plan.source.count())
     report(0, result.total)
-    with ErrorFile(plan.errors_path, plan.source) as error_file, tenant_held():
-        run = _Run(plan, user, result, error_file)
+    with ErrorFile(plan.errors_path, plan.source) as error_file, tenant_held(), \
+            writing.Writer() as writer:
+        run = _Run(plan, user, result, error_file, writer)
         done = 0
         for batch in _batches(plan.source.rows()):
             run.batch(batch)
@@ -119,21 +121,30 @@ class _Run:
     """One import under way: the file's keys so far, organisations found or made."""
 
     def __init__(self, plan: ImportPlan, user: User, result: ImportResult,
-                 error_file: ErrorFile) -> None:
+                 error_file: ErrorFile, writer: writing.Writer) -> None:
         self.plan, self.user, self.result, self.error_file = plan, user, result, error_file
+        self.writer = writer
         self.reader = Reader(plan.kind, plan.columns)
         self.keys = matching.FileKeys()
         self.labels = {f.key: str(f.label) for f in fields(plan.kind)}
-        self.employers: dict[str, int] = {}
+        self.employers: dict[str, int] = {}  # by matching.employer_key: found or made
+        self.found_employers: dict[str, int] = {}  # those the tenant had before
+        # Rows are matched against the records the tenant had before the import (its
+        # own earlier rows are refused as repeats by self.keys): none, no queries.
+        self.had_contacts = plan.kind == CONTACTS and matching.any_contacts()
         self.private_id: int | None = None
         self.numbered = bool(setting("unique_contact_id"))
+        self.home = home_country()
 
     def batch(self, rows: list[Row]) -> None:
+        # read and checked while the previous batch is being written
         records = [record for row in rows if (record := self._read(row)) is not None]
+        self.writer.settle()
         if self.plan.kind == CONTACTS:
             self._contacts(records)
         else:
             self._organisations(records)
+        self.writer.send()
 
     def _read(self, row: Row) -> Record | None:
         keys = matching.contact_keys if self.plan.kind == CONTACTS \
@@ -159,7 +170,8 @@ class _Run:
 
     def _contacts(self, records: list[Record]) -> None:
         self._find_employers(records)
-        existing = matching.existing_contacts(records, self.employers)
+        existing = matching.existing_contacts(records, self.found_employers) \
+            if self.had_contacts else {}
         self._matched(records, existing, Contact, self._update_contact)
         self._create_contacts([r for r in records if r.line not in existing])
 
@@ -169,14 +181,15 @@ class _Run:
         wanted = {matching.employer_key(r.employer): r.employer for r in records
                   if r.employer is not None}
         missing = [key for key in wanted if key not in self.employers]
-        self.employers.update(matching.find_organisations(missing))
+        found = matching.find_organisations(missing)
+        self.employers.update(found)
+        self.found_employers.update(found)
         new = [key for key in missing if key not in self.employers]
-        rows: list[dict[str, Any]] = [
-            {"name": wanted[key].name, "registration_number": wanted[key].registration_number,
-             "registration_country": home_country() if wanted[key].registration_number
-             else None, "is_private_customers": False, "custom": {}} for key in new]
-        ids = writing.insert_rows(Organisation, rows)
-        writing.record_created(Organisation, ids, rows, self.user.id)
+        blank = (None,) * (len(writing.ORGANISATION_VALUES) - 3)
+        rows: list[tuple[Any, ...]] = [
+            (wanted[key].name, number, self.home if number else None, *blank, {}, False)
+            for key in new for number in [wanted[key].registration_number]]
+        ids = self.writer.organisations_created(rows, self.user.id, at_once=True)
         self.employers.update(zip(new, ids, strict=True))
         self.result.organisations_created += len(ids)
 
@@ -200,31 +213,20 @@ class _Run:
             numbers = counters.reserve(contacts.CUSTOMER_NUMBER_SEQUENCE, len(unnumbered))
             for record, number in zip(unnumbered, numbers, strict=True):
                 record.values["customer_number"] = number
-        rows: list[dict[str, Any]] = []
-        employments: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
+        employments: list[list[Any]] = []
+        user_id = self.user.id
         for record in records:
             employer_id = self._employer_id(record)
             organisation_id = employer_id or self._private_customers_id()
-            rows.append({**record.values, **writing.CONTACT_DEFAULTS,
-                         "kind": KIND_COMPANY if employer_id else KIND_PRIVATE,
-                         "organisation_id": organisation_id, "custom": record.custom,
-                         "responsible_user_id": self.user.id})
-            employments.append({"organisation_id": organisation_id, "is_primary": True,
-                                "title": record.values["job_title"] if employer_id else None})
-        ids = writing.insert_rows(Contact, rows)
-        for contact_id, employment in zip(ids, employments, strict=True):
-            employment["contact_id"] = contact_id
-        writing.insert_rows(Employment, employments)
-        writing.record_created(Contact, ids, rows, self.user.id)
-        self._store_photos(records, ids)
+            rows.append((*_CONTACT_VALUES(record.values),
+                         KIND_COMPANY if employer_id else KIND_PRIVATE, organisation_id,
+                         record.custom, user_id,
+                         None if record.photo is None else photos.store(record.photo)))
+            employments.append([None, organisation_id,
+                                record.values["job_title"] if employer_id else None, True])
+        ids = self.writer.contacts_created(rows, employments, user_id)
         self.result.created += len(ids)
-
-    def _store_photos(self, records: list[Record], ids: list[int]) -> None:
-        for record, contact_id in zip(records, ids, strict=True):
-            if record.photo is not None:
-                db.session.execute(update(Contact).where(Contact.id == contact_id).values(
-                    photo=photos.store(record.photo)).execution_options(
-                    synchronize_session=False))
 
     def _matched(self, records: list[Record], existing: dict[int, int], model,
                  change: Callable[[Any, Record], None]) -> None:
@@ -272,14 +274,17 @@ class _Run:
         existing = matching.existing_organisations(records)
         self._matched(records, existing, Organisation, self._update_organisation)
         new = [r for r in records if r.line not in existing]
-        rows = [{**r.values, "custom": r.custom, "is_private_customers": False} for r in new]
-        ids = writing.insert_rows(Organisation, rows)
-        writing.record_created(Organisation, ids, rows, self.user.id)
+        rows = [(*_ORGANISATION_VALUES(r.values), r.custom, False) for r in new]
+        ids = self.writer.organisations_created(rows, self.user.id)
         self.result.created += len(ids)
 
     def _update_organisation(self, organisation: Organisation, record: Record) -> None:
         _assign(organisation, record)
         organisations.prepare(organisation)
+
+
+_CONTACT_VALUES = itemgetter(*writing.CONTACT_VALUES)
+_ORGANISATION_VALUES = itemgetter(*writing.ORGANISATION_VALUES)
 
 
 def _assign(target: Contact | Organisation, record: Record) -> None:

@@ -28,6 +28,8 @@ _GROUPED = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3}){2,}$")
 def text(cell: Any) -> str:
     """A cell as text: whole numbers without ".0" (phone numbers and customer numbers
     in a spreadsheet are number cells), dates in ISO."""
+    if type(cell) is str:  # nearly every cell of a text file: first, at once
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():

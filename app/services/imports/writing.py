@@ -1,82 +1,310 @@
-"""Writing an import's new records in bulk: one INSERT … RETURNING per table and batch,
-and their history in one INSERT per batch.
+"""Writing an import's new records in bulk: per table and batch, the new ids reserved by
+one query and the rows sent as plain tuples in one statement (SQLite: a multi-row
+``INSERT … VALUES``; PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays)``), their
+history in one more — by a thread of their own, while the import checks the next batch.
 
 The change history (app.audit) is written by ORM flush events for each mapped object;
-an import of 100,000 rows cannot afford an ORM object and a flush per row. So new
-records are inserted past the ORM, and each gets the history entry a form would have
-written — "created", with its values, by the importing user — in bulk beside them.
-Employments an import makes are not recorded apart: the contact's entry names its
-organisation. Records an import updates go through the ORM (and the usual events)."""
+an import of 100,000 rows cannot afford an ORM object and a flush per row, nor the
+ORM's and SQLAlchemy's processing of each parameter. So new records are inserted past
+the ORM — ``tenant_id`` set on each as app.tenancy sets it on new objects — and each
+gets the history entry a form would have written ("created", with its values, by the
+importing user) in bulk beside them; the history's observers (webhooks) hear of them
+as of any flush's entries. Employments an import makes are not recorded apart: the
+contact's entry names its organisation. Records an import updates go through the ORM
+(and the usual events)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from functools import partial
+from itertools import chain
+from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import JSON, Column, Connection, Table
 
-from app.audit import ACTION_CREATE
+from app import audit
 from app.extensions import db
+from app.input_cleaning import json_without_nul
+from app.masking import mask_national_id
 from app.models import AuditEntry, Contact, Employment, Organisation
 from app.tenancy import current_tenant_id
+
+Convert = Callable[[Any], Any]
+Send = Callable[[], None]
+STAMPS = ("tenant_id", "created_at", "updated_at")
+SWITCH_INTERVAL = 0.0002  # seconds (Python's default: 0.005)
+SQLITE_PARAMETERS = 32_766  # SQLite's least limit of parameters in one statement
+
+
+class BulkTable:
+    """New rows of one table, written as plain tuples of ``columns`` (in that order)
+    by one statement per batch.
+
+    Values arrive as Python values (str, int, bool, date, dict for JSON); each column
+    that needs it is converted the way its SQLAlchemy type would (JSON serialised once,
+    without NUL; dates as SQLite stores them), the rest go to the driver untouched.
+    ``constants`` — the same for every row (defaults) — are converted once per batch."""
+
+    def __init__(self, model: type, columns: Sequence[str], *, stamped: bool = True) -> None:
+        self.table = cast(Table, cast(Any, model).__table__)
+        self.columns = tuple(columns)
+        self.stamped = stamped
+        self.dialect = db.session.get_bind().dialect
+        self.converters = [(index, convert) for index, name in enumerate(self.columns)
+                           if (convert := self._converter(self.table.c[name])) is not None]
+
+    def _converter(self, column: Column) -> Convert | None:
+        if isinstance(column.type, JSON):
+            return json_without_nul
+        if self.dialect.name == "sqlite":  # psycopg adapts dates and booleans itself
+            return column.type._cached_bind_processor(self.dialect)
+        return None
+
+    def reserve_ids(self, count: int) -> list[int]:
+        """Ids no other row has or will be given: PostgreSQL's sequence advanced by
+        ``count``; on SQLite (one writer at a time) those after the highest. Either way
+        one query, never filtered by tenant (ids are shared by every tenant)."""
+        if not count:
+            return []
+        connection = db.session.connection()
+        if self.dialect.name == "postgresql":
+            return sorted(connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+                "FROM generate_series(1, %(count)s)", {"table": self.table.name,
+                                                      "count": count}).scalars())
+        table = self.dialect.identifier_preparer.format_table(self.table)
+        highest = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0
+        return list(range(highest + 1, highest + count + 1))
+
+    def sender(self, rows: Sequence[Sequence[Any]], ids: Sequence[int] | None = None,
+               constants: dict[str, Any] | None = None) -> Send:
+        """The statement inserting the rows (with ``ids``, when given), prepared here
+        and sent when called (by the writer's thread)."""
+        constants = dict(constants or {})
+        if self.stamped:
+            now = datetime.now(UTC)
+            constants.update(tenant_id=current_tenant_id(), created_at=now, updated_at=now)
+        names = (*(("id",) if ids is not None else ()), *self.columns, *constants)
+        tail = tuple(self._converted_constant(name, value) for name, value in constants.items())
+        converters = self.converters
+        data = []
+        for row in rows:
+            values = list(row)
+            for index, convert in converters:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+            data.append(values)
+        if ids is not None:
+            for values, record_id in zip(data, ids, strict=True):
+                values.insert(0, record_id)
+        connection = db.session.connection()
+        if self.dialect.name == "postgresql":
+            return partial(self._send_arrays, connection, names, data, len(tail), tail)
+        return partial(self._send_values, connection, names, [(*values, *tail)
+                                                              for values in data])
+
+    def _converted_constant(self, name: str, value: Any) -> Any:
+        convert = self._converter(self.table.c[name])
+        return convert(value) if convert is not None and value is not None else value
+
+    def _quoted(self, names: Sequence[str]) -> tuple[str, str]:
+        preparer = self.dialect.identifier_preparer
+        return (preparer.format_table(self.table),
+                ", ".join(preparer.quote(name) for name in names))
+
+    def _send_values(self, connection: Connection, names: Sequence[str],
+                     data: list[tuple]) -> None:
+        """SQLite: ``INSERT … VALUES (…), (…), …`` — one statement for up to a batch,
+        which SQLite runs in one step (outside Python's lock: the import reads on)."""
+        table, quoted = self._quoted(names)
+        row = f"({', '.join('?' for _ in names)})"
+        size = max(1, SQLITE_PARAMETERS // len(names))
+        for start in range(0, len(data), size):
+            part = data[start:start + size]
+            connection.exec_driver_sql(
+                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row] * len(part))}",
+                tuple(chain.from_iterable(part)))
+
+    def _send_arrays(self, connection: Connection, names: Sequence[str], data: list[list],
+                     constant_count: int, constants: tuple) -> None:
+        """PostgreSQL: ``INSERT … SELECT … FROM unnest(%s::type[], …)`` — one statement
+        and one array per column, whatever the rows (psycopg sends arrays in binary)."""
+        table, quoted = self._quoted(names)
+        varying = names[:len(names) - constant_count]
+        arrays = [f"%s::{self._array_type(name)}" for name in varying]
+        constant_marks = [f"%s::{self._sql_type(name)}" for name in names[len(varying):]]
+        selected = ", ".join(["u.*", *constant_marks])
+        statement = (f"INSERT INTO {table} ({quoted}) SELECT {selected} "
+                     f"FROM unnest({', '.join(arrays)}) AS u")
+        columns = [list(column) for column in zip(*data, strict=True)] if data else []
+        connection.exec_driver_sql(statement, (*constants, *columns))  # as the marks come
+
+    def _sql_type(self, name: str) -> str:
+        return self.table.c[name].type.compile(dialect=self.dialect)
+
+    def _array_type(self, name: str) -> str:
+        return f"{self._sql_type(name)}[]"
+
+
+# --- the rows of each table -----------------------------------------------------------
 
 CONTACT_DEFAULTS = {
     "address_book_sync": False, "is_private": False, "email_access_restricted": False,
     "consent_phone": False, "consent_email": False, "consent_letter": False,
-    "photo": None,
 }
+# The values of a checked row (rows.Record.values) first, then what the import adds.
+CONTACT_VALUES = ("customer_number", "first_name", "last_name", "email", "phone", "mobile",
+                  "job_title", "birth_date", "national_id", "national_id_country",
+                  "preferred_language", "website", "street", "postcode", "city", "country")
+CONTACT_COLUMNS = (*CONTACT_VALUES, "kind", "organisation_id", "custom",
+                   "responsible_user_id", "photo")
+ORGANISATION_VALUES = ("name", "registration_number", "registration_country", "phone",
+                       "email", "website", "industry", "street", "postcode", "city",
+                       "country", "notes")
+ORGANISATION_COLUMNS = (*ORGANISATION_VALUES, "custom", "is_private_customers")
+EMPLOYMENT_COLUMNS = ("contact_id", "organisation_id", "title", "is_primary")
+HISTORY_COLUMNS = ("tenant_id", "user_id", "entity", "record_id", "action", "created_at",
+                   "changes")
 
 
-def insert_rows(model: type[Contact | Organisation | Employment],
-                rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert the rows (every row the same keys); their new ids in the same order."""
-    if not rows:
-        return []
-    now = datetime.now(UTC)
-    stamp = {"tenant_id": current_tenant_id(), "created_at": now, "updated_at": now}
-    table = cast(Table, model.__table__)
-    given = [{**row, **stamp} for row in rows]
-    if db.session.get_bind().dialect.name != "sqlite":
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(db.session.execute(statement, given).scalars())
-    # SQLite answers RETURNING one row per statement; its executemany is one loop in C.
-    # A transaction writes alone there, and new rows take the next ids in turn.
-    before = db.session.execute(select(func.max(table.c.id))).scalar() or 0
-    db.session.execute(insert(table), given)
-    after = db.session.execute(select(func.max(table.c.id))).scalar() or 0
-    if after - before != len(rows):
-        raise RuntimeError(f"{table.name}: ids not in turn")  # never on SQLite
-    return list(range(before + 1, after + 1))
+class Writer:
+    """The tables an import writes, and a thread of its own sending each batch's
+    statements while the import reads and checks the next batch (the database's work,
+    SQLite's in this process or PostgreSQL's in its own, beside Python's).
+
+    Everything else runs in the import's own thread, on the same connection and in the
+    same transaction: :meth:`settle` waits for the last batch to be written before the
+    import asks anything of the database again; the history's observers are told of
+    the batch's entries then (they may write too). Use it as a context manager: it is
+    settled (quietly on an error already raised) when the block ends."""
+
+    def __init__(self) -> None:
+        self.contacts = BulkTable(Contact, CONTACT_COLUMNS)
+        self.organisations = BulkTable(Organisation, ORGANISATION_COLUMNS)
+        self.employments = BulkTable(Employment, EMPLOYMENT_COLUMNS)
+        self.history = BulkTable(AuditEntry, HISTORY_COLUMNS, stamped=False)
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.outbox: list[Send] = []
+        self.sending: Future | None = None
+        self.recorded: list[audit.Recorded] = []
+        self.to_announce: list[audit.Recorded] = []
+        self.switch_interval = sys.getswitchinterval()
+
+    def __enter__(self) -> Writer:
+        # The thread waits for the database outside Python's lock, and then for the lock
+        # while the import checks rows: by default up to 5 ms each time, a few times per
+        # statement. Handing the lock over sooner keeps the writes flowing.
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if error is None:
+                self.settle()
+            elif self.sending is not None:
+                self.sending.exception()  # waited for; the first error is the one raised
+        finally:
+            self.thread.shutdown(wait=True)
+            sys.setswitchinterval(self.switch_interval)
+
+    def send(self) -> None:
+        """Hand the batch's statements to the thread (in order, as one piece of work)."""
+        self.settle()
+        outbox, self.outbox = self.outbox, []
+        self.to_announce, self.recorded = self.recorded, []
+        if outbox:
+            self.sending = self.thread.submit(_run_all, outbox)
+
+    def settle(self) -> None:
+        """Wait for the batch sent last (its error raised here), then tell the history's
+        observers of its entries."""
+        sending, self.sending = self.sending, None
+        if sending is not None:
+            sending.result()
+        announced, self.to_announce = self.to_announce, []
+        audit.announce(db.session(), announced)
+
+    def contacts_created(self, rows: Sequence[Sequence[Any]],
+                         employments: list[list[Any]], user_id: int | None) -> list[int]:
+        """Contacts (``CONTACT_COLUMNS``) with their employments (each lacking the
+        contact's id, put first) and history, to be sent; the contacts' ids."""
+        ids = self.contacts.reserve_ids(len(rows))
+        self.outbox.append(self.contacts.sender(rows, ids, CONTACT_DEFAULTS))
+        for contact_id, employment in zip(ids, employments, strict=True):
+            employment[0] = contact_id
+        self.outbox.append(self.employments.sender(employments))
+        self.record_created(Contact, ids, rows, CONTACT_COLUMNS, user_id)
+        return ids
+
+    def organisations_created(self, rows: Sequence[Sequence[Any]], user_id: int | None,
+                              *, at_once: bool = False) -> list[int]:
+        """Organisations (``ORGANISATION_COLUMNS``) with their history, to be sent (or,
+        ``at_once``, inserted now: rows the batch changes through the ORM may name
+        them); their ids."""
+        ids = self.organisations.reserve_ids(len(rows))
+        if ids:
+            send = self.organisations.sender(rows, ids)
+            if at_once:
+                send()
+            else:
+                self.outbox.append(send)
+            self.record_created(Organisation, ids, rows, ORGANISATION_COLUMNS, user_id)
+        return ids
+
+    def record_created(self, model: type[Contact | Organisation], ids: Sequence[int],
+                       rows: Sequence[Sequence[Any]], columns: Sequence[str],
+                       user_id: int | None) -> None:
+        """One "created" history entry per new record, its values as the form's would
+        be; the history's observers told once it is written, as after a flush."""
+        if not ids:
+            return
+        now = datetime.now(UTC)
+        tenant_id = cast(int, current_tenant_id())  # an import runs inside its tenant
+        entity = model.__tablename__
+        recorded = _Recorded(columns)
+        changes = [recorded.changes(row) for row in rows]
+        self.outbox.append(self.history.sender([
+            (tenant_id, user_id, entity, record_id, audit.ACTION_CREATE, now, change)
+            for record_id, change in zip(ids, changes, strict=True)]))
+        self.recorded.extend(
+            audit.Recorded(tenant_id, entity, record_id, audit.ACTION_CREATE, change, None)
+            for record_id, change in zip(ids, changes, strict=True))
 
 
-def record_created(model: type[Contact | Organisation], ids: Sequence[int],
-                   rows: Sequence[dict[str, Any]], user_id: int | None) -> None:
-    """One "created" history entry per new record, its values as the form's would be."""
-    if not ids:
-        return
-    now = datetime.now(UTC)
-    tenant_id = current_tenant_id()
-    entity = model.__tablename__
-    entries = [{"tenant_id": tenant_id, "user_id": user_id, "entity": entity,
-                "record_id": record_id, "action": ACTION_CREATE, "created_at": now,
-                "changes": _changes(row)} for record_id, row in zip(ids, rows, strict=True)]
-    db.session.execute(insert(cast(Table, AuditEntry.__table__)), entries)
+def _run_all(sends: list[Send]) -> None:
+    for send in sends:
+        send()
 
 
-_NOT_RECORDED = frozenset({"organisation_id", "custom", *CONTACT_DEFAULTS})
+class _Recorded:
+    """The history's "created" values of rows of ``columns``, as audit.snapshot makes
+    them for a record saved through the ORM: unset values left out, dates in ISO, the
+    personal ID masked, configurable fields per key."""
 
+    def __init__(self, columns: Sequence[str]) -> None:
+        skipped = {"organisation_id", "custom", "is_private_customers", "photo",
+                   *CONTACT_DEFAULTS}
+        self.recorded = [(index, name) for index, name in enumerate(columns)
+                         if name not in skipped]
+        self.custom = columns.index("custom") if "custom" in columns else None
 
-def _changes(row: dict[str, Any]) -> dict[str, list]:
-    changes: dict[str, list] = {}
-    for key, value in row.items():
-        if key in _NOT_RECORDED or value is None or value == "" or value is False:
-            continue
-        changes[key] = [None, value.isoformat() if isinstance(value, date) else value]
-    if row.get("national_id"):
-        from app.masking import mask_national_id
-
-        changes["national_id"] = [None, mask_national_id(row["national_id"])]
-    for key, value in sorted((row.get("custom") or {}).items()):
-        changes[f"custom.{key}"] = [None, value]
-    return changes
+    def changes(self, row: Sequence[Any]) -> dict[str, list]:
+        changes: dict[str, list] = {}
+        for index, name in self.recorded:
+            value = row[index]
+            if value is None or value == "" or value is False:
+                continue
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif name == "national_id":
+                value = mask_national_id(value)
+            changes[name] = [None, value]
+        if self.custom is not None:
+            for key, value in sorted((row[self.custom] or {}).items()):
+                changes[f"custom.{key}"] = [None, value]
+        return changes
