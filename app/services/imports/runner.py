@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -85,8 +85,9 @@ class ImportRefused(ServiceError):
     """Mode ``all`` with refused rows: nothing may be kept; the result says why."""
 
     def __init__(self, result: ImportResult) -> None:
-        super().__init__(_l("Nothing was imported: %(count)s rows were refused.",
-                            count=result.refused))
+        super().__init__(lazy_ngettext("Nothing was imported: %(num)d row was refused.",
+                                       "Nothing was imported: %(num)d rows were refused.",
+                                       result.refused))
         self.result = result
 
 
