@@ -62,7 +62,8 @@ lint: $(VENV)/.installed
 # Extract messages from the code, merge them into each catalog, compile.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l \
-		-k pgettext:1c,2 -k lazy_pgettext:1c,2 -o app/translations/messages.pot app
+		-k pgettext:1c,2 -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 \
+		-o app/translations/messages.pot app
 	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
 	$(MAKE) compile-translations
 

@@ -53,6 +53,22 @@ ADMIN_TEMPLATE_REWRITES = (
      'data-add-inline-field="{{ field.id }}"'),
 )
 
+# An inline form's headings and button (the contact's employments) in the inline view's
+# own words where it has them: Flask-Admin writes "New" and "Add" before the plural
+# label ("Ny Ansættelser") and numbers its forms "Ansættelser #1".
+_INLINE_VIEW = "field.inline_view is defined and field.inline_view.{0} is defined"
+ADMIN_WORDING_REWRITES = (
+    ("{{ field.label.text }} #{{ loop.index }}",
+     "{{ field.inline_view.item_label % {'number': loop.index} if "
+     + _INLINE_VIEW.format("item_label") + " else field.label.text ~ ' #' ~ loop.index }}"),
+    ("<small>{{ _gettext('New') }} {{ field.label.text }}</small>",
+     "<small>{{ field.inline_view.new_label if " + _INLINE_VIEW.format("new_label")
+     + " else _gettext('New') ~ ' ' ~ field.label.text }}</small>"),
+    ("{{ _gettext('Add') }} {{ field.label.text }}</a>",
+     "{{ field.inline_view.add_label if " + _INLINE_VIEW.format("add_label")
+     + " else _gettext('Add') ~ ' ' ~ field.label.text }}</a>"),
+)
+
 
 
 class _Talisman(Talisman):
@@ -138,4 +154,5 @@ class _RewritingLoader(BaseLoader):
 def admin_templates_loader(theme_folder: str = "bootstrap4") -> BaseLoader:
     """Flask-Admin's templates, rewritten; asked before Flask-Admin's own loaders."""
     folder = Path(flask_admin.__file__).parent / "templates" / theme_folder
-    return _RewritingLoader(FileSystemLoader(str(folder)), ADMIN_TEMPLATE_REWRITES)
+    return _RewritingLoader(FileSystemLoader(str(folder)),
+                            ADMIN_TEMPLATE_REWRITES + ADMIN_WORDING_REWRITES)

@@ -19,7 +19,7 @@ from app.services import dictionaries, history_text
 from app.services.times import display_zone
 from app.tenancy import tenant_context
 from tests.conftest import count_queries, user_id
-from tests.factories import gen_contact, gen_organisation
+from tests.factories import gen_case, gen_contact, gen_organisation
 
 START = "2026-12-03T07:04:37.634181+00:00"
 
@@ -83,6 +83,21 @@ def test_ids_codes_booleans_and_times_read_as_words_in_danish(app, people):
         assert f"{gettext('E-mail status')}: Kladde → Sendt" in lines(found[activity])
         assert lines(found[contact]) == ["E-mails kun for administratorer: Nej → Ja"]
     assert "2026-12-03T" not in str(found[activity])
+
+
+def test_contacts_cases_and_organisations_are_named(app, people):
+    tenant, admin, _user, _statuses = people
+    org = gen_organisation(tenant, "Nordlys ApS")
+    person = gen_contact(tenant, org, "Mette", "Nielsen")
+    case = gen_case(tenant, person, "Reklamation over levering")
+    upload = add_entry(tenant, "attachment", {
+        "contact_id": [None, person], "case_id": [None, case], "organisation_id": [None, org]},
+        user=admin)
+    with reading(app, tenant):
+        changes = {change.label: change.new for change in texts(tenant)[upload].changes}
+    assert changes["Kontakt"] == "Mette Nielsen"
+    assert "Reklamation over levering" in changes["Sag"]
+    assert changes["Organisation"] == "Nordlys ApS"
 
 
 def test_a_creation_is_one_line_with_its_values_as_details(app, people):

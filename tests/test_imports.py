@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, ngettext
 from openpyxl import Workbook
 from PIL import Image
 from sqlalchemy import func, select
@@ -567,8 +568,9 @@ def test_web_mode_all_rolls_back_and_keeps_the_result_and_error_file(admin_clien
     error file still there."""
     token = _mapped_upload(admin_client, BAD_FILE.encode())
     job_page = _run(admin_client, token, "all")
-    assert translated("Nothing was imported: %(count)s rows were refused.") % {
-        "count": 2} in job_page
+    with force_locale("da"):
+        assert ngettext("Nothing was imported: %(num)d row was refused.",
+                        "Nothing was imported: %(num)d rows were refused.", 2) in job_page
     [job] = records(Job, tenant_a.id)
     assert job.state == "failed" and job.summary["refused"] == 2
     assert job.summary["created"] == 0 and job.result_name.endswith(".csv")

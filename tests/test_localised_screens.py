@@ -4,8 +4,11 @@ plural form and words of two meanings told apart (message contexts)."""
 
 from __future__ import annotations
 
+import html as html_lib
 import io
+import json
 import re
+from datetime import date
 
 import pytest
 from flask_babel import force_locale, ngettext, pgettext
@@ -34,10 +37,12 @@ ENGLISH = (
 )
 POOR = {
     "da": ("Oprette", "Eksportere", "Anvende", "Opret Ny Rekord", "View Post",
-           "Redigere Posten", "Tilføje", "ikke lige", "Med udvalgte", "Der er ingen varer"),
+           "Redigere Posten", "Tilføje", "ikke lige", "Med udvalgte", "Der er ingen varer",
+           "Ny Ansættelser", "Tilføj Ansættelser", "Ansættelser #1", "Tom"),
     "sv": ("Vy-post", "Väljer du alla poster", "inte jämnlikt", "Med utvalda",
-           "Skapa Ny Post"),
-    "pl": ("Tworzenie", "Nie istnieją pozycje", "Z wybranych", "Najemca", "jest równe"),
+           "Skapa Ny Post", "Ny Anställningar", "Anställningar #1"),
+    "pl": ("Tworzenie", "Nie istnieją pozycje", "Z wybranych", "Najemca", "jest równe",
+           "Nowy Zatrudnienia", "Zatrudnienia #1"),
 }
 
 
@@ -62,7 +67,8 @@ def screens(client, make_tenant, request):
     return client, tenant, language, contact
 
 
-PAGES = ("/admin/contact/", "/admin/contact/new/", "/admin/task/", "/admin/task/new/",
+PAGES = ("/admin/contact/", "/admin/contact/new/", "/admin/contact/edit/?id=1",
+         "/admin/task/", "/admin/task/new/",
          "/admin/activity/", "/admin/planned_activity/", "/admin/case/", "/admin/case/new/",
          "/admin/opportunity/new/", "/admin/project/new/")
 
@@ -79,6 +85,50 @@ def test_key_screens_show_no_english(screens):
         assert rows in listed
         assert translated("Create New Record", language) in listed
     assert 'data-text-no-matches="' + translated("No matches", language) in listed
+    assert 'data-text-empty="' + translated("(none)", language) in listed
+
+
+@pytest.mark.parametrize("screens", LANGUAGES, indirect=True)
+def test_the_employments_of_a_contact_are_named_in_the_singular(screens):
+    """Flask-Admin heads an inline form "New" + the plural label ("Ny Ansættelser") and
+    numbers it "Ansættelser #1": the contact's employments say it in their own words."""
+    client, tenant, language, contact = screens
+    html = client.get(f"/admin/contact/edit/?id={contact}").get_data(as_text=True)
+    assert translated("Add employment", language) in html
+    assert translated("New employment", language) in html  # the template for a new one
+    assert translated("Employment %(number)d", language, number=1) in html
+    assert f"{translated('Employments', language)} #" not in html
+
+
+@pytest.mark.parametrize("screens", LANGUAGES, indirect=True)
+def test_every_select_has_one_empty_choice_named_by_a_dash(screens):
+    """No "__None" shown and never two blank options: the selects that may stay empty
+    (responsible user, priority, assignee, category, owner) offer one "—"."""
+    client, _tenant, _language, _contact = screens
+    may_be_empty = {"/admin/contact/new/": "responsible_user",
+                    "/admin/task/new/": "priority", "/admin/case/new/": "category",
+                    "/admin/opportunity/new/": "owner", "/admin/project/new/": "owner"}
+    for url, field in may_be_empty.items():
+        html = client.get(url).get_data(as_text=True)
+        for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>',
+                                        html, re.S):
+            labels = re.findall(r"<option[^>]*>([^<]*)</option>", options)
+            blank = [label for label in labels if label.strip() in ("", "—", "__None")]
+            assert len(blank) <= 1, (url, name, labels)
+            if name == field:
+                assert blank == ["—"], (url, name)
+        assert field in re.findall(r'<select[^>]*name="([^"]+)"', html), url
+    task_form = client.get("/admin/task/new/").get_data(as_text=True)
+    assert re.search(r'name="assignee"[^>]*>\s*<option[^>]*value="__None"[^>]*>—<', task_form)
+
+
+@pytest.mark.parametrize("screens", LANGUAGES, indirect=True)
+def test_a_refused_edit_is_reported_in_the_language(screens):
+    client, _tenant, language, contact = screens
+    html = client.post(f"/admin/contact/edit/?id={contact}",
+                       data=contact_form(last_name="", kind="x")).get_data(as_text=True)
+    assert english_in(html, language) == []
+    assert translated("Failed to save record.", language) in html
 
 
 @pytest.mark.parametrize("screens", LANGUAGES, indirect=True)
@@ -161,5 +211,32 @@ def test_polish_tells_a_case_title_from_a_job_title(client, make_tenant):
     headers = re.findall(r"<th[^>]*>\s*(?:<a[^>]*>)?\s*([^<]+?)\s*<", cases)
     assert "Tytuł" in headers and "Stanowisko" not in headers
     assert "Data otwarcia" in cases and "Otwarta" in cases
+    assert "Data zamknięcia" in headers
+
+
+def test_polish_case_statuses_agree_with_their_noun(client, make_tenant):
+    """Sprawa is feminine: otwarta, zamknięta, odrzucona (not otwarte, zamknięty)."""
+    tenant = make_tenant("beta", "pl")
+    login(client, "admin@beta.example")
+    contact = gen_contact(tenant.id, gen_organisation(tenant.id))
+    gen_case(tenant.id, contact, "Zwrot", status="closed", closed_on=date(2026, 12, 1))
+    gen_case(tenant.id, contact, "Skarga", status="rejected", closed_on=date(2026, 12, 2))
+    cases = client.get("/admin/case/").get_data(as_text=True)
+    assert "Zamknięta" in cases and "Odrzucona" in cases
+    assert "Zamknięty" not in cases and "Odrzucony" not in cases
+
+
+def test_polish_filter_operators_are_one_word_each(client, make_tenant):
+    """One operator, one name: Flask-Admin's "jest równe" and our "równa się" never
+    stand side by side in a filter menu."""
+    make_tenant("beta", "pl")
+    login(client, "admin@beta.example")
+    for url in ("/admin/contact/", "/admin/case/", "/admin/task/", "/admin/activity/"):
+        page = html_lib.unescape(client.get(url).get_data(as_text=True))
+        data = re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)
+        operations = {item["operation"] for items in json.loads(data).values()
+                      for item in items}
+        assert "równa się" in operations, url
+        assert not operations & {"jest równe", "nie równe"}, url
     form = client.get("/admin/contact/new/").get_data(as_text=True)
     assert "Stanowisko" in form

@@ -84,3 +84,18 @@ def test_the_contact_form_is_grouped_into_fieldsets(admin_client, tenant_a):
         assert f'name="{name}"' in grid
     # every input once: grouped fields are not repeated below the groups
     assert html.count('name="email"') == 1 and html.count('name="first_name"') == 1
+
+
+def test_a_company_contact_without_an_employment_is_refused_at_the_top(admin_client,
+                                                                        tenant_a):
+    """The default type (B2B) with no employment: the refusal is summarised above the
+    form, before its first input, not only by the employments 3,000 pixels down."""
+    from tests.factories import contact_form
+
+    html = admin_client.post("/admin/contact/new/",
+                             data=contact_form(None)).get_data(as_text=True)
+    assert 'class="alert alert-danger kontakt-error-summary"' in html
+    summary = html[html.index("kontakt-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert 'href="#employments"' in summary and "Ansættelser" in summary
+    assert html.index("kontakt-error-summary") < html.index('name="first_name"')

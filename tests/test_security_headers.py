@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact, Tenant
-from app.security import ADMIN_TEMPLATE_REWRITES, admin_templates_loader
+from app.security import ADMIN_TEMPLATE_REWRITES, ADMIN_WORDING_REWRITES, admin_templates_loader
 from app.tenancy import tenant_context
 from tests.conftest import SCRIPT_HEADERS, login, make_app
 from tests.factories import gen_profile_contact
@@ -169,7 +169,7 @@ def test_admin_template_rewrites_still_match_flask_admin(app):
     loader = admin_templates_loader()
     sources = [loader.inner.get_source(app.jinja_env, name)[0]
                for name in loader.list_templates() if name.startswith("admin/")]
-    for old, _new in ADMIN_TEMPLATE_REWRITES:
+    for old, _new in ADMIN_TEMPLATE_REWRITES + ADMIN_WORDING_REWRITES:
         assert any(old in source for source in sources), old
 
 

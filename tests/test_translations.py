@@ -19,7 +19,8 @@ def fresh_template(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "fresh.pot"
     CommandLineInterface().run([
         "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "lazy_gettext",
-        "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot),
+        "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-k", "lazy_ngettext:1,2",
+        "-o", str(pot),
         str(ROOT / "app"),
     ])
     with pot.open("rb") as handle:
@@ -48,3 +49,15 @@ def test_catalog_has_every_message(fresh_template, locale):
                 PLACEHOLDER.findall(source)):
             gaps.append(f"placeholders: {source}")
     assert gaps == []
+
+
+COUNT = re.compile(r"%\((count|num)\)")
+
+
+def test_every_count_goes_through_ngettext(fresh_template):
+    """A number of things is said in the plural form its number needs ("1 post", "5
+    rekordów"), never in one fixed form ("1 poster har en værdi")."""
+    fixed = [message.id for message in fresh_template
+             if message.id and not isinstance(message.id, tuple)
+             and COUNT.search(message.id)]
+    assert fixed == []

@@ -152,3 +152,23 @@ def test_amount_as_typed_and_shown_back(speaking, tenant_a, language, typed):
     html = client.get(f"/admin/opportunity/edit/?id={opportunity.id}").get_data(as_text=True)
     assert f'value="{SHOWN_AMOUNT[language]}"' in html
     assert 'value="1234.50"' not in html
+
+
+@pytest.mark.parametrize(("language", "monday", "may", "apply"), [
+    ("da", "man", "maj", "Anvend"), ("sv", "mån", "maj", None), ("pl", "pon", "maj", None)])
+def test_the_pickers_speak_the_language_and_start_on_monday(app, language, monday, may,
+                                                            apply):
+    """Every date and date-time picker (forms, configurable fields, list filters) gets
+    these: the language's day and month names, Monday first, its own buttons."""
+    from flask_babel import force_locale
+
+    from app.views.date_fields import picker_texts
+
+    with app.test_request_context(), force_locale(language):
+        texts = picker_texts()
+    assert texts["firstDay"] == 1  # the picker counts from Sunday (0)
+    assert texts["daysOfWeek"][1].lower() == monday
+    assert texts["monthNames"][4].lower() == may and len(texts["monthNames"]) == 12
+    for button in ("Apply", "Cancel"):
+        assert texts[f"{button.lower()}Label"] == translated(button, language) != button
+    assert apply is None or texts["applyLabel"] == apply

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -37,8 +38,9 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
         raise ServiceError(_l("API tokens are for users of a tenant."))
     name = user_secrets.checked_new(
         ApiToken, user, name, unnamed=_l("Name the system or program the token is for."),
-        full=_l("You have %(count)s API tokens already: revoke one first.",
-                count=MOST_PER_USER))
+        full=lazy_ngettext("You have %(num)d API token already: revoke it first.",
+                           "You have %(num)d API tokens already: revoke one first.",
+                           MOST_PER_USER))
     token = TOKEN_START + secrets.token_urlsafe(32)  # 256 random bits
     record = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name,
                       prefix=token[:PREFIX_LENGTH], secret_hash=digest(token))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -40,8 +41,9 @@ def create(user: User, name: str) -> tuple[AppPassword, str]:
     name = user_secrets.checked_new(
         AppPassword, user, name,
         unnamed=_l("Name the device or program the password is for."),
-        full=_l("You have %(count)s app passwords already: revoke one first.",
-                count=MOST_PER_USER))
+        full=lazy_ngettext("You have %(num)d app password already: revoke it first.",
+                           "You have %(num)d app passwords already: revoke one first.",
+                           MOST_PER_USER))
     password = "-".join("".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH))
                         for _ in range(GROUPS))
     record = AppPassword(user_id=user.id, name=name, secret_hash=digest(password))

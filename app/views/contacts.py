@@ -58,6 +58,10 @@ class EmploymentInline(InlineFormAdmin):
     form_base_class = TranslatedAdminForm  # else its refusals stay in English
     form_columns = ("id", "organisation", "title", "start_date", "end_date", "is_primary")
     form_label = _l("Employments")
+    # read by the inline form's template (app.security.ADMIN_WORDING_REWRITES)
+    item_label = _l("Employment %(number)d")
+    new_label = _l("New employment")
+    add_label = _l("Add employment")
     column_labels = {**FIELD_LABELS, "title": JOB_TITLE}
 
 

@@ -22,6 +22,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
@@ -233,8 +234,9 @@ def import_job(job: Job, progress: jobs.Progress, token: str, mode: str,
         "errors": [[e.line, e.reasons] for e in result.errors]}})
     summary = {key: value for key, value in result.summary().items() if key != "total"}
     if result.rolled_back:
-        raise jobs.RolledBack(_("Nothing was imported: %(count)s rows were refused.",
-                                count=result.refused), summary)
+        raise jobs.RolledBack(ngettext("Nothing was imported: %(num)d row was refused.",
+                                       "Nothing was imported: %(num)d rows were refused.",
+                                       result.refused), summary)
     return summary
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import flash, g, request
-from flask_babel import format_number, gettext
+from flask_babel import format_number, gettext, ngettext
 from sqlalchemy import func, literal_column
 from sqlalchemy.orm import InstrumentedAttribute, Query
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,8 +63,9 @@ class BoundedListMixin(ModelViewMixin):
         args.page = max(args.page or 0, 0)
         if size and args.page > self.last_page(size):
             args.page = self.last_page(size)
-            flash(gettext("Pages reach the first %(count)s rows: use “Jump to” to go "
-                          "further.", count=format_number(COUNT_CAP)), "info")
+            flash(ngettext("Pages reach the first %(count)s row: use “Jump to” to go further.",
+                           "Pages reach the first %(count)s rows: use “Jump to” to go "
+                           "further.", COUNT_CAP, count=format_number(COUNT_CAP)), "info")
         g.list_start = self._start_condition(args)
         g.list_args = args
         return args

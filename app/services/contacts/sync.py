@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -49,7 +50,8 @@ def upsert(items: Sequence[Mapping[str, Any]], user: User) -> list[ItemOutcome]:
     if not records.may_edit(CONTACT, user):
         raise NotPermitted(_l("You may not change these records."))
     if len(items) > MOST_PER_BATCH:
-        raise ServiceError(_l("At most %(count)s items at a time.", count=MOST_PER_BATCH))
+        raise ServiceError(lazy_ngettext("At most %(num)d item at a time.",
+                                         "At most %(num)d items at a time.", MOST_PER_BATCH))
     return [_upsert_one(index, values, user) for index, values in enumerate(items)]
 
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from app.models import Contact, Organisation
 from app.models.contact import CONSENT_CHANNELS
@@ -178,7 +179,8 @@ def _check_lengths(probe: SimpleNamespace, errors: dict[str, Any]) -> None:
     for key, limit in LIMITS.items():
         value = getattr(probe, key, None)
         if isinstance(value, str) and len(value) > limit:
-            errors.setdefault(key, _l("At most %(count)s characters.", count=limit))
+            errors.setdefault(key, lazy_ngettext("At most %(num)d character.",
+                                                 "At most %(num)d characters.", limit))
 
 
 def _collect(errors: dict[str, Any], check: Callable[[], object]) -> None:

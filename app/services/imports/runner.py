@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -86,8 +86,9 @@ class ImportRefused(ServiceError):
     """Mode ``all`` with refused rows: nothing may be kept; the result says why."""
 
     def __init__(self, result: ImportResult) -> None:
-        super().__init__(_l("Nothing was imported: %(count)s rows were refused.",
-                            count=result.refused))
+        super().__init__(lazy_ngettext("Nothing was imported: %(num)d row was refused.",
+                                       "Nothing was imported: %(num)d rows were refused.",
+                                       result.refused))
         self.result = result
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import cast
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import CursorResult, delete, func, select
 
 from app.extensions import db
@@ -84,8 +85,9 @@ def register(url: str, events: Iterable[str], user: User) -> tuple[Webhook, str]
     if not chosen or not set(chosen) <= set(EVENTS):
         raise ServiceError(_l("Choose at least one event."), field="events")
     if len(webhooks()) >= MOST_PER_TENANT:
-        raise ServiceError(_l("There are %(count)s webhooks already: remove one first.",
-                              count=MOST_PER_TENANT), field="url")
+        raise ServiceError(lazy_ngettext("There is %(num)d webhook already: remove it first.",
+                                         "There are %(num)d webhooks already: remove one first.",
+                                         MOST_PER_TENANT), field="url")
     secret = SECRET_START + secrets.token_urlsafe(32)
     hook = Webhook(url=url, events=chosen, secret=secret, active=True, failures=0,
                    created_by_id=user.id, tenant_id=user.tenant_id)

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import CursorResult, select, update
 
 from app.extensions import db
@@ -55,7 +56,8 @@ def _check(lead: Lead) -> dict[str, str]:
     for field, limit in FIELD_LIMITS.items():
         value = getattr(lead, field)
         if value is not None and len(value) > limit:
-            errors[field] = _l("At most %(count)d characters.", count=limit)
+            errors[field] = lazy_ngettext("At most %(num)d character.",
+                                          "At most %(num)d characters.", limit)
     if not lead.name:
         errors["name"] = _l("This field is required.")
     if lead.email and "email" not in errors:
