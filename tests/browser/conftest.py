@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -38,13 +39,22 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_url):
-    context = browser.new_context(base_url=live_url, locale="da-DK")
+@contextmanager
+def new_page(browser, live_url: str, **options):
+    """A page of a new browser context (Danish unless told), closed after the block."""
+    context = browser.new_context(base_url=live_url, **{"locale": "da-DK", **options})
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_url):
+    with new_page(browser, live_url) as page:
+        yield page
 
 
 def log_in(page, email: str, password: str = "secret-pass") -> None:

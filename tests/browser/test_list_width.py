@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, new_page
 from tests.factories import gen_contact, gen_organisation
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -22,11 +22,8 @@ LINES_OF = """(column) => Array.from(document.querySelectorAll('td.col-' + colum
 
 @pytest.fixture
 def laptop(browser, live_url):
-    context = browser.new_context(base_url=live_url, locale="da-DK", viewport=LAPTOP)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with new_page(browser, live_url, viewport=LAPTOP) as page:
+        yield page
 
 
 def test_the_contact_list_fits_a_laptop_screen(laptop, tenant_a):

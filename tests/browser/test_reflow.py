@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, new_page
 from tests.factories import gen_every_screen
 
 PHONE = {"width": 320, "height": 640}
@@ -16,11 +16,8 @@ PHONE = {"width": 320, "height": 640}
 
 @pytest.fixture
 def phone(browser, live_url):
-    context = browser.new_context(base_url=live_url, locale="da-DK", viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with new_page(browser, live_url, viewport=PHONE) as page:
+        yield page
 
 
 def sideways(page) -> int:
