@@ -135,7 +135,7 @@ def group_filters(view, filters: list) -> tuple[dict, dict]:
         key = str(flt.name)
         groups.setdefault(key, FilterGroup(flt.name)).append({
             "index": index, "arg": view.get_filter_arg(index, flt),
-            "operation": flt.operation(), "options": flt.get_options(view) or None,
+            "operation": flt.operation(), "options": view.filter_options(flt) or None,
             "type": flt.data_type,
         })
         arguments[view.get_filter_arg(index, flt)] = (index, flt)
@@ -253,6 +253,15 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
         if name.startswith("cf_"):
             return self._custom_value(model, name)
         return super().get_list_value(context, model, name)
+
+    def list_cell_function(self, name: str):
+        if not name.startswith("cf_"):
+            return super().list_cell_function(name)
+        field = custom_fields.field_by_form_name(self.custom_entity, name)
+        if field is None:
+            return lambda model: ""
+        show = custom_fields.display_function(field)
+        return lambda model: show((model.custom or {}).get(field.key))
 
     def get_export_value(self, model, name):
         if name.startswith("cf_"):
