@@ -17,6 +17,7 @@ from app.models import Activity, Contact, Employment, Organisation, Tag, Task
 from app.models.activity import activity_contact
 from app.models.tag import contact_tag
 from app.services import dictionaries
+from app.services.contacts import search_index
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
@@ -289,3 +290,70 @@ def test_every_contact_sort_is_read_from_an_index(app, tenant, descending):
         plan = plan_of(statement, parameters)
         assert "INDEX" in plan.upper(), (column, plan)
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, (column, plan)
+
+
+# --- search: SQLite's trigram index finds the same rows ------------------------------------
+
+SEARCH_PEOPLE = [
+    ("Ørsted", "Åse", "orsted@example.dk", "+4512345678"),
+    ("ŁADA", "Łukasz", "lada@example.pl", "+48601234567"),
+    ("Nowak12", "Jan", "jan.nowak@example.pl", None),
+    ("Nowak123", "Ewa", "ewa@example.pl", "+48221234567"),
+    ("Smith", "Anne-Marie", "anne_marie@example.com", None),
+    ("O'Brien", 'Tom "T"', "tom%x@example.com", None),
+]
+SEARCHES = ["Nowak12", "nowak", "ørs", "ØRSTED", "łuk", "lada", "Jan Nowak", "e-M", "marie@",
+            "_m", "%x", '"t"', "o'b", "12345678", "4522", "+48 60", "3", "ab", "Åse ørs",
+            "nowak 12"]
+
+
+def found_ids(app, tenant_id: int, search: str) -> set[int]:
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant_id):
+        _count, rows = view.get_list(0, None, None, search, None, page_size=100)
+        return {row.id for row in rows}
+
+
+def test_search_finds_the_same_rows_with_and_without_the_index(app, tenant, monkeypatch):
+    add_contacts(tenant.id, 30)  # others, which no search below names
+    with tenant_context(tenant.id):
+        db.session.execute(insert(Contact), [
+            {"tenant_id": tenant.id, "kind": "private", "last_name": last, "first_name": first,
+             "email": email, "phone": phone}
+            for last, first, email, phone in SEARCH_PEOPLE])
+        db.session.commit()
+    indexed = {search: found_ids(app, tenant.id, search) for search in SEARCHES}
+    monkeypatch.setattr(search_index, "available", lambda: False)
+    scanned = {search: found_ids(app, tenant.id, search) for search in SEARCHES}
+    assert indexed == scanned
+    assert len(indexed["nowak"]) == 2 and len(indexed["Nowak12"]) == 2
+    assert len(indexed["ØRSTED"]) == 1 and len(indexed["łuk"]) == 1 and indexed["ab"] == set()
+
+
+def test_sqlite_search_reads_the_trigram_index(app, tenant):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL searches through its pg_trgm indexes (migration 0005)")
+    assert search_index.available()
+    add_contacts(tenant.id, 50)
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant.id), \
+            count_queries(parameters=True) as statements:
+        view.get_list(0, None, None, "Last0012", None)
+    [(statement, parameters)] = [(s, p) for s, p in statements
+                                 if s.startswith("SELECT contact.id")]
+    assert "VIRTUAL TABLE INDEX" in plan_of(statement, parameters)
+
+
+def test_the_search_index_follows_changes(app, tenant):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's index only")
+    add_contacts(tenant.id, 3)
+    with tenant_context(tenant.id):
+        contact = db.session.scalar(select(Contact).where(Contact.last_name == "Last0001"))
+        contact.last_name = "Kowalczyk"
+        db.session.delete(db.session.scalar(select(Contact).where(Contact.last_name == "Last0002")))
+        db.session.commit()
+    assert len(found_ids(app, tenant.id, "kowal")) == 1
+    assert found_ids(app, tenant.id, "Last0001") == set()
+    assert found_ids(app, tenant.id, "Last0002") == set()
+    assert len(found_ids(app, tenant.id, "Last000")) == 1

@@ -23,6 +23,17 @@ class Timestamped:
     )
 
 
+# Tables that migrations make beside the models: SQLite's contact search index
+# (migration 0022, an FTS5 table) and the tables FTS5 keeps for it.
+UNMODELLED_TABLES = ("contact_search",)
+
+
+def compared_with_models(name: str | None, type_: str) -> bool:
+    """False for a table (or its index) that no model describes (UNMODELLED_TABLES),
+    which a comparison of the schema with the models is to leave alone."""
+    return not (type_ == "table" and (name or "").startswith(UNMODELLED_TABLES))
+
+
 def exists_on(schema_item, dialect_name: str) -> bool:
     """False for an index or constraint made only on other databases (``ddl_if``)."""
     condition = getattr(schema_item, "_ddl_if", None)
