@@ -237,10 +237,15 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
         field = self.current_sortable_columns().get(sort_column) if sort_column else None
         if not isinstance(field, FieldDefinition):
             return super().apply_sorting(query, joins, sort_column, sort_desc)
+        identity = self.model.id.desc() if sort_desc else self.model.id.asc()
+        if field.field_type in NUMBER_TYPES:
+            # one direction throughout, as the field's sort indexes read it
+            key = queries.number_sort_key(self.model, field.key, bool(sort_desc))
+            return query.order_by(key.desc() if sort_desc else key.asc(), identity), joins
         expression = queries.sort_expression(self.model, field)
         order = expression.desc() if sort_desc else expression.asc()
         # empty values last either way, on both databases
-        return query.order_by(order.nulls_last(), self.model.id), joins
+        return query.order_by(order.nulls_last(), identity), joins
 
     def extra_search_conditions(self, search: str) -> list:
         """Any searchable configurable field containing the search text."""

@@ -5,6 +5,7 @@ screen stay in its module."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from flask import g, url_for
 from flask_babel import format_datetime, gettext
@@ -24,8 +25,8 @@ def record_url(endpoint: str, id_argument: str, record_id: int) -> str:
     templates = g.setdefault("record_url_templates", {})
     key = (endpoint, id_argument)
     if key not in templates:
-        templates[key] = url_for(endpoint, **{id_argument: ID_STAND_IN}).split(
-            str(ID_STAND_IN))
+        arguments: dict[str, Any] = {id_argument: ID_STAND_IN}
+        templates[key] = url_for(endpoint, **arguments).split(str(ID_STAND_IN))
     head, *rest = templates[key]
     return head + "".join(f"{int(record_id)}{part}" for part in rest)
 
