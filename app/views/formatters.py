@@ -100,6 +100,10 @@ def consent_formatter(view, context, model, name) -> Markup:
 def yes_no(view, value, name: str) -> Markup:
     """A check mark or a minus, titled with the column's label and Ja/Nej in the
     reader's language (Flask-Admin's own says "planned: false")."""
-    icon = "fa-check-circle" if value else "fa-minus-circle"
-    title = f"{view.get_column_name(name)}: {gettext('Yes') if value else gettext('No')}"
-    return Markup('<span class="fa {}" title="{}"></span>').format(icon, title)
+    shown = g.setdefault("yes_no_marks", {})  # a list repeats it in every row
+    key = (id(view), name, bool(value))
+    if key not in shown:
+        icon = "fa-check-circle" if value else "fa-minus-circle"
+        title = f"{view.get_column_name(name)}: {gettext('Yes') if value else gettext('No')}"
+        shown[key] = Markup('<span class="fa {}" title="{}"></span>').format(icon, title)
+    return shown[key]
