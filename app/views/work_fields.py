@@ -13,8 +13,9 @@ from flask import g, has_request_context, json
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterInList
 from flask_admin.form import DateTimeField
 from flask_admin.model.widgets import XEditableWidget
-from markupsafe import escape
+from markupsafe import Markup, escape
 from wtforms.validators import InputRequired, StopValidation
+from wtforms.widgets.core import clean_key
 
 from app.services import dictionaries
 from app.services.dates import datetime_text, parse_datetime, picker_format
@@ -53,7 +54,25 @@ class LocalDateTimeField(DateTimeField):
 
 class EditableListWidget(XEditableWidget):
     """Flask-Admin's in-place list editor, which also edits LocalDateTimeFields (its own
-    knows only fields named DateTimeField, and would start from the shown text)."""
+    knows only fields named DateTimeField, and would start from the shown text), and
+    writes its attributes with plain string operations: a list draws one per editable
+    cell, and WTForms' html_params (a Markup.format per attribute) was most of that."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        """As XEditableWidget.__call__ (Flask-Admin 2.2.1), the same HTML."""
+        display_value = kwargs.pop("display_value", "")
+        kwargs.setdefault("data-value", display_value)
+        kwargs.setdefault("data-role", "x-editable")
+        kwargs.setdefault("data-url", "./ajax/update/")
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        kwargs.setdefault("href", "#")
+        if not kwargs.get("pk"):
+            raise ValueError("pk required")
+        kwargs["data-pk"] = str(kwargs.pop("pk"))
+        kwargs["data-csrf"] = kwargs.pop("csrf", "")
+        kwargs = self.get_kwargs(field, kwargs)
+        return Markup(f"<a {html_attributes(kwargs)}>{escape(display_value)}</a>")
 
     def get_kwargs(self, field, kwargs: dict[str, str]) -> dict[str, str]:
         if (field.type in RELATION_FIELD_TYPES and field.query is None
@@ -67,6 +86,19 @@ class EditableListWidget(XEditableWidget):
                        "data-role": "x-editable-combodate",
                        "data-value": local_text(field.data, "%Y-%m-%d %H:%M:%S")})
         return kwargs
+
+
+def html_attributes(attributes: dict[str, Any]) -> str:
+    """What wtforms.widgets.html_params writes (sorted, ``True`` as a bare name, ``False``
+    left out, every value escaped), with plain string operations."""
+    parts = []
+    for key, value in sorted(attributes.items()):
+        name = escape(clean_key(key))
+        if value is True:
+            parts.append(str(name))
+        elif value is not False:
+            parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(parts)
 
 
 RELATION_FIELD_TYPES = ("QuerySelectField", "ModelSelectField")
