@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_admin.model.widgets import XEditableWidget
 from sqlalchemy import insert, select, text
 
 from app.extensions import db
@@ -23,7 +24,7 @@ from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
 from app.views import paging
 from tests.conftest import count_queries, login, user_id, view_of
-from tests.factories import set_settings
+from tests.factories import gen_task, set_settings
 
 FILTER_JSON = re.compile(r'id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
 
@@ -422,3 +423,20 @@ def test_list_pages_load_no_relation_options_and_each_filters_options_once(
     assert not [s for s in statements if "ORDER BY organisation.name" in s]
     assert not [s for s in statements if "ORDER BY user_account.full_name" in s]
     assert len([s for s in statements if "FROM tag" in s]) == 1  # the tag filter's options
+
+
+def test_in_place_editors_write_what_flask_admin_writes(app, tenant):
+    """The list's in-place editors (their attributes written once per column, their
+    choices once per request) give Flask-Admin's own widget's HTML, row after row."""
+    owner = user_id(tenant.id, "admin@omega.example")
+    tasks = [gen_task(tenant.id, f'Ring "{n}" <op>', assignee_id=owner, status="in_progress")
+             for n in range(3)]
+    view = view_of(app, "task")
+    with app.test_request_context(), tenant_context(tenant.id):
+        for task_id in tasks:
+            form = view.list_form(obj=db.session.get(Task, task_id))
+            for name in ("status", "priority", "assignee"):
+                arguments = {"pk": task_id, "display_value": f'<b>"{name}"</b>', "csrf": "t&k"}
+                ours = form[name](**arguments)
+                theirs = XEditableWidget()(form[name], **arguments)
+                assert ours == theirs, name

@@ -72,7 +72,7 @@ class EditableListWidget(XEditableWidget):
         kwargs["data-pk"] = str(kwargs.pop("pk"))
         kwargs["data-csrf"] = kwargs.pop("csrf", "")
         kwargs = self.get_kwargs(field, kwargs)
-        return Markup(f"<a {html_attributes(kwargs)}>{escape(display_value)}</a>")
+        return Markup(f"<a {row_attributes(kwargs)}>{escape(display_value)}</a>")
 
     def get_kwargs(self, field, kwargs: dict[str, str]) -> dict[str, str]:
         if (field.type in RELATION_FIELD_TYPES and field.query is None
@@ -99,6 +99,33 @@ def html_attributes(attributes: dict[str, Any]) -> str:
         elif value is not False:
             parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
     return " ".join(parts)
+
+
+# The attributes an editor has of its own row; the others repeat down the column.
+ROW_ATTRIBUTES = ("data-pk", "data-value")
+STAND_IN = {name: f"\0{name}\0" for name in ROW_ATTRIBUTES}
+
+
+def row_attributes(attributes: dict[str, Any]) -> str:
+    """``html_attributes``, with the attributes that repeat down a list's column
+    written once per request: those of the row go into the cached text afterwards."""
+    written = g.setdefault("editor_attributes", {}) if has_request_context() else {}
+    shared = {key: value for key, value in attributes.items() if key not in ROW_ATTRIBUTES}
+    key = tuple(sorted((name, value) for name, value in shared.items()))
+    try:
+        hash(key)
+    except TypeError:  # a value that cannot be a key: written as it is
+        return html_attributes(attributes)
+    if key not in written:
+        written[key] = html_attributes(
+            {**shared, **{name: STAND_IN[name] for name in ROW_ATTRIBUTES
+                          if name in attributes}})
+    text = written[key]
+    for name in ROW_ATTRIBUTES:
+        if name in attributes:
+            value = str(escape(attributes[name])).replace('"', "&quot;")
+            text = text.replace(STAND_IN[name], value)
+    return text
 
 
 RELATION_FIELD_TYPES = ("QuerySelectField", "ModelSelectField")
