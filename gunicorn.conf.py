@@ -6,6 +6,7 @@ processes: several processes with rate limits counted in memory, or several mach
 with the embedded job queue or files on local disk, are refused with a clear message
 and exit status 3."""
 
+import gc
 import multiprocessing
 import os
 
@@ -36,3 +37,11 @@ errorlog = "-"
 def on_starting(server) -> None:
     """In the master, before the first worker: refuse an unsafe start."""
     check(_config, workers=server.cfg.workers)
+
+
+def post_worker_init(worker) -> None:
+    """In each worker, once the app is made: what start-up made (a quarter of a million
+    objects: the views, templates, catalogs, mappers) is set aside from the garbage
+    collector, so that a full collection during a request scans only what requests made
+    (it scanned everything: 50–150 ms now and then, in a 25 ms list request)."""
+    gc.freeze()

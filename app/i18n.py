@@ -137,8 +137,13 @@ class FormTranslations:
     def gettext(self, string: str) -> str:
         if not has_request_context():
             return string
-        ours = get_translations().ugettext(string)
-        return ours if ours != string else _wtforms_catalog().ugettext(string)
+        # a list's in-place editors make a form per row, each field asking its label
+        known = g.setdefault("form_gettext", {})
+        key = (str(get_locale()), string)
+        if key not in known:
+            ours = get_translations().ugettext(string)
+            known[key] = ours if ours != string else _wtforms_catalog().ugettext(string)
+        return known[key]
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         if not has_request_context():

@@ -97,11 +97,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        from app.models.base import exists_on
+        from app.models.base import compared_with_models, exists_on
 
         def include_object(obj, name, type_, reflected, compare_to):
-            # indexes made only on another database (e.g. GIN) are not missing here
-            return reflected or exists_on(obj, connection.dialect.name)
+            # indexes made only on another database (e.g. GIN) are not missing here;
+            # tables no model describes (SQLite's search index) are not extra
+            return compared_with_models(name, type_) and (
+                reflected or exists_on(obj, connection.dialect.name))
 
         conf_args.setdefault("include_object", include_object)
         context.configure(

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_admin.model.widgets import XEditableWidget
 from sqlalchemy import insert, select, text
 
 from app.extensions import db
@@ -17,12 +18,13 @@ from app.models import Activity, Contact, Employment, Organisation, Tag, Task
 from app.models.activity import activity_contact
 from app.models.tag import contact_tag
 from app.services import dictionaries
+from app.services.contacts import search_index
 from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.tenancy import tenant_context
 from app.views import paging
 from tests.conftest import count_queries, login, user_id, view_of
-from tests.factories import set_settings
+from tests.factories import gen_task, set_settings
 
 FILTER_JSON = re.compile(r'id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
 
@@ -289,3 +291,152 @@ def test_every_contact_sort_is_read_from_an_index(app, tenant, descending):
         plan = plan_of(statement, parameters)
         assert "INDEX" in plan.upper(), (column, plan)
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, (column, plan)
+
+
+# --- search: SQLite's trigram index finds the same rows ------------------------------------
+
+SEARCH_PEOPLE = [
+    ("Ørsted", "Åse", "orsted@example.dk", "+4512345678"),
+    ("ŁADA", "Łukasz", "lada@example.pl", "+48601234567"),
+    ("Nowak12", "Jan", "jan.nowak@example.pl", None),
+    ("Nowak123", "Ewa", "ewa@example.pl", "+48221234567"),
+    ("Smith", "Anne-Marie", "anne_marie@example.com", None),
+    ("O'Brien", 'Tom "T"', "tom%x@example.com", None),
+]
+SEARCHES = ["Nowak12", "nowak", "ørs", "ØRSTED", "łuk", "lada", "Jan Nowak", "e-M", "marie@",
+            "_m", "%x", '"t"', "o'b", "12345678", "4522", "+48 60", "3", "ab", "Åse ørs",
+            "nowak 12"]
+
+
+def found_ids(app, tenant_id: int, search: str) -> set[int]:
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant_id):
+        _count, rows = view.get_list(0, None, None, search, None, page_size=100)
+        return {row.id for row in rows}
+
+
+def test_search_finds_the_same_rows_with_and_without_the_index(app, tenant, monkeypatch):
+    add_contacts(tenant.id, 30)  # others, which no search below names
+    with tenant_context(tenant.id):
+        db.session.execute(insert(Contact), [
+            {"tenant_id": tenant.id, "kind": "private", "last_name": last, "first_name": first,
+             "email": email, "phone": phone}
+            for last, first, email, phone in SEARCH_PEOPLE])
+        db.session.commit()
+    indexed = {search: found_ids(app, tenant.id, search) for search in SEARCHES}
+    monkeypatch.setattr(search_index, "available", lambda: False)
+    scanned = {search: found_ids(app, tenant.id, search) for search in SEARCHES}
+    assert indexed == scanned
+    assert len(indexed["nowak"]) == 2 and len(indexed["Nowak12"]) == 2
+    assert len(indexed["ØRSTED"]) == 1 and len(indexed["łuk"]) == 1 and indexed["ab"] == set()
+
+
+def test_sqlite_search_reads_the_trigram_index(app, tenant):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL searches through its pg_trgm indexes (migration 0005)")
+    assert search_index.available()
+    add_contacts(tenant.id, 50)
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant.id), \
+            count_queries(parameters=True) as statements:
+        view.get_list(0, None, None, "Last0012", None)
+    [(statement, parameters)] = [(s, p) for s, p in statements
+                                 if s.startswith("SELECT contact.id")]
+    assert "VIRTUAL TABLE INDEX" in plan_of(statement, parameters)
+
+
+def test_the_search_index_follows_changes(app, tenant):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's index only")
+    add_contacts(tenant.id, 3)
+    with tenant_context(tenant.id):
+        contact = db.session.scalar(select(Contact).where(Contact.last_name == "Last0001"))
+        contact.last_name = "Kowalczyk"
+        db.session.delete(db.session.scalar(select(Contact).where(Contact.last_name == "Last0002")))
+        db.session.commit()
+    assert len(found_ids(app, tenant.id, "kowal")) == 1
+    assert found_ids(app, tenant.id, "Last0001") == set()
+    assert found_ids(app, tenant.id, "Last0002") == set()
+    assert len(found_ids(app, tenant.id, "Last000")) == 1
+
+
+# --- configurable fields: sorted and filtered pages read from the field's indexes ----------
+
+def custom_page_plan(app, tenant_id: int, sort: str | None, descending: bool,
+                     filters: list | None) -> str:
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant_id), \
+            count_queries(parameters=True) as statements:
+        view.get_list(0, sort, descending, None, filters or None)
+    [(statement, parameters)] = [(s, p) for s, p in statements
+                                 if s.startswith("SELECT contact.id")]
+    return plan_of(statement, parameters)
+
+
+@pytest.fixture
+def many_with_fields(app, tenant):
+    define_fields(tenant.id)
+    for start in range(0, 3000, 1000):
+        add_contacts(tenant.id, 1000, start=start,
+                     custom={"level": "gold" if start == 0 else "tin", "visits": start})
+    add_contacts(tenant.id, 20, start=3000)  # no values: last in either direction
+    db.session.execute(text("ANALYZE"))
+    return tenant
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_a_number_field_reads_its_index(app, many_with_fields, descending):
+    plan = custom_page_plan(app, many_with_fields.id, "cf_visits", descending, None)
+    assert "ixcf_contact_visits" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_records_without_a_number_sort_last_either_way(app, many_with_fields, descending):
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(many_with_fields.id):
+        _count, rows = view.get_list(0, "cf_visits", descending, None, None, page_size=4000)
+        visits = [(row.custom or {}).get("visits") for row in rows]
+    assert visits[-20:] == [None] * 20 and None not in visits[:-20]
+    assert visits[:-20] == sorted(visits[:-20], reverse=descending)
+
+
+def test_a_choice_filter_reads_its_index_on_sqlite(app, many_with_fields):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's GIN index on the values answers the filter (@>)")
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(many_with_fields.id):
+        index = next(i for i, flt in enumerate(view._filters)
+                     if getattr(flt, "kind", None) == "equals" and str(flt.name) == "Level")
+    plan = custom_page_plan(app, many_with_fields.id, None, False, [(index, None, "gold")])
+    assert "ixcf_contact_level" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_list_pages_load_no_relation_options_and_each_filters_options_once(
+        app, english_client, tenant):
+    add_organisations(tenant.id, 30)
+    add_contacts(tenant.id, 5)
+    english_client.get("/admin/contact/")
+    with count_queries() as statements:
+        assert english_client.get("/admin/contact/").status_code == 200
+    assert not [s for s in statements if "ORDER BY organisation.name" in s]
+    assert not [s for s in statements if "ORDER BY user_account.full_name" in s]
+    assert len([s for s in statements if "FROM tag" in s]) == 1  # the tag filter's options
+
+
+def test_in_place_editors_write_what_flask_admin_writes(app, tenant):
+    """The list's in-place editors (their attributes written once per column, their
+    choices once per request) give Flask-Admin's own widget's HTML, row after row."""
+    owner = user_id(tenant.id, "admin@omega.example")
+    tasks = [gen_task(tenant.id, f'Ring "{n}" <op>', assignee_id=owner, status="in_progress")
+             for n in range(3)]
+    view = view_of(app, "task")
+    with app.test_request_context(), tenant_context(tenant.id):
+        for task_id in tasks:
+            form = view.list_form(obj=db.session.get(Task, task_id))
+            for name in ("status", "priority", "assignee"):
+                arguments = {"pk": task_id, "display_value": f'<b>"{name}"</b>', "csrf": "t&k"}
+                ours = form[name](**arguments)
+                theirs = XEditableWidget()(form[name], **arguments)
+                assert ours == theirs, name

@@ -4,12 +4,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.extensions import db
-from app.models.base import exists_on
+from app.models.base import compared_with_models, exists_on
 
 
 def _include(dialect_name: str):
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        return reflected or exists_on(obj, dialect_name)
+        return compared_with_models(name, type_) and (reflected or exists_on(obj, dialect_name))
 
     return include_object
 

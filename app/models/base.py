@@ -23,6 +23,21 @@ class Timestamped:
     )
 
 
+# Tables that migrations make beside the models: SQLite's contact search index
+# (migration 0022, an FTS5 table) and the tables FTS5 keeps for it.
+UNMODELLED_TABLES = ("contact_search",)
+# Indexes made beside the models: on configurable fields' values, one per field key
+# (services.fields.indexes, migration 0023).
+UNMODELLED_INDEXES = ("ixcf_",)
+
+
+def compared_with_models(name: str | None, type_: str) -> bool:
+    """False for a table or index that no model describes (UNMODELLED_TABLES,
+    UNMODELLED_INDEXES), which a comparison of the schema with the models leaves alone."""
+    unmodelled = {"table": UNMODELLED_TABLES, "index": UNMODELLED_INDEXES}.get(type_, ())
+    return not (unmodelled and (name or "").startswith(unmodelled))
+
+
 def exists_on(schema_item, dialect_name: str) -> bool:
     """False for an index or constraint made only on other databases (``ddl_if``)."""
     condition = getattr(schema_item, "_ddl_if", None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
@@ -223,6 +223,7 @@ def normalise_phone(
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)  # a list shows the same few numbers' formats over and over
 def format_phone(e164: str | None, locale_country: str | None = None) -> str:
     """Readers expect local numbers without the country code and foreign ones with it.
     Display code must never fail on old data, so an unparseable value is shown as is."""

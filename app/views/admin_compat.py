@@ -160,6 +160,33 @@ class CompatModelView(ModelView):
         (set in flask_admin.model.base.BaseModelView._refresh_cache)."""
         return self._export_columns
 
+    def list_cell_function(self, name: str) -> Callable[[Any], Any]:
+        """The value a list cell of column ``name`` shows for a row, as
+        flask_admin.model.base.BaseModelView._get_list_value finds it (the column's
+        formatter, else the attribute; its choices; the type formatter of the value),
+        with the formatter, the choices and each type's formatter looked up once.
+        Reads ``self._column_choices_map`` (set in BaseModelView._refresh_cache) and
+        calls ``self._get_field_value``. Formatters get no Jinja context (no list here
+        uses a macro formatter)."""
+        formatter = self.column_formatters.get(name)
+        choices = self._column_choices_map.get(name) or {}
+        type_formatters = list(self.column_type_formatters.items())
+        by_type: dict[type, Any] = {}
+
+        def value_of(row: Any) -> Any:
+            value = (formatter(self, None, row, name) if formatter is not None
+                     else self._get_field_value(row, name))
+            if choices:
+                return choices.get(value) or value
+            kind = type(value)
+            if kind not in by_type:
+                by_type[kind] = next((f for t, f in type_formatters if isinstance(value, t)),
+                                     None)
+            type_formatter = by_type[kind]
+            return value if type_formatter is None else type_formatter(self, value, name)
+
+        return value_of
+
     def current_filters(self) -> list:
         """The filter objects of the list, by index. Reads ``self._filters`` (set in
         flask_admin.model.base.BaseModelView._refresh_filters_cache)."""

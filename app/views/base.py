@@ -37,8 +37,9 @@ from app.transactions import commit_or_refuse
 from app.views.admin_compat import CompatModelView, drop_flashed, rewrite_flashed
 from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter, localised_filter
-from app.views.filter_lookups import FilterLookupMixin
+from app.views.filter_lookups import FilterLookupMixin, RelationOptions
 from app.views.formatters import yes_no
+from app.views.list_rows import ListRows
 from app.views.paging import BoundedListMixin, CappedCount
 
 # The kind of the job building a long list's export (views.exports), and the request
@@ -238,6 +239,8 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
         if template == self.list_template:
             kwargs.setdefault("jump_form", self.jump_form(kwargs.get("count")))
             kwargs.setdefault("lookup_labels", self.active_lookup_labels())
+            kwargs.setdefault("list_rows", ListRows(self, kwargs.get("list_columns") or [],
+                                                    kwargs.get("list_forms")))
         return super().render(template, **kwargs)
 
     def flash_saved(self, message: str) -> None:
@@ -444,8 +447,21 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ac
                 if self.lookup_filter_item(item):
                     continue
                 if callable(options):
-                    item["options"] = [(key, str(label)) for key, label in options()]
+                    item["options"] = self.filter_options(self.current_filters()[item["index"]])
         return groups
+
+    def filter_options(self, flt) -> list[tuple[str, str]] | None:
+        """A filter's options as the page carries them, each callable asked once per
+        request; None for a filter that looks its records up (filter_lookups)."""
+        options = flt.options
+        if isinstance(options, RelationOptions):
+            return None
+        if not callable(options):
+            return flt.get_options(self)
+        computed = g.setdefault("filter_options", {})
+        if options not in computed:
+            computed[options] = [(key, str(label)) for key, label in options()]
+        return computed[options]
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

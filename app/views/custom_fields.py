@@ -135,7 +135,7 @@ def group_filters(view, filters: list) -> tuple[dict, dict]:
         key = str(flt.name)
         groups.setdefault(key, FilterGroup(flt.name)).append({
             "index": index, "arg": view.get_filter_arg(index, flt),
-            "operation": flt.operation(), "options": flt.get_options(view) or None,
+            "operation": flt.operation(), "options": view.filter_options(flt) or None,
             "type": flt.data_type,
         })
         arguments[view.get_filter_arg(index, flt)] = (index, flt)
@@ -237,10 +237,15 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
         field = self.current_sortable_columns().get(sort_column) if sort_column else None
         if not isinstance(field, FieldDefinition):
             return super().apply_sorting(query, joins, sort_column, sort_desc)
+        identity = self.model.id.desc() if sort_desc else self.model.id.asc()
+        if field.field_type in NUMBER_TYPES:
+            # one direction throughout, as the field's sort indexes read it
+            key = queries.number_sort_key(self.model, field.key, bool(sort_desc))
+            return query.order_by(key.desc() if sort_desc else key.asc(), identity), joins
         expression = queries.sort_expression(self.model, field)
         order = expression.desc() if sort_desc else expression.asc()
         # empty values last either way, on both databases
-        return query.order_by(order.nulls_last(), self.model.id), joins
+        return query.order_by(order.nulls_last(), identity), joins
 
     def extra_search_conditions(self, search: str) -> list:
         """Any searchable configurable field containing the search text."""
@@ -253,6 +258,15 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
         if name.startswith("cf_"):
             return self._custom_value(model, name)
         return super().get_list_value(context, model, name)
+
+    def list_cell_function(self, name: str):
+        if not name.startswith("cf_"):
+            return super().list_cell_function(name)
+        field = custom_fields.field_by_form_name(self.custom_entity, name)
+        if field is None:
+            return lambda model: ""
+        show = custom_fields.display_function(field)
+        return lambda model: show((model.custom or {}).get(field.key))
 
     def get_export_value(self, model, name):
         if name.startswith("cf_"):

@@ -4,19 +4,38 @@ screen stay in its module."""
 
 from __future__ import annotations
 
-from flask import url_for
+from functools import lru_cache
+from typing import Any
+
+from flask import g, url_for
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.services import identifiers
 
+# Stands for a record's id in a URL built once per request and endpoint: an id no
+# INTEGER column holds, so no real URL part is taken for it.
+ID_STAND_IN = 2**31 + 7
+
+
+def record_url(endpoint: str, id_argument: str, record_id: int) -> str:
+    """``url_for(endpoint, **{id_argument: record_id})``, with the URL built once per
+    request and endpoint (a list asks it for every row) and the id put in its place."""
+    templates = g.setdefault("record_url_templates", {})
+    key = (endpoint, id_argument)
+    if key not in templates:
+        arguments: dict[str, Any] = {id_argument: ID_STAND_IN}
+        templates[key] = url_for(endpoint, **arguments).split(str(ID_STAND_IN))
+    head, *rest = templates[key]
+    return head + "".join(f"{int(record_id)}{part}" for part in rest)
+
 
 def link(record, endpoint: str) -> Markup | str:
     if record is None:
         return ""
     return Markup('<a href="{}">{}</a>').format(
-        url_for(f"{endpoint}.details_view", id=record.id), str(record))
+        record_url(f"{endpoint}.details_view", "id", record.id), str(record))
 
 
 def link_formatter(endpoint: str):
@@ -49,6 +68,7 @@ def _relative_luminance(colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+@lru_cache(maxsize=1024)
 def text_class_on(colour: str) -> str:
     """The text colour (a CSS class) with the higher contrast on ``colour``: black or
     white, whichever the tag's colour is chosen."""
@@ -80,6 +100,10 @@ def consent_formatter(view, context, model, name) -> Markup:
 def yes_no(view, value, name: str) -> Markup:
     """A check mark or a minus, titled with the column's label and Ja/Nej in the
     reader's language (Flask-Admin's own says "planned: false")."""
-    icon = "fa-check-circle" if value else "fa-minus-circle"
-    title = f"{view.get_column_name(name)}: {gettext('Yes') if value else gettext('No')}"
-    return Markup('<span class="fa {}" title="{}"></span>').format(icon, title)
+    shown = g.setdefault("yes_no_marks", {})  # a list repeats it in every row
+    key = (id(view), name, bool(value))
+    if key not in shown:
+        icon = "fa-check-circle" if value else "fa-minus-circle"
+        title = f"{view.get_column_name(name)}: {gettext('Yes') if value else gettext('No')}"
+        shown[key] = Markup('<span class="fa {}" title="{}"></span>').format(icon, title)
+    return shown[key]

@@ -33,6 +33,7 @@ from app.transactions import commit_or_refuse
 from app.views.admin_compat import ModelViewMixin
 from app.views.base import show_refusal
 from app.views.fields import FIELD_LABELS
+from app.views.formatters import record_url
 from app.views.screens import flash_refusal
 
 KIND_ICONS = {NOTE: "fa-sticky-note-o", MEETING: "fa-users", EMAIL: "fa-envelope-o",
@@ -245,7 +246,8 @@ def profile_url(contact: Contact, anchor: str | None = None) -> str:
 def profile_link(view, context, model: Contact, name: str) -> Markup:
     """A list column (last or first name) linking to the contact's profile."""
     return Markup('<a href="{}">{}</a>').format(
-        view.get_url(".profile_view", contact_id=model.id), getattr(model, name) or "")
+        record_url(f"{view.endpoint}.profile_view", "contact_id", model.id),
+        getattr(model, name) or "")
 
 
 def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:

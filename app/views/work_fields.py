@@ -9,11 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import g, has_request_context
+from flask import g, has_request_context, json
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterInList
 from flask_admin.form import DateTimeField
 from flask_admin.model.widgets import XEditableWidget
+from markupsafe import Markup, escape
 from wtforms.validators import InputRequired, StopValidation
+from wtforms.widgets.core import clean_key
 
 from app.services import dictionaries
 from app.services.dates import datetime_text, parse_datetime, picker_format
@@ -52,9 +54,30 @@ class LocalDateTimeField(DateTimeField):
 
 class EditableListWidget(XEditableWidget):
     """Flask-Admin's in-place list editor, which also edits LocalDateTimeFields (its own
-    knows only fields named DateTimeField, and would start from the shown text)."""
+    knows only fields named DateTimeField, and would start from the shown text), and
+    writes its attributes with plain string operations: a list draws one per editable
+    cell, and WTForms' html_params (a Markup.format per attribute) was most of that."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        """As XEditableWidget.__call__ (Flask-Admin 2.2.1), the same HTML."""
+        display_value = kwargs.pop("display_value", "")
+        kwargs.setdefault("data-value", display_value)
+        kwargs.setdefault("data-role", "x-editable")
+        kwargs.setdefault("data-url", "./ajax/update/")
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        kwargs.setdefault("href", "#")
+        if not kwargs.get("pk"):
+            raise ValueError("pk required")
+        kwargs["data-pk"] = str(kwargs.pop("pk"))
+        kwargs["data-csrf"] = kwargs.pop("csrf", "")
+        kwargs = self.get_kwargs(field, kwargs)
+        return Markup(f"<a {row_attributes(kwargs)}>{escape(display_value)}</a>")
 
     def get_kwargs(self, field, kwargs: dict[str, str]) -> dict[str, str]:
+        if (field.type in RELATION_FIELD_TYPES and field.query is None
+                and field.query_factory is not None):
+            return relation_kwargs(field, kwargs)
         if not isinstance(field, LocalDateTimeField):
             return super().get_kwargs(field, kwargs)
         kwargs.update({"data-type": "combodate", "data-format": "YYYY-MM-DD HH:mm:ss",
@@ -63,6 +86,81 @@ class EditableListWidget(XEditableWidget):
                        "data-role": "x-editable-combodate",
                        "data-value": local_text(field.data, "%Y-%m-%d %H:%M:%S")})
         return kwargs
+
+
+def html_attributes(attributes: dict[str, Any]) -> str:
+    """What wtforms.widgets.html_params writes (sorted, ``True`` as a bare name, ``False``
+    left out, every value escaped), with plain string operations."""
+    parts = []
+    for key, value in sorted(attributes.items()):
+        name = escape(clean_key(key))
+        if value is True:
+            parts.append(str(name))
+        elif value is not False:
+            parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(parts)
+
+
+# The attributes an editor has of its own row; the others repeat down the column.
+ROW_ATTRIBUTES = ("data-pk", "data-value")
+STAND_IN = {name: f"\0{name}\0" for name in ROW_ATTRIBUTES}
+
+
+def row_attributes(attributes: dict[str, Any]) -> str:
+    """``html_attributes``, with the attributes that repeat down a list's column
+    written once per request: those of the row go into the cached text afterwards."""
+    written = g.setdefault("editor_attributes", {}) if has_request_context() else {}
+    shared = {key: value for key, value in attributes.items() if key not in ROW_ATTRIBUTES}
+    key = tuple(sorted((name, value) for name, value in shared.items()))
+    try:
+        hash(key)
+    except TypeError:  # a value that cannot be a key: written as it is
+        return html_attributes(attributes)
+    if key not in written:
+        written[key] = html_attributes(
+            {**shared, **{name: STAND_IN[name] for name in ROW_ATTRIBUTES
+                          if name in attributes}})
+    text = written[key]
+    for name in ROW_ATTRIBUTES:
+        if name in attributes:
+            value = str(escape(attributes[name])).replace('"', "&quot;")
+            text = text.replace(STAND_IN[name], value)
+    return text
+
+
+RELATION_FIELD_TYPES = ("QuerySelectField", "ModelSelectField")
+
+
+def relation_kwargs(field, kwargs: dict[str, str]) -> dict[str, str]:
+    """Flask-Admin's in-place editor of a relation (XEditableWidget.get_kwargs), with
+    the JSON of its choices made once per request for each list of choices: a list's
+    forms share one (limit_choices), so 50 rows of 3 such columns made it 150 times."""
+    objects = field.query_factory()
+    sources = g.setdefault("editable_choice_sources", {})
+    key = (field.name, id(objects))
+    if key not in sources or sources[key][0] is not objects:
+        choices = [{"value": str(field.get_pk(obj)), "text": _label(field, obj)}
+                   for obj in objects]
+        if field.allow_blank:
+            choices.insert(0, {"value": "__None", "text": str(field.blank_text)})
+        # escaped once here: html_params leaves markup as it is
+        sources[key] = (objects, escape(json.dumps(choices)))
+    data = field.data
+    kwargs["data-type"] = "select2"
+    kwargs["data-source"] = sources[key][1]
+    if data is None and field.allow_blank:
+        kwargs["data-value"] = "__None"
+    else:
+        kwargs["data-value"] = next(
+            (str(field.get_pk(obj)) for obj in objects if obj == data), "")
+    return kwargs
+
+
+def _label(field, record) -> str:
+    try:
+        return str(field.get_label(record))
+    except TypeError:  # as Flask-Admin: a label that cannot be text is shown empty
+        return ""
 
 
 class InputRequiredWith(InputRequired):

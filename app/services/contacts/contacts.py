@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Contact, Employment, Organisation, User
 from app.models.contact import CONSENT_CHANNELS, KIND_COMPANY, KIND_PRIVATE
 from app.services import counters, identifiers, times
-from app.services.contacts import organisations, photos
+from app.services.contacts import organisations, photos, search_index
 from app.services.errors import ServiceError, refuse_together
 from app.services.settings import phone_region, setting
 from app.services.terms import term
@@ -331,14 +331,28 @@ def search_condition(search: str):
     search = (search or "").strip()
     if not search:
         return None
+    indexed = search_index.available()
     if PHONE_SEARCH.match(search):
         digits = re.sub(r"\D", "", search).lstrip("0")
         pattern = f"%{digits}%"
-        return or_(Contact.phone.like(pattern), Contact.mobile.like(pattern),
-                   *_customer_number_match(search))
-    return and_(*(or_(contains(Contact.last_name, word), contains(Contact.first_name, word),
-                      contains(Contact.email, word), *_customer_number_match(word))
-                  for word in search.split()))
+        number = _customer_number_match(search)
+        matches = or_(Contact.phone.like(pattern), Contact.mobile.like(pattern), *number)
+        if indexed and search_index.searchable(digits):
+            return and_(or_(search_index.containing(digits, search_index.PHONE_COLUMNS),
+                            *number), matches)
+        return matches
+    return and_(*(_word_condition(word, indexed) for word in search.split()))
+
+
+def _word_condition(word: str, indexed: bool) -> ColumnElement[bool]:
+    """A word of the search in a name, the e-mail or the customer number; where SQLite
+    has the search index (services.contacts.search_index), it picks the candidates."""
+    number = _customer_number_match(word)
+    matches = or_(contains(Contact.last_name, word), contains(Contact.first_name, word),
+                  contains(Contact.email, word), *number)
+    if not indexed or not search_index.searchable(word):
+        return matches
+    return and_(or_(search_index.containing(word), *number), matches)
 
 
 def _customer_number_match(text: str) -> list:

@@ -23,7 +23,7 @@ from app.models.custom_field import (
     NUMBER_TYPES,
 )
 from app.services.errors import ServiceError
-from app.services.fields import queries
+from app.services.fields import indexes, queries
 from app.services.fields import values as custom_fields
 from app.services.labels import clean_labels, key_from
 from app.services.ordering import move_in
@@ -110,6 +110,7 @@ def create_field(section: FieldSection, data: FieldInput) -> FieldDefinition:
     field.field_type = data.field_type
     _apply(field, data, labels)
     db.session.add(field)
+    indexes.make_field_indexes(field)
     custom_fields.forget_definitions()
     return field
 
@@ -127,6 +128,7 @@ def update_field(field: FieldDefinition, data: FieldInput,
         field.position = max((f.position for f in section.fields), default=0) + 1
     if data.field_type != field.field_type:
         change_type(field, data.field_type, data.choices)
+        indexes.make_field_indexes(field)
     _apply(field, data, labels)
     custom_fields.forget_definitions()
 

@@ -8,6 +8,7 @@ to test the tenant before the cast."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import (
@@ -54,22 +55,49 @@ def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _path(key: str) -> str:
+# Keys written into the SQL as they are (not as parameters), so that the statement is
+# the one an index on the expression was made for (services.fields.indexes): SQLite
+# uses such an index only for the very same expression, literals included.
+PLAIN_KEY = re.compile(r"^[a-z0-9_]{1,60}$")
+# Where a number sorts that a record lacks: after every number, in either direction.
+NO_NUMBER = {False: "1e308", True: "-1e308"}
+
+
+def _key(key: str) -> ColumnElement:
+    """The key as it goes into the SQL: written out when plain, else a parameter."""
+    if PLAIN_KEY.match(key):
+        return literal_column(f"'{key}'")
+    return bindparam(None, key, type_=String)
+
+
+def _path(key: str) -> Any:
+    if PLAIN_KEY.match(key):
+        return literal_column(f"'$.\"{key}\"'")
     return f'$."{key}"'
 
 
 def text_value(model: type[HasCustomFields], key: str) -> ColumnElement:
     if _postgres():
-        return model.custom.op("->>")(key)
+        return model.custom.op("->>")(_key(key))
     return func.json_extract(model.custom, _path(key), type_=String)
 
 
 def number_value(model: type[HasCustomFields], key: str) -> ColumnElement:
     if _postgres():
-        is_number = func.jsonb_typeof(model.custom.op("->")(key)) == "number"
-        return case((is_number, cast(model.custom.op("->>")(key), Float)))
-    is_number = func.json_type(model.custom, _path(key)).in_(("integer", "real"))
+        is_number = func.jsonb_typeof(model.custom.op("->")(_key(key))) == literal_column(
+            "'number'")
+        return case((is_number, cast(model.custom.op("->>")(_key(key)), Float)))
+    is_number = func.json_type(model.custom, _path(key)).in_(
+        (literal_column("'integer'"), literal_column("'real'")))
     return case((is_number, func.json_extract(model.custom, _path(key), type_=Float)))
+
+
+def number_sort_key(model: type[HasCustomFields], key: str, descending: bool
+                    ) -> ColumnElement:
+    """A number field's value to sort by, a record without one sorting last either way
+    (an index per direction serves it: services.fields.indexes)."""
+    return func.coalesce(number_value(model, key), literal_column(NO_NUMBER[descending]),
+                         type_=Float)
 
 
 def sort_expression(model: type[HasCustomFields], field: FieldDefinition) -> ColumnElement:

@@ -285,6 +285,32 @@ def display(field: FieldDefinition, stored: Any) -> str:
     return str(stored)
 
 
+def display_function(field: FieldDefinition) -> Callable[[Any], str]:
+    """``display`` for many values of one field (a list column): the choices' labels
+    looked up once, and each distinct value shown once."""
+    shown: dict[Any, str] = {}
+    if field.field_type in CHOICE_TYPES:
+        labels = {c.key: str(c.label(current_language())) for c in field.choices}
+
+        def show_choice(stored: Any) -> str:
+            if stored is None or stored == "" or stored == []:
+                return ""
+            keys = stored if isinstance(stored, list) else [stored]
+            return ", ".join(labels.get(key, str(key)) for key in keys)
+
+        return show_choice
+
+    def show(stored: Any) -> str:
+        if isinstance(stored, list | dict):  # not hashable; not a value a field keeps
+            return display(field, stored)
+        key = (type(stored), stored)
+        if key not in shown:
+            shown[key] = display(field, stored)
+        return shown[key]
+
+    return show
+
+
 def export_value(field: FieldDefinition, stored: Any) -> Any:
     """A stored value as a spreadsheet cell holds it: dates, numbers and yes/no typed,
     anything else as the reader sees it."""
