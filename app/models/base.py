@@ -24,10 +24,10 @@ class Timestamped:
 
 
 # Tables that migrations make beside the models: SQLite's contact search index
-# (migration 0022, an FTS5 table) and the tables FTS5 keeps for it.
+# (migration 0023, an FTS5 table) and the tables FTS5 keeps for it.
 UNMODELLED_TABLES = ("contact_search",)
 # Indexes made beside the models: on configurable fields' values, one per field key
-# (services.fields.indexes, migration 0023).
+# (services.fields.indexes, migration 0024).
 UNMODELLED_INDEXES = ("ixcf_",)
 
 

@@ -1,4 +1,4 @@
-"""SQLite's index for the contact search (migration 0022): an FTS5 table with the
+"""SQLite's index for the contact search (migration 0023): an FTS5 table with the
 trigram tokenizer over the contacts' names, e-mail and phone numbers.
 
 It narrows the search to the contacts whose columns contain each word (three or more

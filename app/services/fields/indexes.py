@@ -7,7 +7,7 @@ expression of one key: for a number field, (tenant, the number to sort by, id) i
 direction; for a choice field on SQLite, (tenant, the value, the list's default order)
 (PostgreSQL's GIN index on the whole JSON answers ``@>`` already). The expressions are
 those services.fields.queries writes, literals included, so the database recognises
-them. The index is made when the field is (migration 0023 made them for the fields
+them. The index is made when the field is (migration 0024 made them for the fields
 that existed); one index serves every tenant's field of that key, the tenant being its
 first column. Their names start with ``ixcf_``; no model describes them."""
 

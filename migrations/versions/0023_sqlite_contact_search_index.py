@@ -10,8 +10,8 @@ contact table); triggers keep its index in step with every insert, update and de
 
 Without FTS5's trigram tokenizer nothing is made, and the search reads as before.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 15:30:00
 
 """
@@ -20,8 +20,8 @@ import sqlite3
 from alembic import op
 
 
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,8 @@ queries write (app.services.fields.queries), literals included. New fields get t
 when they are made (app.services.fields.indexes); this makes them for the fields that
 exist. Keys that are not plain (a-z, 0-9, _) get none.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 15:50:00
 
 """
@@ -19,8 +19,8 @@ import re
 from alembic import op
 
 
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
