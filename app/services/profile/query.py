@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import DateTime, Select, and_, func, or_, select
+from sqlalchemy import DateTime, Select, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Activity, Case, Contact, Task
 from app.models.activity import activity_contact
 from app.services.activities.activities import contact_condition
+from app.services.conditions import id_in_any
 from app.services.contacts.employments import current_people
 from app.services.dates import UnreadableDate, parse_date
 from app.services.text import record_id
@@ -195,7 +196,8 @@ def contact_cases(contact_id: int) -> Select:
 
 def tasks_about(contact_id: int) -> ColumnElement:
     """Tasks about the contact: on the contact, or on one of the contact's cases."""
-    return or_(Task.contact_id == contact_id, Task.case_id.in_(contact_cases(contact_id)))
+    return id_in_any(Task.id, select(Task.id).where(Task.contact_id == contact_id),
+                     select(Task.id).where(Task.case_id.in_(contact_cases(contact_id))))
 
 
 def activities_of(contact_id: int, kind: str | None = None) -> Select:
@@ -234,10 +236,13 @@ def organisation_scope(organisation_id: int) -> Scope:
     with_people = select(activity_contact.c.activity_id).where(
         activity_contact.c.contact_id.in_(people))
     its_cases = Case.organisation_id == organisation_id
-    return Scope(or_(Activity.organisation_id == organisation_id, Activity.id.in_(with_people)),
+    return Scope(id_in_any(Activity.id,
+                           select(Activity.id).where(Activity.organisation_id == organisation_id),
+                           with_people),
                  its_cases,
-                 or_(Task.case_id.in_(select(Case.id).where(its_cases)),
-                     Task.contact_id.in_(people)))
+                 id_in_any(Task.id,
+                           select(Task.id).where(Task.case_id.in_(select(Case.id).where(its_cases))),
+                           select(Task.id).where(Task.contact_id.in_(people))))
 
 
 def activities_in(scope: Scope, kind: str | None = None) -> Select:

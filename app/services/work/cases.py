@@ -16,6 +16,7 @@ from app.models import Case, Contact, Organisation, User
 from app.models.case import CASE_CLOSED, CASE_OPEN, CASE_REJECTED, CASE_STATUSES, case_contact
 from app.models.dictionary import CASE_CATEGORY
 from app.services import counters, dictionaries
+from app.services.conditions import id_in_any
 from app.services.errors import ServiceError
 from app.services.terms import lazy_term
 from app.services.text import ascii_digits, contains, required_text
@@ -117,7 +118,7 @@ def matching_ids(search: str):
 def party_condition(contact_condition):
     """Cases whose primary or one of whose secondary contacts meets the condition."""
     contacts = select(Contact.id).where(contact_condition)
-    return or_(Case.primary_contact_id.in_(contacts),
-               Case.id.in_(select(case_contact.c.case_id)
-                           .where(case_contact.c.contact_id.in_(contacts))))
+    return id_in_any(Case.id, select(Case.id).where(Case.primary_contact_id.in_(contacts)),
+                     select(case_contact.c.case_id)
+                     .where(case_contact.c.contact_id.in_(contacts)))
 
