@@ -24,7 +24,9 @@ from app.services.fields import admin as field_admin
 from app.services.fields.admin import ChoiceInput, FieldInput
 from app.services.profile import query as profile_query
 from app.tenancy import tenant_context
+from app.views import fields as fields_views
 from app.views import paging
+from app.views.fields import TagFilter
 from tests.conftest import count_queries, login, user_id, view_of
 from tests.factories import gen_case, gen_contact, gen_organisation, gen_task, set_settings
 
@@ -505,3 +507,43 @@ def test_a_profiles_records_are_found_through_indexes(app, tenant):
     for name, plan in plans.items():
         assert not FULL_READ.search(plan), f"{name}:\n{plan}"
         assert read_in_vain(plan) < 50, f"{name}:\n{plan}"  # not the tenant's 2,000
+
+
+# --- a tag filter: a common tag read in the list's order, a rare one fetched -------------
+
+def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str]:
+    """The first page of the contacts with the tag (ids), and the plan of its query."""
+    view = view_of(app, "contact")
+    with app.test_request_context(), tenant_context(tenant_id), \
+            count_queries(parameters=True) as statements:
+        index = next(i for i, flt in enumerate(view._filters) if isinstance(flt, TagFilter))
+        _count, rows = view.get_list(0, None, None, None, [(index, None, str(tag_id))],
+                                     page_size=50)
+        ids = [row.id for row in rows]
+        [(statement, parameters)] = [(s, p) for s, p in statements
+                                     if s.startswith("SELECT contact.id")]
+        return ids, plan_of(statement, parameters)
+
+
+def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant, monkeypatch):
+    monkeypatch.setattr(fields_views, "COMMON_TAG", 100)
+    add_contacts(tenant.id, 3000)
+    with tenant_context(tenant.id):
+        ids = list(db.session.scalars(select(Contact.id).order_by(Contact.id)))
+        common, rare = (db.session.scalar(insert(Tag).values(tenant_id=tenant.id, name=name)
+                                          .returning(Tag.id)) for name in ("common", "rare"))
+        db.session.execute(insert(contact_tag), [{"contact_id": c, "tag_id": common}
+                                                 for c in ids[::3]] +
+                           [{"contact_id": c, "tag_id": rare} for c in ids[7:3000:600]])
+        db.session.commit()
+        expected = {tag: list(db.session.scalars(
+            select(Contact.id).join(contact_tag).where(contact_tag.c.tag_id == tag)
+            .order_by(Contact.last_name, Contact.first_name).limit(50)))
+            for tag in (common, rare)}
+    db.session.execute(text("ANALYZE"))
+    common_ids, common_plan = tag_page(app, tenant.id, common)
+    rare_ids, _rare_plan = tag_page(app, tenant.id, rare)
+    assert (common_ids, rare_ids) == (expected[common], expected[rare])
+    assert len(rare_ids) == 5
+    assert "ix_contact_tenant_last_name" in common_plan, common_plan  # in the list's order
+    assert "Sort" not in common_plan and "TEMP B-TREE" not in common_plan, common_plan

@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from wtforms import BooleanField, FileField
 
 from app.extensions import db
@@ -165,7 +165,21 @@ class TagFilter(_IdFilter):
         # so another tenant's tag id finds nothing here either
         link = self.column.class_.tags.property.secondary
         own = next(column for column in link.c if column.name != "tag_id")
-        return query.filter(self.column.in_(select(own).where(link.c.tag_id == value)))
+        tagged = select(own).where(link.c.tag_id == value)
+        if _at_least(tagged, COMMON_TAG):
+            # Read the list in its order and keep the tagged: a page needs a few hundred
+            # lookups. Fetching every tagged record to sort them took SQLite 0.5 s for a
+            # tag on 50,000 of a million contacts.
+            return query.filter(exists(tagged.where(own == self.column)))
+        return query.filter(self.column.in_(tagged))  # few: fetched, then sorted
+
+
+COMMON_TAG = 2_000  # a tag on this many records or more: its list is read in order
+
+
+def _at_least(query, count: int) -> bool:
+    return db.session.scalar(select(func.count()).select_from(
+        query.limit(count).subquery())) >= count
 
 
 class OrganisationFilter(_IdFilter):
