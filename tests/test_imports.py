@@ -737,3 +737,17 @@ def test_the_collector_spares_the_process_objects_while_an_import_runs(
     assert run_file(tenant_a.id, write(tmp_path, _rows(5))).created == 5
     assert frozen and all(frozen), frozen
     assert gc.get_freeze_count() == 0  # handed back afterwards
+
+
+def test_bulk_rows_are_written_without_nul_by_either_database(app, tenant_a):
+    """PostgreSQL's COPY passes no statement guard: the bulk writer drops NUL itself."""
+    from app.services.imports import writing
+
+    with tenant_context(tenant_a.id):
+        user = db.session.scalar(select(User).where(User.role == "admin"))
+        blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
+        [made] = writing.Writer().organisations_created(
+            [("Fir\x00ma ApS", *blank, {"note": "a\x00b"}, False)], user.id)
+        db.session.commit()
+        firma = db.session.get(Organisation, made)
+        assert (firma.name, firma.custom) == ("Firma ApS", {"note": "ab"})

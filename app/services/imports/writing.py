@@ -1,7 +1,6 @@
 """Writing an import's new records in bulk: per table and batch, the new ids reserved by
 one query and the rows sent as plain tuples in one statement (SQLite: a multi-row
-``INSERT … VALUES``; PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays)``), their
-history in one more.
+``INSERT … VALUES``; PostgreSQL: ``COPY … FROM STDIN``), their history in one more.
 
 The change history (app.audit) is written by ORM flush events for each mapped object;
 an import of 100,000 rows cannot afford an ORM object and a flush per row, nor the
@@ -24,7 +23,7 @@ from sqlalchemy import JSON, Column, Connection, Date, Table
 
 from app import audit
 from app.extensions import db
-from app.input_cleaning import json_without_nul
+from app.input_cleaning import json_without_nul, storable
 from app.masking import mask_national_id
 from app.models import AuditEntry, Contact, Employment, Organisation
 from app.tenancy import current_tenant_id
@@ -95,10 +94,11 @@ class BulkTable:
             for values, record_id in zip(data, ids, strict=True):
                 values.insert(0, record_id)
         connection = db.session.connection()
+        rows_sent = [(*values, *tail) for values in data]
         if self.dialect.name == "postgresql":
-            self._send_arrays(connection, names, data, len(tail), tail)
+            self._send_copy(connection, names, rows_sent)
         else:
-            self._send_values(connection, names, [(*values, *tail) for values in data])
+            self._send_values(connection, names, rows_sent)
 
     def _converted_constant(self, name: str, value: Any) -> Any:
         convert = self._converter(self.table.c[name])
@@ -122,26 +122,18 @@ class BulkTable:
                 f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row] * len(part))}",
                 tuple(chain.from_iterable(part)))
 
-    def _send_arrays(self, connection: Connection, names: Sequence[str], data: list[list],
-                     constant_count: int, constants: tuple) -> None:
-        """PostgreSQL: ``INSERT … SELECT … FROM unnest(%s::type[], …)`` — one statement
-        and one array per column, whatever the rows (psycopg sends arrays in binary)."""
+    def _send_copy(self, connection: Connection, names: Sequence[str],
+                   data: list[list[Any]]) -> None:
+        """PostgreSQL: ``COPY … FROM STDIN`` — the rows streamed, psycopg adapting each
+        value in C. COPY passes none of the engine's statement events, so what their
+        guard drops (NUL, lone surrogates) is dropped here; the rows an import reads
+        hold none already (reading.py), this is the guard's own check."""
         table, quoted = self._quoted(names)
-        varying = names[:len(names) - constant_count]
-        arrays = [f"%s::{self._array_type(name)}" for name in varying]
-        constant_marks = [f"%s::{self._sql_type(name)}" for name in names[len(varying):]]
-        selected = ", ".join(["u.*", *constant_marks])
-        statement = (f"INSERT INTO {table} ({quoted}) SELECT {selected} "
-                     f"FROM unnest({', '.join(arrays)}) AS u")
-        columns = [list(column) for column in zip(*data, strict=True)] if data else []
-        connection.exec_driver_sql(statement, (*constants, *columns))  # as the marks come
-
-    def _sql_type(self, name: str) -> str:
-        return self.table.c[name].type.compile(dialect=self.dialect)
-
-    def _array_type(self, name: str) -> str:
-        return f"{self._sql_type(name)}[]"
-
+        raw = cast(Any, connection.connection).driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            for row in storable(data):
+                copy.write_row(row)
 
 # --- the rows of each table -----------------------------------------------------------
 
