@@ -82,23 +82,26 @@ class BulkTable:
             constants.update(tenant_id=current_tenant_id(), created_at=now, updated_at=now)
         names = (*(("id",) if ids is not None else ()), *self.columns, *constants)
         tail = tuple(self._converted_constant(name, value) for name, value in constants.items())
-        converters = self.converters
-        data = []
-        for row in rows:
-            values = list(row)
-            for index, convert in converters:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
-            data.append(values)
+        data: Sequence[Sequence[Any]] = rows
+        if self.converters:
+            data = [self._converted(row) for row in rows]
         if ids is not None:
-            for values, record_id in zip(data, ids, strict=True):
-                values.insert(0, record_id)
+            rows_sent = [(record_id, *values, *tail)
+                         for record_id, values in zip(ids, data, strict=True)]
+        else:
+            rows_sent = [(*values, *tail) for values in data]
         connection = db.session.connection()
-        rows_sent = [(*values, *tail) for values in data]
         if self.dialect.name == "postgresql":
             self._send_copy(connection, names, rows_sent)
         else:
             self._send_values(connection, names, rows_sent)
+
+    def _converted(self, row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index, convert in self.converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
 
     def _converted_constant(self, name: str, value: Any) -> Any:
         convert = self._converter(self.table.c[name])
@@ -152,8 +155,7 @@ ORGANISATION_VALUES = ("name", "registration_number", "registration_country", "p
                        "country", "notes")
 ORGANISATION_COLUMNS = (*ORGANISATION_VALUES, "custom", "is_private_customers")
 EMPLOYMENT_COLUMNS = ("contact_id", "organisation_id", "title", "is_primary")
-HISTORY_COLUMNS = ("tenant_id", "user_id", "entity", "record_id", "action", "created_at",
-                   "changes")
+HISTORY_COLUMNS = ("record_id", "changes")  # the rest the same for a batch's entries
 
 
 class Writer:
@@ -206,9 +208,10 @@ class Writer:
         entity = model.__tablename__
         recorded = _Recorded(model, columns)
         changes = [recorded.changes(row) for row in rows]
-        self.history.insert([
-            (tenant_id, user_id, entity, record_id, audit.ACTION_CREATE, now, change)
-            for record_id, change in zip(ids, changes, strict=True)])
+        self.history.insert(
+            list(zip(ids, changes, strict=True)),
+            constants={"tenant_id": tenant_id, "user_id": user_id, "entity": entity,
+                       "action": audit.ACTION_CREATE, "created_at": now})
         audit.announce(db.session(), [
             audit.Recorded(tenant_id, entity, record_id, audit.ACTION_CREATE, change, None)
             for record_id, change in zip(ids, changes, strict=True)])
