@@ -126,7 +126,7 @@ class BulkTable:
                 tuple(chain.from_iterable(part)))
 
     def _send_copy(self, connection: Connection, names: Sequence[str],
-                   data: list[list[Any]]) -> None:
+                   data: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: ``COPY … FROM STDIN`` — the rows streamed, psycopg adapting each
         value in C. COPY passes none of the engine's statement events, so what their
         guard drops (NUL, lone surrogates) is dropped here; the rows an import reads
