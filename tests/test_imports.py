@@ -751,3 +751,13 @@ def test_bulk_rows_are_written_without_nul_by_either_database(app, tenant_a):
         db.session.commit()
         firma = db.session.get(Organisation, made)
         assert (firma.name, firma.custom) == ("Firma ApS", {"note": "ab"})
+
+
+def test_rows_are_checked_only_by_the_rules_of_the_fields_a_file_gives():
+    from app.services.contacts import contacts
+
+    names = {check.__name__ for check in contacts.row_checks({"first_name", "mobile"})}
+    assert names == {"_require_names", "_check_mobile", "_check_email_syntax"}
+    everything = contacts.row_checks({"phone", "mobile", "national_id", "website",
+                                      "preferred_language"})
+    assert everything == contacts.ROW_CHECKS

@@ -95,18 +95,22 @@ class Reader:
                       "national_id_country": None, "birth_date": None}
         self.home = home_country()
         self.rules = contacts.Rules.current()
+        self.checks = contacts.row_checks({key for _index, key in self.texts})
+        self.full_name = index_of.get("full_name")
+        self.employer_cells = (index_of.get("organisation"), index_of.get("registration_number"))
+        self.photo = index_of.get("photo")
         self.employers: dict[tuple[Any, Any], Employer | None] = {}
 
     def read(self, line: int, cells: list[Any]) -> Record:
         """The checked record of a row, or FieldErrors naming every refused field."""
-        raw = {key: cells[index] for index, key in self.columns}
         errors: dict[str, Any] = {}
         record = Record(line, cells, {})
         try:
             if self.kind == CONTACTS:
-                self._contact(raw, cells, record, errors)
+                self._contact(cells, record, errors)
             else:
-                self._organisation(raw, record, errors)
+                self._organisation({key: cells[index] for index, key in self.columns},
+                                   record, errors)
         except ServiceError as exc:
             _add(errors, exc)
         for index, definition in self.custom:
@@ -121,14 +125,13 @@ class Reader:
             raise FieldErrors(errors)
         return record
 
-    def _contact(self, raw: dict[str, Any], cells: list[Any], record: Record,
-                 errors: dict) -> None:
+    def _contact(self, cells: list[Any], record: Record, errors: dict) -> None:
         given = self.blank.copy()
         for index, key in self.texts:
             cell = cells[index]
             given[key] = cell.strip() if type(cell) is str else values.text(cell)
-        if "full_name" in raw:
-            _split_full_name(given, values.text(raw["full_name"]))
+        if self.full_name is not None:
+            _split_full_name(given, values.text(cells[self.full_name]))
         number = None
         for index, key, convert in self.converted:
             try:
@@ -141,7 +144,7 @@ class Reader:
             else:
                 given[key] = converted
         try:
-            contacts.check_row(cast(Contact, _Probe(given)), self.rules)
+            contacts.check_row(cast(Contact, _Probe(given)), self.rules, self.checks)
         except ServiceError as exc:
             _add(errors, exc)
         for key, limit in self.limits:
@@ -149,17 +152,20 @@ class Reader:
                 errors.setdefault(key, _l("At most %(count)s characters.", count=limit))
         record.values = {key: given[key] or None for key in CONTACT_VALUES}
         record.values["customer_number"] = number
-        if "organisation" in raw or "registration_number" in raw:
+        if self.employer_cells != (None, None):
             try:
-                record.employer = self._employer(raw)
+                record.employer = self._employer(cells)
             except ServiceError as exc:
                 _add(errors, exc)
-        if isinstance(raw.get("photo"), bytes) and raw["photo"]:
-            record.photo = _caught(errors, lambda: _picture(raw["photo"]))
+        photo = cells[self.photo] if self.photo is not None else None
+        if isinstance(photo, bytes) and photo:
+            record.photo = _caught(errors, lambda: _picture(photo))
 
-    def _employer(self, raw: dict[str, Any]) -> Employer | None:
+    def _employer(self, row: list[Any]) -> Employer | None:
         """The organisation the row names; the same cells read once per file."""
-        cells = (raw.get("organisation"), raw.get("registration_number"))
+        name_at, number_at = self.employer_cells
+        cells = (None if name_at is None else row[name_at],
+                 None if number_at is None else row[number_at])
         if cells in self.employers:
             return self.employers[cells]
         name = values.text(cells[0])
