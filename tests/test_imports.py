@@ -729,14 +729,28 @@ def test_the_collector_spares_the_process_objects_while_an_import_runs(
     real = runner._Run.batch
 
     def batch(run, rows):
-        frozen.append(gc.get_freeze_count())
+        frozen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
         real(run, rows)
 
     monkeypatch.setattr(runner._Run, "batch", batch)
     assert gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
     assert run_file(tenant_a.id, write(tmp_path, _rows(5))).created == 5
-    assert frozen and all(frozen), frozen
+    assert frozen and all(count > 0 for count, _young in frozen), frozen
+    assert all(young >= runner._CollectorSpared.YOUNG for _count, young in frozen), frozen
     assert gc.get_freeze_count() == 0  # handed back afterwards
+    assert gc.get_threshold() == threshold
+
+
+def test_the_collector_is_handed_back_when_the_last_of_two_imports_ends():
+    import gc
+
+    threshold = gc.get_threshold()
+    with runner._collector_spared():
+        with runner._collector_spared():
+            assert gc.get_threshold()[0] >= runner._CollectorSpared.YOUNG
+        assert gc.get_freeze_count() > 0  # the other import still runs
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)
 
 
 def test_bulk_rows_are_written_without_nul_by_either_database(app, tenant_a):
