@@ -109,13 +109,19 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
-def _drop_nul_from_parameters(_conn, _cursor, statement, parameters, _context, _many):
+def storable(parameters: Any) -> Any:
+    """The parameters (values, lists or dicts of them) as they are when no string in
+    them holds NUL or a lone surrogate; else a copy without them."""
     # repr() shows a NUL as "\x00" and a lone surrogate as "\ud800": one pass in C over
     # a batch of 1,000 rows of an import, where walking every value in Python would
     # cost more than inserting them. (JSON values are cleaned by json_without_nul.)
     if not _UNSTORABLE_REPR.search(repr(parameters)):
-        return statement, parameters
-    return statement, _without_nul(parameters)
+        return parameters
+    return _without_nul(parameters)
+
+
+def _drop_nul_from_parameters(_conn, _cursor, statement, parameters, _context, _many):
+    return statement, storable(parameters)
 
 
 def json_without_nul(value: Any) -> str:

@@ -305,3 +305,33 @@ def test_invalid_websites_are_refused(value):
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_empty_website_is_none(value):
     assert normalise_website(value) is None
+
+
+@pytest.mark.parametrize("region", ["DK", "SE", "PL", "NO", "DE"])
+def test_the_quick_reading_of_national_numbers_agrees_with_phonenumbers(region):
+    """Numbers typed as plain digits are read by the region's rules compiled once (one
+    pattern per length of number): each number it accepts is the one phonenumbers
+    reads; what it leaves (None) phonenumbers' full parse decides."""
+    import random
+
+    import phonenumbers
+
+    from app.services.identifiers import _plain_national_number
+
+    chance = random.Random(region)
+    tried = accepted = 0
+    for _ in range(3000):
+        digits = "".join(chance.choice("0123456789") for _ in range(chance.randint(5, 12)))
+        quick = _plain_national_number(digits, region)
+        try:
+            number = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            assert quick is None, digits
+            continue
+        valid = phonenumbers.is_valid_number(number)
+        tried += 1
+        if quick is not None:
+            accepted += 1
+            assert valid and quick == phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164), digits
+    assert accepted, f"no number of {tried} was read in {region}"

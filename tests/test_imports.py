@@ -691,14 +691,89 @@ def test_a_tenant_without_contacts_is_matched_without_queries(tenant_a, tmp_path
     assert [s for s in statements if "lower(contact.email)" in s]
 
 
-def test_the_writer_raises_what_its_thread_met(app, tenant_a):
+def test_nul_in_a_file_is_dropped_as_it_is_read(tenant_a, tmp_path):
+    """NUL cannot be stored (PostgreSQL refuses it in text): it is dropped from the
+    cells as the file is read — PostgreSQL's COPY passes no statement guard."""
+    path = write(tmp_path, HEADER + "An\x00na;Ber\x00g;an\x00na@x.dk;;Fir\x00ma ApS;\n")
+    assert [row.cells[:3] for row in reading.open_source(path).rows()] == [
+        ["Anna", "Berg", "anna@x.dk"]]
+    assert run_file(tenant_a.id, path).created == 1
+    [anna] = contacts_of(tenant_a.id)
+    assert (anna.first_name, anna.last_name, anna.email) == ("Anna", "Berg", "anna@x.dk")
+    assert [o.name for o in records(Organisation, tenant_a.id)
+            if not o.is_private_customers] == ["Firma ApS"]
+    with tenant_context(tenant_a.id):
+        [entry] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "contact")).all()
+    assert entry.changes["first_name"] == [None, "Anna"]
+
+
+def test_settings_are_read_once_per_import_not_per_row(tenant_a, tmp_path, monkeypatch):
+    from app.services.contacts import contacts
+
+    asked = []
+    real = contacts.setting
+    monkeypatch.setattr(contacts, "setting", lambda key: asked.append(key) or real(key))
+    counts = []
+    for size in (3, 30):
+        asked.clear()
+        assert run_file(tenant_a.id, write(tmp_path, _rows(size, offset=len(counts) * 100),
+                                           name=f"{size}.csv")).created == size
+        counts.append(len(asked))
+    assert counts[0] == counts[1] <= 2, counts
+
+
+def test_the_collector_spares_the_process_objects_while_an_import_runs(
+        tenant_a, tmp_path, monkeypatch):
+    import gc
+
+    frozen = []
+    real = runner._Run.batch
+
+    def batch(run, rows):
+        frozen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        real(run, rows)
+
+    monkeypatch.setattr(runner._Run, "batch", batch)
+    assert gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
+    assert run_file(tenant_a.id, write(tmp_path, _rows(5))).created == 5
+    assert frozen and all(count > 0 for count, _young in frozen), frozen
+    assert all(young >= runner._CollectorSpared.YOUNG for _count, young in frozen), frozen
+    assert gc.get_freeze_count() == 0  # handed back afterwards
+    assert gc.get_threshold() == threshold
+
+
+def test_the_collector_is_handed_back_when_the_last_of_two_imports_ends():
+    import gc
+
+    threshold = gc.get_threshold()
+    with runner._collector_spared():
+        with runner._collector_spared():
+            assert gc.get_threshold()[0] >= runner._CollectorSpared.YOUNG
+        assert gc.get_freeze_count() > 0  # the other import still runs
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)
+
+
+def test_bulk_rows_are_written_without_nul_by_either_database(app, tenant_a):
+    """PostgreSQL's COPY passes no statement guard: the bulk writer drops NUL itself."""
     from app.services.imports import writing
 
-    def failing() -> None:
-        raise RuntimeError("refused by the database")
+    with tenant_context(tenant_a.id):
+        user = db.session.scalar(select(User).where(User.role == "admin"))
+        blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
+        [made] = writing.Writer().organisations_created(
+            [("Fir\x00ma ApS", *blank, {"note": "a\x00b"}, False)], user.id)
+        db.session.commit()
+        firma = db.session.get(Organisation, made)
+        assert (firma.name, firma.custom) == ("Firma ApS", {"note": "ab"})
 
-    with app.app_context(), tenant_context(tenant_a.id), pytest.raises(
-            RuntimeError, match="refused by the database"), writing.Writer() as writer:
-        writer.outbox.append(failing)
-        writer.send()
-        writer.settle()
+
+def test_rows_are_checked_only_by_the_rules_of_the_fields_a_file_gives():
+    from app.services.contacts import contacts
+
+    names = {check.__name__ for check in contacts.row_checks({"first_name", "mobile"})}
+    assert names == {"_require_names", "_check_mobile", "_check_email_syntax"}
+    everything = contacts.row_checks({"phone", "mobile", "national_id", "website",
+                                      "preferred_language"})
+    assert everything == contacts.ROW_CHECKS

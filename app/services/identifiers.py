@@ -14,6 +14,7 @@ import datetime
 import re
 from functools import cache, lru_cache
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
@@ -63,16 +64,17 @@ def _validated(
     country: str | None,
     modules: dict[str, ModuleType],
     names: dict[str, object],
-    missing_country: ServiceError,
+    missing_country: tuple[Any, str],
     field: str,
 ) -> str | None:
-    """One path for both kinds of number, so they fail and compact the same way."""
+    """One path for both kinds of number, so they fail and compact the same way.
+    ``missing_country``: the message and field refusing a number without its country."""
     value = (value or "").strip()
     if not value:
         return None
     code = _country(country)
     if code is None:
-        raise missing_country
+        raise ServiceError(missing_country[0], field=missing_country[1])
     try:
         return modules[code].compact(modules[code].validate(value))
     except ValidationError:
@@ -81,15 +83,18 @@ def _validated(
         ) from None
 
 
+_MISSING_ID_COUNTRY = (_l("Choose the country of the personal ID."), "national_id_country")
+_MISSING_REGISTRATION_COUNTRY = (_l("Choose the country of the registration number."),
+                                 "registration_country")
+
+
 def normalise_national_id(
     value: str | None, country: str | None, field: str = "national_id"
 ) -> str | None:
     """A personal ID means nothing without its country: the same digits can be valid in
     one country and someone else's number, or nonsense, in another."""
-    missing = ServiceError(
-        _l("Choose the country of the personal ID."), field="national_id_country"
-    )
-    return _validated(value, country, _NATIONAL_ID_MODULES, NATIONAL_ID_NAMES, missing, field)
+    return _validated(value, country, _NATIONAL_ID_MODULES, NATIONAL_ID_NAMES,
+                      _MISSING_ID_COUNTRY, field)
 
 
 def birth_date_from_national_id(value: str | None, country: str | None) -> datetime.date | None:
@@ -110,10 +115,8 @@ def normalise_registration_number(
 ) -> str | None:
     """Company numbers follow each country's own check-digit rules, so the country
     decides which rule applies; a country prefix such as "DK" or "PL" is dropped."""
-    missing = ServiceError(
-        _l("Choose the country of the registration number."), field="registration_country"
-    )
-    return _validated(value, country, _REGISTRATION_MODULES, REGISTRATION_NAMES, missing, field)
+    return _validated(value, country, _REGISTRATION_MODULES, REGISTRATION_NAMES,
+                      _MISSING_REGISTRATION_COUNTRY, field)
 
 
 def normalise_email(value: str, field: str = "email", message=None) -> str:
@@ -157,7 +160,8 @@ def _plain_national_number(value: str, region: str) -> str | None:
         digits = digits.removeprefix(prefix)
     if not digits or digits[0] == "0" or len(digits) > 15:
         return None
-    if _matches(digits, general) and any(_matches(digits, kind) for kind in kinds):
+    kind = kinds.get(len(digits))
+    if kind is not None and _matches(digits, general) and kind.fullmatch(digits):
         return f"+{country_code}{digits}"
     return None
 
@@ -168,11 +172,12 @@ _KINDS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
 
 
 @cache
-def _national_rules(region: str) -> tuple[int, str, _Rule, tuple[_Rule, ...]] | None:
+def _national_rules(region: str) -> tuple[int, str, _Rule, dict[int, re.Pattern[str]]] | None:
     """phonenumbers' validity rules of a region, compiled once: a number is valid when
     it fits the general description and that of one kind of number (its
-    ``_number_type_helper`` asks the same, one function call per test). None for a
-    region whose national prefix is a pattern, not plain digits."""
+    ``_number_type_helper`` asks the same, one function call per test) — the kinds of
+    each length of number as one pattern (an alternation of theirs). None for a region
+    whose national prefix is a pattern, not plain digits."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None or metadata.country_code is None:
         return None
@@ -188,8 +193,14 @@ def _national_rules(region: str) -> tuple[int, str, _Rule, tuple[_Rule, ...]] | 
     general = rule(metadata.general_desc)
     if general is None:
         return None
-    kinds = tuple(found for name in _KINDS if (found := rule(getattr(metadata, name, None))))
-    return metadata.country_code, prefix, general, kinds
+    kinds = [found for name in _KINDS if (found := rule(getattr(metadata, name, None)))]
+    by_length = {}
+    for length in range(1, 16):
+        fitting = [pattern.pattern for lengths, pattern in kinds
+                   if not lengths or length in lengths]
+        if fitting:
+            by_length[length] = re.compile("|".join(f"(?:{p})" for p in fitting))
+    return metadata.country_code, prefix, general, by_length
 
 
 def _matches(digits: str, rule: _Rule) -> bool:

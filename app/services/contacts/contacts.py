@@ -4,6 +4,8 @@ contact types with their organisations, customer numbers and likely duplicates."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import cast
@@ -17,7 +19,7 @@ from app.models import Contact, Employment, Organisation, User
 from app.models.contact import CONSENT_CHANNELS, KIND_COMPANY, KIND_PRIVATE
 from app.services import counters, identifiers, times
 from app.services.contacts import organisations, photos, search_index
-from app.services.errors import ServiceError, refuse_together
+from app.services.errors import FieldErrors, ServiceError, refuse_together
 from app.services.settings import phone_region, setting
 from app.services.terms import term
 from app.services.text import ascii_digits, contains, lowered
@@ -37,7 +39,7 @@ def _prepare(contact: Contact, *, is_new: bool, as_private: bool,
              creator_id: int | None) -> None:
     _normalise(contact)
     # each field's own rules at once, so a form shows every refused field in one round
-    refuse_together(partial(check, contact) for check in FIELD_CHECKS)
+    refuse_together(FIELD_CHECKS, contact, Rules.current())
     if as_private:
         contact.kind = KIND_PRIVATE
     _apply_kind(contact)
@@ -70,29 +72,45 @@ def _normalise(contact: Contact) -> None:
     contact.email = (contact.email or "").strip() or None
 
 
-def _phone_region(contact: Contact) -> str | None:
+@dataclass(frozen=True)
+class Rules:
+    """The tenant's settings the field checks read, looked up once per save (an import
+    looks them up once for all its rows)."""
+
+    email_required: bool
+    phone_region: str
+
+    @classmethod
+    def current(cls) -> Rules:
+        return cls(bool(setting("email_required")), phone_region())
+
+
+def _phone_region(contact: Contact, rules: Rules) -> str | None:
     """Where a number typed without its country code is read: the person's country,
     else their ID's, else the tenant's own."""
-    return contact.country or contact.national_id_country or phone_region()
+    return contact.country or contact.national_id_country or rules.phone_region
 
 
-def _check_phone(contact: Contact) -> None:
+def _check_phone(contact: Contact, rules: Rules) -> None:
     if contact.phone:
-        contact.phone = identifiers.normalise_phone(contact.phone, _phone_region(contact),
-                                                    field="phone")
+        contact.phone = identifiers.normalise_phone(
+            contact.phone, _phone_region(contact, rules), field="phone")
     else:
         contact.phone = None
 
 
-def _check_mobile(contact: Contact) -> None:
+def _check_mobile(contact: Contact, rules: Rules) -> None:
     if contact.mobile:
-        contact.mobile = identifiers.normalise_phone(contact.mobile, _phone_region(contact),
-                                                     field="mobile")
+        contact.mobile = identifiers.normalise_phone(
+            contact.mobile, _phone_region(contact, rules), field="mobile")
     else:
         contact.mobile = None
 
 
-def _check_national_id(contact: Contact) -> None:
+def _check_national_id(contact: Contact, _rules: Rules) -> None:
+    if not contact.national_id:
+        contact.national_id = None
+        return
     contact.national_id = identifiers.normalise_national_id(
         contact.national_id, contact.national_id_country
     )
@@ -102,39 +120,37 @@ def _check_national_id(contact: Contact) -> None:
         )
 
 
-def _check_website(contact: Contact) -> None:
+def _check_website(contact: Contact, _rules: Rules) -> None:
     contact.website = identifiers.normalise_website(contact.website)
 
 
-def _check_language(contact: Contact) -> None:
+def _check_language(contact: Contact, _rules: Rules) -> None:
     contact.preferred_language = (contact.preferred_language or "").strip().lower() or None
     if contact.preferred_language not in (None, *LANGUAGES):
         raise ServiceError(_l("Not a valid choice."), field="preferred_language")
 
 
-def _require_names(contact: Contact) -> None:
-    refuse_together(partial(_require, contact, field) for field in ("first_name", "last_name"))
+def _require_names(contact: Contact, _rules: Rules) -> None:
+    if contact.first_name and contact.last_name:
+        return
+    raise FieldErrors({field: _l("This field is required.")
+                       for field in ("first_name", "last_name") if not getattr(contact, field)})
 
 
-def _require(contact: Contact, field: str) -> None:
-    if not getattr(contact, field):
-        raise ServiceError(_l("This field is required."), field=field)
-
-
-def _check_email(contact: Contact) -> None:
-    _check_email_syntax(contact)
+def _check_email(contact: Contact, rules: Rules) -> None:
+    _check_email_syntax(contact, rules)
     if contact.email and email_in_use(contact.email, exclude_id=contact.id):
         raise ServiceError(term("duplicate_email"), field="email")
 
 
-def _check_email_syntax(contact: Contact) -> None:
-    if setting("email_required") and not contact.email:
+def _check_email_syntax(contact: Contact, rules: Rules) -> None:
+    if rules.email_required and not contact.email:
         raise ServiceError(_l("This field is required."), field="email")
     if contact.email:
         identifiers.check_email_syntax(contact.email)  # the syntax only: stored as typed
 
 
-def _check_consents(contact: Contact) -> None:
+def _check_consents(contact: Contact, _rules: Rules) -> None:
     refuse_together(partial(_check_consent, contact, channel) for channel in CONSENT_CHANNELS)
 
 
@@ -158,14 +174,33 @@ def _check_consent(contact: Contact, channel: str) -> None:
 FIELD_CHECKS = (_require_names, _check_phone, _check_mobile, _check_national_id,
                 _check_website, _check_language, _check_email, _check_consents)
 # The same checks without a query: imports run them on each row and look the e-mails
-# up for a whole batch of rows at once (services.imports).
+# up for a whole batch of rows at once (services.imports). An imported contact has
+# given no consent (a file holds no date or source of one): the consent checks, which
+# only refuse a date or a source without a consent, have nothing to refuse there.
 ROW_CHECKS = tuple(_check_email_syntax if check is _check_email else check
-                   for check in FIELD_CHECKS)
+                   for check in FIELD_CHECKS if check is not _check_consents)
 
 
-def check_row(contact: Contact) -> None:
-    """Normalise and check one record's own fields (all of them, refused together)."""
-    refuse_together(ROW_CHECKS, contact)  # an import calls it 100,000 times: no partials
+# The one field each of these checks reads: without a value there, it has nothing to
+# check, and only sets the field to None.
+_CHECKED_FIELD = {_check_phone: "phone", _check_mobile: "mobile",
+                  _check_national_id: "national_id", _check_website: "website",
+                  _check_language: "preferred_language"}
+
+
+def row_checks(given: Collection[str]) -> tuple[Callable[[Contact, Rules], None], ...]:
+    """The row checks of rows whose only values are those of the ``given`` fields (an
+    import's columns): those of fields no row can fill are left out."""
+    return tuple(check for check in ROW_CHECKS
+                 if check not in _CHECKED_FIELD or _CHECKED_FIELD[check] in given)
+
+
+def check_row(contact: Contact, rules: Rules,
+              checks: tuple[Callable[[Contact, Rules], None], ...] = ROW_CHECKS) -> None:
+    """Normalise and check one record's own fields (all of them, refused together) —
+    all but the consents, which an import never gives (see ROW_CHECKS); ``checks``:
+    those of :func:`row_checks`, for rows that leave the other fields empty (None)."""
+    refuse_together(checks, contact, rules)  # an import calls it 100,000 times
 
 
 def _email_is(email: str):

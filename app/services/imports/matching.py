@@ -23,8 +23,7 @@ from app.services.text import lowered
 
 
 def employer_key(employer: Employer) -> str:
-    return f"#{employer.registration_number}" if employer.registration_number \
-        else employer.name.lower()
+    return employer.key
 
 
 class FileKeys:

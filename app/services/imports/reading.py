@@ -10,6 +10,11 @@ vCard files become rows of fixed columns (see :mod:`app.services.imports.vcards`
 
 Every row carries the line number a person finds it at: the spreadsheet row, or for a
 text file the line where the record starts (a quoted value may span lines).
+
+What no database can store — NUL, and lone surrogates — is dropped from the text as it
+is read (as the database's guard drops it from a statement's values): the rows are
+clean before anything checks or writes them, by whichever path (PostgreSQL's COPY
+passes no statement guard).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import IO, Any
 from charset_normalizer import from_bytes
 from flask_babel import lazy_gettext as _l
 
+from app.input_cleaning import UNSTORABLE
 from app.services.errors import ServiceError
 
 SAMPLE_BYTES = 64 * 1024
@@ -203,12 +209,14 @@ def _trimmed(headers: list[str]) -> list[str]:
 
 def _csv_rows(opener: Opener, encoding: str, delimiter: str, width: int) -> Iterator[Row]:
     with text_stream(opener, encoding) as text:
-        reader = csv.reader(text, delimiter=delimiter)
+        # decoded with errors="replace": no lone surrogates, only NUL to drop
+        reader = csv.reader((line.replace("\x00", "") for line in text),
+                            delimiter=delimiter)
         next(reader, None)  # the header
         start = reader.line_num + 1
         for cells in reader:
             line, start = start, reader.line_num + 1
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():
                 yield Row(line, _fitted(cells, width))
 
 
@@ -216,6 +224,11 @@ def _fitted(cells: list[Any], width: int) -> list[Any]:
     if len(cells) < width:
         return cells + [""] * (width - len(cells))
     return cells[:width] if len(cells) > width else cells
+
+
+def storable(cells: list[Any]) -> list[Any]:
+    """The cells with NUL and lone surrogates dropped from each text."""
+    return [UNSTORABLE.sub("", cell) if isinstance(cell, str) else cell for cell in cells]
 
 
 def _workbook(path: Path):
@@ -245,7 +258,7 @@ def _xlsx_rows(path: Path, width: int) -> Iterator[Row]:
     try:
         sheet = book.worksheets[0]
         for line, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-            values = ["" if cell is None else cell for cell in cells]
+            values = storable(["" if cell is None else cell for cell in cells])
             if any(str(value).strip() for value in values):
                 yield Row(line, _fitted(values, width))
     finally:

@@ -54,6 +54,10 @@ def to_date(cell: Any, field: str) -> date | None:
     value = text(cell)
     if not value:
         return None
+    if len(value) == 10 and value[2] in "-./" and value[5] == value[2]:
+        found = _day_first(value)  # 24-12-1980: most files' every row
+        if found is not None:
+            return found
     numbers = _DAY_FIRST.match(value) or _YEAR_FIRST.match(value)
     if numbers:  # the common forms read without strptime (an import reads 100,000)
         day, month, year = (numbers.group(name) for name in ("day", "month", "year"))
@@ -68,6 +72,19 @@ def to_date(cell: Any, field: str) -> date | None:
     except UnreadableDate as exc:
         message = exc.message if exc.message == OUT_OF_RANGE else unreadable_message()
         raise ServiceError(message, field=field) from None
+
+
+def _day_first(value: str) -> date | None:
+    """dd-mm-yyyy (or with dots or slashes) as a supported date; None for anything else."""
+    day, month, year = value[:2], value[3:5], value[6:]
+    if not (day.isdigit() and month.isdigit() and year.isdigit() and day.isascii()
+            and month.isascii() and year.isascii()):
+        return None
+    try:
+        found = date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return found if supported(found) else None
 
 
 def number_text(cell: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import vobject
 
-from app.services.imports.reading import Opener, Row, text_stream, unreadable
+from app.services.imports.reading import Opener, Row, storable, text_stream, unreadable
 
 COLUMNS = ("First name", "Last name", "E-mail", "Phone", "Mobile", "Organisation",
            "Job title", "Street", "Postcode", "City", "Country", "Birth date", "Website",
@@ -46,7 +46,7 @@ def rows(opener: Opener) -> Iterator[Row]:
         try:
             for number, card in enumerate(vobject.readComponents(
                     _Lines(text), ignoreUnreadable=True), start=1):
-                yield Row(number, _cells(card))
+                yield Row(number, storable(_cells(card)))
         except vobject.base.ParseError as exc:
             raise unreadable() from exc
 

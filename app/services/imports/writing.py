@@ -1,7 +1,6 @@
 """Writing an import's new records in bulk: per table and batch, the new ids reserved by
 one query and the rows sent as plain tuples in one statement (SQLite: a multi-row
-``INSERT … VALUES``; PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays)``), their
-history in one more — by a thread of their own, while the import checks the next batch.
+``INSERT … VALUES``; PostgreSQL: ``COPY … FROM STDIN``), their history in one more.
 
 The change history (app.audit) is written by ORM flush events for each mapped object;
 an import of 100,000 rows cannot afford an ORM object and a flush per row, nor the
@@ -15,28 +14,22 @@ contact's entry names its organisation. Records an import updates go through the
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, date, datetime
-from functools import partial
+from datetime import UTC, datetime
 from itertools import chain
-from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Connection, Table
+from sqlalchemy import JSON, Column, Connection, Date, Table
 
 from app import audit
 from app.extensions import db
-from app.input_cleaning import json_without_nul
+from app.input_cleaning import json_without_nul, storable
 from app.masking import mask_national_id
 from app.models import AuditEntry, Contact, Employment, Organisation
 from app.tenancy import current_tenant_id
 
 Convert = Callable[[Any], Any]
-Send = Callable[[], None]
 STAMPS = ("tenant_id", "created_at", "updated_at")
-SWITCH_INTERVAL = 0.0002  # seconds (Python's default: 0.005)
 SQLITE_PARAMETERS = 32_766  # SQLite's least limit of parameters in one statement
 
 
@@ -59,7 +52,7 @@ class BulkTable:
 
     def _converter(self, column: Column) -> Convert | None:
         if isinstance(column.type, JSON):
-            return json_without_nul
+            return _json
         if self.dialect.name == "sqlite":  # psycopg adapts dates and booleans itself
             return column.type._cached_bind_processor(self.dialect)
         return None
@@ -80,32 +73,35 @@ class BulkTable:
         highest = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0
         return list(range(highest + 1, highest + count + 1))
 
-    def sender(self, rows: Sequence[Sequence[Any]], ids: Sequence[int] | None = None,
-               constants: dict[str, Any] | None = None) -> Send:
-        """The statement inserting the rows (with ``ids``, when given), prepared here
-        and sent when called (by the writer's thread)."""
+    def insert(self, rows: Sequence[Sequence[Any]], ids: Sequence[int] | None = None,
+               constants: dict[str, Any] | None = None) -> None:
+        """Insert the rows (with ``ids``, when given) by one statement."""
         constants = dict(constants or {})
         if self.stamped:
             now = datetime.now(UTC)
             constants.update(tenant_id=current_tenant_id(), created_at=now, updated_at=now)
         names = (*(("id",) if ids is not None else ()), *self.columns, *constants)
         tail = tuple(self._converted_constant(name, value) for name, value in constants.items())
-        converters = self.converters
-        data = []
-        for row in rows:
-            values = list(row)
-            for index, convert in converters:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
-            data.append(values)
+        data: Sequence[Sequence[Any]] = rows
+        if self.converters:
+            data = [self._converted(row) for row in rows]
         if ids is not None:
-            for values, record_id in zip(data, ids, strict=True):
-                values.insert(0, record_id)
+            rows_sent = [(record_id, *values, *tail)
+                         for record_id, values in zip(ids, data, strict=True)]
+        else:
+            rows_sent = [(*values, *tail) for values in data]
         connection = db.session.connection()
         if self.dialect.name == "postgresql":
-            return partial(self._send_arrays, connection, names, data, len(tail), tail)
-        return partial(self._send_values, connection, names, [(*values, *tail)
-                                                              for values in data])
+            self._send_copy(connection, names, rows_sent)
+        else:
+            self._send_values(connection, names, rows_sent)
+
+    def _converted(self, row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index, convert in self.converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
 
     def _converted_constant(self, name: str, value: Any) -> Any:
         convert = self._converter(self.table.c[name])
@@ -119,7 +115,7 @@ class BulkTable:
     def _send_values(self, connection: Connection, names: Sequence[str],
                      data: list[tuple]) -> None:
         """SQLite: ``INSERT … VALUES (…), (…), …`` — one statement for up to a batch,
-        which SQLite runs in one step (outside Python's lock: the import reads on)."""
+        which SQLite runs in one step."""
         table, quoted = self._quoted(names)
         row = f"({', '.join('?' for _ in names)})"
         size = max(1, SQLITE_PARAMETERS // len(names))
@@ -129,26 +125,18 @@ class BulkTable:
                 f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row] * len(part))}",
                 tuple(chain.from_iterable(part)))
 
-    def _send_arrays(self, connection: Connection, names: Sequence[str], data: list[list],
-                     constant_count: int, constants: tuple) -> None:
-        """PostgreSQL: ``INSERT … SELECT … FROM unnest(%s::type[], …)`` — one statement
-        and one array per column, whatever the rows (psycopg sends arrays in binary)."""
+    def _send_copy(self, connection: Connection, names: Sequence[str],
+                   data: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: ``COPY … FROM STDIN`` — the rows streamed, psycopg adapting each
+        value in C. COPY passes none of the engine's statement events, so what their
+        guard drops (NUL, lone surrogates) is dropped here; the rows an import reads
+        hold none already (reading.py), this is the guard's own check."""
         table, quoted = self._quoted(names)
-        varying = names[:len(names) - constant_count]
-        arrays = [f"%s::{self._array_type(name)}" for name in varying]
-        constant_marks = [f"%s::{self._sql_type(name)}" for name in names[len(varying):]]
-        selected = ", ".join(["u.*", *constant_marks])
-        statement = (f"INSERT INTO {table} ({quoted}) SELECT {selected} "
-                     f"FROM unnest({', '.join(arrays)}) AS u")
-        columns = [list(column) for column in zip(*data, strict=True)] if data else []
-        connection.exec_driver_sql(statement, (*constants, *columns))  # as the marks come
-
-    def _sql_type(self, name: str) -> str:
-        return self.table.c[name].type.compile(dialect=self.dialect)
-
-    def _array_type(self, name: str) -> str:
-        return f"{self._sql_type(name)}[]"
-
+        raw = cast(Any, connection.connection).driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            for row in storable(data):
+                copy.write_row(row)
 
 # --- the rows of each table -----------------------------------------------------------
 
@@ -167,92 +155,44 @@ ORGANISATION_VALUES = ("name", "registration_number", "registration_country", "p
                        "country", "notes")
 ORGANISATION_COLUMNS = (*ORGANISATION_VALUES, "custom", "is_private_customers")
 EMPLOYMENT_COLUMNS = ("contact_id", "organisation_id", "title", "is_primary")
-HISTORY_COLUMNS = ("tenant_id", "user_id", "entity", "record_id", "action", "created_at",
-                   "changes")
+HISTORY_COLUMNS = ("record_id", "changes")  # the rest the same for a batch's entries
 
 
 class Writer:
-    """The tables an import writes, and a thread of its own sending each batch's
-    statements while the import reads and checks the next batch (the database's work,
-    SQLite's in this process or PostgreSQL's in its own, beside Python's).
+    """The tables an import writes, each batch's new records sent at once (on the
+    import's connection, in its transaction), the history's observers told of their
+    entries as after a flush.
 
-    Everything else runs in the import's own thread, on the same connection and in the
-    same transaction: :meth:`settle` waits for the last batch to be written before the
-    import asks anything of the database again; the history's observers are told of
-    the batch's entries then (they may write too). Use it as a context manager: it is
-    settled (quietly on an error already raised) when the block ends."""
+    (A thread of the writer's own, sending a batch while the next was read, with
+    Python's switch interval lowered for the import, was measured against this: on two
+    busy cores it cost 8 % more CPU for no gain in time, on either database — see
+    docs/performance.md. The switch interval is process-wide, so it went too.)"""
 
     def __init__(self) -> None:
         self.contacts = BulkTable(Contact, CONTACT_COLUMNS)
         self.organisations = BulkTable(Organisation, ORGANISATION_COLUMNS)
         self.employments = BulkTable(Employment, EMPLOYMENT_COLUMNS)
         self.history = BulkTable(AuditEntry, HISTORY_COLUMNS, stamped=False)
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
-        self.outbox: list[Send] = []
-        self.sending: Future | None = None
-        self.recorded: list[audit.Recorded] = []
-        self.to_announce: list[audit.Recorded] = []
-        self.switch_interval = sys.getswitchinterval()
-
-    def __enter__(self) -> Writer:
-        # The thread waits for the database outside Python's lock, and then for the lock
-        # while the import checks rows: by default up to 5 ms each time, a few times per
-        # statement. Handing the lock over sooner keeps the writes flowing.
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        try:
-            if error is None:
-                self.settle()
-            elif self.sending is not None:
-                self.sending.exception()  # waited for; the first error is the one raised
-        finally:
-            self.thread.shutdown(wait=True)
-            sys.setswitchinterval(self.switch_interval)
-
-    def send(self) -> None:
-        """Hand the batch's statements to the thread (in order, as one piece of work)."""
-        self.settle()
-        outbox, self.outbox = self.outbox, []
-        self.to_announce, self.recorded = self.recorded, []
-        if outbox:
-            self.sending = self.thread.submit(_run_all, outbox)
-
-    def settle(self) -> None:
-        """Wait for the batch sent last (its error raised here), then tell the history's
-        observers of its entries."""
-        sending, self.sending = self.sending, None
-        if sending is not None:
-            sending.result()
-        announced, self.to_announce = self.to_announce, []
-        audit.announce(db.session(), announced)
 
     def contacts_created(self, rows: Sequence[Sequence[Any]],
                          employments: list[list[Any]], user_id: int | None) -> list[int]:
         """Contacts (``CONTACT_COLUMNS``) with their employments (each lacking the
-        contact's id, put first) and history, to be sent; the contacts' ids."""
+        contact's id, put first) and history, written; the contacts' ids."""
         ids = self.contacts.reserve_ids(len(rows))
-        self.outbox.append(self.contacts.sender(rows, ids, CONTACT_DEFAULTS))
+        self.contacts.insert(rows, ids, CONTACT_DEFAULTS)
         for contact_id, employment in zip(ids, employments, strict=True):
             employment[0] = contact_id
-        self.outbox.append(self.employments.sender(employments))
+        self.employments.insert(employments)
         self.record_created(Contact, ids, rows, CONTACT_COLUMNS, user_id)
         return ids
 
-    def organisations_created(self, rows: Sequence[Sequence[Any]], user_id: int | None,
-                              *, at_once: bool = False) -> list[int]:
-        """Organisations (``ORGANISATION_COLUMNS``) with their history, to be sent (or,
-        ``at_once``, inserted now: rows the batch changes through the ORM may name
-        them); their ids."""
+    def organisations_created(self, rows: Sequence[Sequence[Any]],
+                              user_id: int | None) -> list[int]:
+        """Organisations (``ORGANISATION_COLUMNS``) with their history, written; their
+        ids."""
         ids = self.organisations.reserve_ids(len(rows))
         if ids:
-            send = self.organisations.sender(rows, ids)
-            if at_once:
-                send()
-            else:
-                self.outbox.append(send)
+            self.organisations.insert(rows, ids)
             self.record_created(Organisation, ids, rows, ORGANISATION_COLUMNS, user_id)
         return ids
 
@@ -266,45 +206,48 @@ class Writer:
         now = datetime.now(UTC)
         tenant_id = cast(int, current_tenant_id())  # an import runs inside its tenant
         entity = model.__tablename__
-        recorded = _Recorded(columns)
+        recorded = _Recorded(model, columns)
         changes = [recorded.changes(row) for row in rows]
-        self.outbox.append(self.history.sender([
-            (tenant_id, user_id, entity, record_id, audit.ACTION_CREATE, now, change)
-            for record_id, change in zip(ids, changes, strict=True)]))
-        self.recorded.extend(
+        self.history.insert(
+            list(zip(ids, changes, strict=True)),
+            constants={"tenant_id": tenant_id, "user_id": user_id, "entity": entity,
+                       "action": audit.ACTION_CREATE, "created_at": now})
+        audit.announce(db.session(), [
             audit.Recorded(tenant_id, entity, record_id, audit.ACTION_CREATE, change, None)
-            for record_id, change in zip(ids, changes, strict=True))
+            for record_id, change in zip(ids, changes, strict=True)])
 
 
-def _run_all(sends: list[Send]) -> None:
-    for send in sends:
-        send()
+def _json(value: Any) -> str:
+    """A JSON column's text (most imported records have no configurable values: {})."""
+    return "{}" if value == {} else json_without_nul(value)
 
 
 class _Recorded:
     """The history's "created" values of rows of ``columns``, as audit.snapshot makes
     them for a record saved through the ORM: unset values left out, dates in ISO, the
-    personal ID masked, configurable fields per key."""
+    personal ID masked, configurable fields per key — read straight from the row."""
 
-    def __init__(self, columns: Sequence[str]) -> None:
+    def __init__(self, model: type, columns: Sequence[str]) -> None:
         skipped = {"organisation_id", "custom", "is_private_customers", "photo",
                    *CONTACT_DEFAULTS}
         self.recorded = [(index, name) for index, name in enumerate(columns)
                          if name not in skipped]
+        table = cast(Table, cast(Any, model).__table__)
+        self.dates = [name for name in columns if isinstance(table.c[name].type, Date)]
+        self.masked = "national_id" in columns
         self.custom = columns.index("custom") if "custom" in columns else None
 
     def changes(self, row: Sequence[Any]) -> dict[str, list]:
-        changes: dict[str, list] = {}
-        for index, name in self.recorded:
-            value = row[index]
-            if value is None or value == "" or value is False:
-                continue
-            if isinstance(value, date):
-                value = value.isoformat()
-            elif name == "national_id":
-                value = mask_national_id(value)
-            changes[name] = [None, value]
-        if self.custom is not None:
-            for key, value in sorted((row[self.custom] or {}).items()):
+        # unset: None, "" and False (a whole number 0 is a value; no recorded column
+        # holds another kind of false value)
+        changes: dict[str, list[Any]] = {name: [None, value] for index, name in self.recorded
+                   if (value := row[index]) or type(value) is int}
+        for name in self.dates:
+            if name in changes:
+                changes[name][1] = changes[name][1].isoformat()
+        if self.masked and "national_id" in changes:
+            changes["national_id"][1] = mask_national_id(changes["national_id"][1])
+        if self.custom is not None and row[self.custom]:
+            for key, value in sorted(row[self.custom].items()):
                 changes[f"custom.{key}"] = [None, value]
         return changes
