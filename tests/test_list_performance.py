@@ -511,8 +511,9 @@ def test_a_profiles_records_are_found_through_indexes(app, tenant):
 
 # --- a tag filter: a common tag read in the list's order, a rare one fetched -------------
 
-def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str]:
-    """The first page of the contacts with the tag (ids), and the plan of its query."""
+def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str, str]:
+    """The first page of the contacts with the tag (ids), the plan of its query and
+    that of its count."""
     view = view_of(app, "contact")
     with app.test_request_context(), tenant_context(tenant_id), \
             count_queries(parameters=True) as statements:
@@ -522,7 +523,9 @@ def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str]:
         ids = [row.id for row in rows]
         [(statement, parameters)] = [(s, p) for s, p in statements
                                      if s.startswith("SELECT contact.id")]
-        return ids, plan_of(statement, parameters)
+        [(count, count_parameters)] = [(s, p) for s, p in statements
+                                       if s.startswith("SELECT count(*)") and "contact.tenant_id" in s]
+        return ids, plan_of(statement, parameters), plan_of(count, count_parameters)
 
 
 def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant, monkeypatch):
@@ -541,9 +544,10 @@ def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant,
             .order_by(Contact.last_name, Contact.first_name).limit(50)))
             for tag in (common, rare)}
     db.session.execute(text("ANALYZE"))
-    common_ids, common_plan = tag_page(app, tenant.id, common)
-    rare_ids, _rare_plan = tag_page(app, tenant.id, rare)
+    common_ids, common_plan, count_plan = tag_page(app, tenant.id, common)
+    rare_ids, _rare_plan, _rare_count_plan = tag_page(app, tenant.id, rare)
     assert (common_ids, rare_ids) == (expected[common], expected[rare])
     assert len(rare_ids) == 5
     assert "ix_contact_tenant_last_name" in common_plan, common_plan  # in the list's order
+    assert "ix_contact_tag_tag_id" in count_plan, count_plan  # counted from the tag's index
     assert "Sort" not in common_plan and "TEMP B-TREE" not in common_plan, common_plan

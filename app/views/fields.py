@@ -22,6 +22,7 @@ from app.services.text import record_id
 from app.tenancy import current_tenant_id
 from app.views.filter_lookups import RelationOptions
 from app.views.lookups import organisation_lookup, user_lookup
+from app.views.paging import CappedCountQuery
 
 FIELD_LABELS = {
     "customer_number": _l("Customer no."),
@@ -167,10 +168,11 @@ class TagFilter(_IdFilter):
         link = self.column.class_.tags.property.secondary
         own = next(column for column in link.c if column.name != "tag_id")
         tagged = select(own).where(link.c.tag_id == value)
-        if _common(link.name, value, tagged):
+        if not isinstance(query, CappedCountQuery) and _common(link.name, value, tagged):
             # Read the list in its order and keep the tagged: a page needs a few hundred
             # lookups. Fetching every tagged record to sort them took SQLite 0.5 s for a
-            # tag on 50,000 of a million contacts.
+            # tag on 50,000 of a million contacts. (Counting, in no order, is quicker
+            # from the tag's own index, as below: 25 ms instead of 68 there.)
             return query.filter(exists(tagged.where(own == self.column)))
         return query.filter(self.column.in_(tagged))  # few: fetched, then sorted
 
