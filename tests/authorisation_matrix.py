@@ -527,6 +527,10 @@ PROBES = (
           admin(to("/admin/webhooks/"), MISSING)),
     Probe("POST", "webhooks.send_again", "/admin/webhooks/deliveries/{delivery}/send-again",
           admin(to("/admin/webhooks/{webhook}/"), MISSING)),
+    Probe("GET", "webhooks.delete", "/admin/webhooks/{webhook}/delete", admin(OK, MISSING),
+          shows=True),
+    Probe("POST", "webhooks.delete", "/admin/webhooks/{webhook}/delete",  # the last of it
+          admin(to("/admin/webhooks/"), MISSING)),
     # dictionaries
     Probe("GET", "dictionaries.index", "/admin/dictionaries/?dictionary=priority",
           admin(OK), shows=True),

@@ -455,17 +455,17 @@ def test_the_private_flag_is_shown_explained_and_set_on_the_profile(admin_client
     panel = page[page.index('id="panel-responsible"'):]
     panel = panel[:panel.index("</section>")]
     assert "Privat" in panel and "Nej" in panel
-    assert "kun administratorer og den ansvarlige bruger kan læse noterne" in panel
+    assert "kun administratorer og den ansvarlige bruger kan læse notaterne" in panel
     url = f"/admin/contact/{person}/profile/panel/responsible/edit"
     form = admin_client.get(url).get_data(as_text=True)
-    assert 'name="is_private"' in form and "andre ser kun, at der findes en note" in form
+    assert 'name="is_private"' in form and "andre ser kun, at der findes et notat" in form
     saved = admin_client.post(url, data={"responsible_user": str(admin), "is_private": "y"})
     assert saved.status_code == 302
     with tenant_context(tenant_a.id):
         contact = db.session.get(Contact, person)
         assert contact.is_private and contact.responsible_user_id == admin
     full_form = admin_client.get(f"/admin/contact/edit/?id={person}").get_data(as_text=True)
-    assert "andre ser kun, at der findes en note" in full_form
+    assert "andre ser kun, at der findes et notat" in full_form
 
 
 # --- 2: a tenant's own activity kinds are usable, each with its behaviour --------------

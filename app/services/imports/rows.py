@@ -150,7 +150,8 @@ class Reader:
             _add(errors, exc)
         for key, limit in self.limits:
             if len(given[key] or "") > limit:
-                errors.setdefault(key, _l("At most %(count)s characters.", count=limit))
+                errors.setdefault(key, lazy_ngettext("At most %(num)d character.",
+                                                     "At most %(num)d characters.", limit))
         record.values = {key: given[key] or None for key in CONTACT_VALUES}
         record.values["customer_number"] = number
         if self.employer_cells != (None, None):
