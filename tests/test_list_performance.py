@@ -523,8 +523,9 @@ def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str, str]:
         ids = [row.id for row in rows]
         [(statement, parameters)] = [(s, p) for s, p in statements
                                      if s.startswith("SELECT contact.id")]
-        [(count, count_parameters)] = [(s, p) for s, p in statements
-                                       if s.startswith("SELECT count(*)") and "contact.tenant_id" in s]
+        [(count, count_parameters)] = [
+            (s, p) for s, p in statements
+            if s.startswith("SELECT count(*)") and "contact.tenant_id" in s]
         return ids, plan_of(statement, parameters), plan_of(count, count_parameters)
 
 

@@ -181,12 +181,12 @@ COMMON_TAG = 2_000  # a tag on this many records or more: its list is read in or
 
 
 def _common(table: str, tag_id: int, tagged) -> bool:
-    """Whether the tag is on COMMON_TAG records or more; asked once per request (the
-    list's count and its page both filter)."""
+    """Whether the tag is on COMMON_TAG records or more; asked once per request."""
     known = g.setdefault("common_tags", {})
     if (table, tag_id) not in known:
-        known[table, tag_id] = db.session.scalar(select(func.count()).select_from(
-            tagged.limit(COMMON_TAG).subquery())) >= COMMON_TAG
+        found = db.session.scalar(select(func.count()).select_from(
+            tagged.limit(COMMON_TAG).subquery()))
+        known[table, tag_id] = (found or 0) >= COMMON_TAG
     return known[table, tag_id]
 
 
