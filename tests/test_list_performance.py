@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_admin.model.widgets import XEditableWidget
+from flask_login import login_user
 from sqlalchemy import func, insert, select, text
 
 from app.extensions import db
-from app.models import Activity, Case, Contact, Employment, Organisation, Tag, Task
+from app.models import Activity, Case, Contact, Employment, Organisation, Tag, Task, User
 from app.models.activity import activity_contact
 from app.models.dictionary import TASK_STATUS
 from app.models.tag import contact_tag
@@ -552,3 +553,34 @@ def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant,
     assert "ix_contact_tenant_last_name" in common_plan, common_plan  # in the list's order
     assert "ix_contact_tag_tag_id" in count_plan, count_plan  # counted from the tag's index
     assert "Sort" not in common_plan and "TEMP B-TREE" not in common_plan, common_plan
+
+
+# --- My tasks: read in the order of the (tenant, assignee, due time) index -----------------
+
+def test_my_tasks_are_read_in_their_index_order(app, tenant):
+    """Overdue first is due time ascending: no clock test in the ORDER BY, so PostgreSQL
+    reads the user's tasks in index order (SQLite's index keeps undated tasks first, so
+    it sorts them after reading)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps NULLs first in an index: undated tasks are sorted last")
+    owner = user_id(tenant.id, "admin@omega.example")
+    with tenant_context(tenant.id):
+        status = dictionaries.default_entry(TASK_STATUS).id
+        now = datetime.now(UTC)
+        db.session.execute(insert(Task), [
+            {"tenant_id": tenant.id, "title": f"Task {n}", "status_id": status,
+             "assignee_id": owner if n % 10 == 0 else None,
+             "due_at": None if n % 7 == 0 else now + timedelta(hours=n - 1500)}
+            for n in range(3000)])
+        db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    view = view_of(app, "my_tasks")
+    with app.test_request_context(), tenant_context(tenant.id), \
+            count_queries(parameters=True) as statements:
+        login_user(db.session.get(User, owner))
+        view.get_list(0, None, None, None, [])
+        [(statement, parameters)] = [(s, p) for s, p in statements
+                                     if s.startswith("SELECT task.id")]
+        plan = plan_of(statement, parameters)
+    assert "ix_task_tenant_assignee_due" in plan, plan
+    assert not re.search(r"(^|->  )Sort  \(", plan, re.M), plan  # only ties (Incremental)
