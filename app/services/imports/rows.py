@@ -150,8 +150,7 @@ class Reader:
             _add(errors, exc)
         for key, limit in self.limits:
             if len(given[key] or "") > limit:
-                errors.setdefault(key, lazy_ngettext("At most %(num)d character.",
-                                                     "At most %(num)d characters.", limit))
+                errors.setdefault(key, too_long(limit))
         record.values = {key: given[key] or None for key in CONTACT_VALUES}
         record.values["customer_number"] = number
         if self.employer_cells != (None, None):
@@ -238,12 +237,16 @@ def _picture(data: bytes):
     return photos.read_upload(io.BytesIO(data), field="photo")
 
 
+def too_long(limit: int) -> Any:
+    """The refusal of a cell longer than its field takes."""
+    return lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", limit)
+
+
 def _check_lengths(found: dict[str, Any], errors: dict[str, Any]) -> None:
     for key, limit in LIMITS.items():
         value = found.get(key)
         if isinstance(value, str) and len(value) > limit:
-            errors.setdefault(key, lazy_ngettext("At most %(num)d character.",
-                                                 "At most %(num)d characters.", limit))
+            errors.setdefault(key, too_long(limit))
 
 
 def _collect(errors: dict[str, Any], check: Callable[[], object]) -> None:
