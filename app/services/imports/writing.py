@@ -54,7 +54,7 @@ class BulkTable:
         if isinstance(column.type, JSON):
             return _json
         if self.dialect.name == "sqlite":  # psycopg adapts dates and booleans itself
-            return column.type._cached_bind_processor(self.dialect)
+            return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return None
 
     def reserve_ids(self, count: int) -> list[int]:
