@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Activity, Case, Contact, Employment, Organisation, Tag, Task, User
 from app.models.activity import activity_contact
 from app.models.dictionary import TASK_STATUS
-from app.models.tag import contact_tag
+from app.models.tag import contact_tag, organisation_tag
 from app.services import dictionaries
 from app.services.contacts import search_index
 from app.services.fields import admin as field_admin
@@ -553,6 +553,54 @@ def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant,
     assert "ix_contact_tenant_last_name" in common_plan, common_plan  # in the list's order
     assert "ix_contact_tag_tag_id" in count_plan, count_plan  # counted from the tag's index
     assert "Sort" not in common_plan and "TEMP B-TREE" not in common_plan, common_plan
+
+
+def tag_ids(tenant_id: int, name: str, contacts: slice) -> int:
+    """A new tag of the tenant, on the tenant's contacts of the slice (in id order)."""
+    with tenant_context(tenant_id):
+        ids = list(db.session.scalars(select(Contact.id).order_by(Contact.id)))[contacts]
+        tag = db.session.scalar(insert(Tag).values(tenant_id=tenant_id, name=name)
+                                .returning(Tag.id))
+        db.session.execute(insert(contact_tag), [{"contact_id": c, "tag_id": tag} for c in ids])
+        db.session.commit()
+        return tag
+
+
+def counted(client, url: str) -> tuple[str, str]:
+    """The count a list page shows and the statement that counted it (the last count:
+    a common tag's check comes first)."""
+    with count_queries() as statements:
+        page = client.get(url).get_data(as_text=True)
+    return count_shown(page), [s for s in statements if s.startswith("SELECT count(*)")][-1]
+
+
+def test_a_tag_alone_is_counted_from_its_link_rows(app, english_client, tenant, tenant_b,
+                                                   small_cap):
+    add_contacts(tenant.id, 30)
+    add_contacts(tenant_b.id, 30, start=100)
+    tag = tag_ids(tenant.id, "ours", slice(0, 30, 4))  # 8 contacts
+    many = tag_ids(tenant.id, "many", slice(0, 30, 2))  # 15: over the cap of 10
+    theirs = tag_ids(tenant_b.id, "theirs", slice(None))
+    arg = filter_arg(app, tenant.id, "contact", "Tag")
+    shown, count = counted(english_client, f"/admin/contact/?flt0_{arg}={tag}")
+    assert shown == "8"
+    assert "contact_tag" in count and "contact.tenant_id" not in count, count
+    assert counted(english_client, f"/admin/contact/?flt0_{arg}={many}")[0] == "10+"
+    # another tenant's tag: its 30 link rows are not counted, and no row is shown
+    page = english_client.get(f"/admin/contact/?flt0_{arg}={theirs}").get_data(as_text=True)
+    assert not COUNT_SHOWN.search(page) and "Last01" not in page  # no count: none
+    # with a search too, the count is the list's own (the tag's 8, of which "Last0004")
+    shown, count = counted(english_client, f"/admin/contact/?flt0_{arg}={tag}&search=Last0004")
+    assert shown == "1" and "contact.tenant_id" in count, count
+    # the organisations' tag filter counts the same way
+    organisations = add_organisations(tenant.id, 6)
+    with tenant_context(tenant.id):
+        db.session.execute(insert(organisation_tag), [
+            {"organisation_id": o, "tag_id": tag} for o in organisations[:4]])
+        db.session.commit()
+    arg = filter_arg(app, tenant.id, "organisation", "Tag")
+    shown, count = counted(english_client, f"/admin/organisation/?flt0_{arg}={tag}")
+    assert shown == "4" and "organisation.tenant_id" not in count, count
 
 
 # --- My tasks: read in the order of the (tenant, assignee, due time) index -----------------

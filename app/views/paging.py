@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import flash, g, request
 from flask_babel import format_number, gettext, ngettext
-from sqlalchemy import func, literal_column
+from sqlalchemy import Select, func, literal_column
 from sqlalchemy.orm import InstrumentedAttribute, Query
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,11 +31,18 @@ class CappedCount(int):
 
 class CappedCountQuery(Query):
     """Flask-Admin's count query (filters and search are applied to it as usual),
-    answering with at most COUNT_CAP + 1 rows read instead of the whole table."""
+    answering with at most COUNT_CAP + 1 rows read instead of the whole table.
+
+    ``rows_alone``: rows that give the same count without the model's table (a filter
+    that is the list's only condition and can count by itself), counted instead."""
+
+    rows_alone: Select | None = None
 
     def scalar(self) -> int:
-        rows = self.with_entities(literal_column("1")).limit(COUNT_CAP + 1).subquery()
-        count = Query([func.count()], session=self.session).select_from(rows).scalar()
+        rows = (self.rows_alone if self.rows_alone is not None
+                else self.with_entities(literal_column("1")))
+        capped = rows.limit(COUNT_CAP + 1).subquery()
+        count = Query([func.count()], session=self.session).select_from(capped).scalar()
         return CappedCount(COUNT_CAP) if count > COUNT_CAP else count
 
 
@@ -51,8 +58,22 @@ class BoundedListMixin(ModelViewMixin):
     """For SecureModelView: the capped count, the bounded page number and "Jump to"."""
 
     def get_count_query(self):
-        return self.bounded(
+        query = self.bounded(
             CappedCountQuery([func.count("*")], session=db.session()).select_from(self.model))
+        query.rows_alone = self._sole_filter_rows()
+        return query
+
+    def _sole_filter_rows(self) -> Select | None:
+        """The rows of the list's one filter when nothing else (no search, no "Jump to")
+        narrows the list and that filter can count by itself."""
+        args = g.get("list_args")
+        if (args is None or args.search or g.get("list_start") is not None
+                or len(args.filters or ()) != 1):
+            return None
+        index, _name, value = args.filters[0]
+        flt = self._filters[index]
+        rows_alone = getattr(flt, "rows_alone", None)
+        return rows_alone(flt.clean(value)) if rows_alone is not None else None
 
     def last_page(self, page_size: int) -> int:
         return max(COUNT_CAP // page_size - 1, 0)
