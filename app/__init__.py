@@ -11,7 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Table
 
-from app import audit, fragments, i18n, input_cleaning, outage, rate_limits, security, tenancy
+from app import (
+    audit,
+    babel_compat,
+    fragments,
+    i18n,
+    input_cleaning,
+    outage,
+    rate_limits,
+    security,
+    tenancy,
+)
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, select_locale, select_timezone
@@ -67,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     rate_limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel_compat.install()
     i18n.install(settings.tenant_language)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -84,7 +84,7 @@ OPERATOR = "operator"
 
 
 def user_has_access(access: str) -> bool:
-    user = current_user
+    user = current_user._get_current_object()  # the proxy once: asked for every menu entry
     if not user.is_authenticated or not user.is_active:
         return False
     if access == OPERATOR:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import g, url_for
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.services import identifiers
 
@@ -83,11 +83,11 @@ def text_class_on(colour: str) -> str:
 
 def tags_formatter(view, context, model, name) -> Markup:
     # The colour is set by behaviours.js: the security policy refuses style attributes.
-    return Markup(" ").join(
-        Markup('<span class="badge kontakt-tag {}" data-colour="{}">{}</span>').format(
-            text_class_on(tag.colour), tag.colour, tag.name)
-        for tag in model.tags
-    )
+    # f-strings of escaped parts: Markup.format costs several times more, per tag and row
+    return Markup(" ".join(
+        f'<span class="badge kontakt-tag {escape(text_class_on(tag.colour))}" '
+        f'data-colour="{escape(tag.colour)}">{escape(tag.name)}</span>'
+        for tag in model.tags))
 
 
 def consent_formatter(view, context, model, name) -> Markup:

@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import Form
 
@@ -245,9 +245,10 @@ def profile_url(contact: Contact, anchor: str | None = None) -> str:
 
 def profile_link(view, context, model: Contact, name: str) -> Markup:
     """A list column (last or first name) linking to the contact's profile."""
-    return Markup('<a href="{}">{}</a>').format(
-        record_url(f"{view.endpoint}.profile_view", "contact_id", model.id),
-        getattr(model, name) or "")
+    # an f-string of escaped parts: Markup.format's formatter machinery was a twentieth
+    # of a list page's time (two links a row)
+    url = record_url(f"{view.endpoint}.profile_view", "contact_id", model.id)
+    return Markup(f'<a href="{escape(url)}">{escape(getattr(model, name) or "")}</a>')
 
 
 def action_links(contact: Contact) -> list[tuple[str, str, str, bool]]:

@@ -13,7 +13,7 @@ from flask import g, has_app_context, has_request_context
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.i18n import current_language
@@ -55,11 +55,13 @@ def sections(entity: str) -> list[FieldSection]:
     cache = g.setdefault("custom_field_sections", {}) if has_app_context() else {}
     key = (tenant_id, entity)
     if key not in cache:
+        # one statement (joined): each further loader statement cost more in the ORM
+        # than the few rows it read, on every list page
         cache[key] = list(db.session.scalars(
             select(FieldSection).where(FieldSection.entity == entity)
             .order_by(FieldSection.position, FieldSection.id)
-            .options(selectinload(FieldSection.fields).selectinload(FieldDefinition.choices))
-        ))
+            .options(joinedload(FieldSection.fields).joinedload(FieldDefinition.choices))
+        ).unique())
     return cache[key]
 
 
