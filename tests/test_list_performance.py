@@ -122,6 +122,42 @@ def test_pages_stop_at_the_cap_and_jump_to_goes_further(english_client, tenant, 
     assert "Last0005" in desc and "Last0000" in desc and "Last0006" not in desc
 
 
+ROW_NAME = re.compile(r'/profile">(Last\d{4})</a>')
+
+
+def test_a_deep_page_finds_its_ids_first_and_shows_the_same_rows(
+        english_client, tenant, tenant_b, monkeypatch):
+    add_contacts(tenant.id, 100)
+    add_contacts(tenant_b.id, 100)  # another tenant's rows are never in the ids
+    tag = tag_ids(tenant.id, "every third", slice(0, 100, 3))  # 34 contacts
+    app = english_client.application
+    by_name = sort_arg(app, tenant.id, "contact", "last_name")
+    urls = {"default order": "/admin/contact/?page_size=20&page=2",
+            "descending": f"/admin/contact/?page_size=20&page=2&sort={by_name}&desc=1",
+            "searched": "/admin/contact/?page_size=20&page=1&search=Last00",
+            "tag": f"/admin/contact/?page_size=20&page=1&flt0_"
+                   f"{filter_arg(app, tenant.id, 'contact', 'Tag')}={tag}"}
+
+    def pages() -> dict[str, tuple[list[str], list[str]]]:
+        shown = {}
+        for name, url in urls.items():
+            with count_queries() as statements:
+                page = english_client.get(url).get_data(as_text=True)
+            shown[name] = (ROW_NAME.findall(page), [s for s in statements if "page_ids" in s])
+        return shown
+
+    plain = pages()  # IDS_FIRST_FROM is 1,000 rows: these pages are read with OFFSET
+    monkeypatch.setattr(paging, "IDS_FIRST_FROM", 20)
+    ids_first = pages()
+    assert plain["default order"][0] == [f"Last{n:04d}" for n in range(40, 60)]
+    assert plain["descending"][0] == [f"Last{n:04d}" for n in range(59, 39, -1)]
+    assert plain["searched"][0] == [f"Last{n:04d}" for n in range(20, 40)]
+    assert plain["tag"][0] == [f"Last{n:04d}" for n in range(60, 100, 3)]
+    for name in urls:
+        assert ids_first[name][0] == plain[name][0], name
+        assert not plain[name][1] and len(ids_first[name][1]) == 1, name
+
+
 def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
     # the activity list is sorted by its time: "abc" is none
     response = english_client.get("/admin/activity/?start=abc")

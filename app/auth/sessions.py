@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import session
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app import outage
 from app.extensions import db
@@ -45,7 +46,7 @@ def load_user(user_id: str) -> User | None:
     if outage.is_down() or not (user_id.isascii() and user_id.isdigit()):
         return None
     try:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id), options=[joinedload(User.tenant)])
     except outage.DATABASE_ERRORS as exc:
         # Anonymous for the rest of this request: the error page asks nothing more of
         # the database; the request hook answers 503.

@@ -41,7 +41,11 @@ class User(TenantOptional, Timestamped, Model):
     list_columns: Mapped[dict[str, list[str]]] = mapped_column(
         JSON, nullable=False, default=dict, server_default="{}")
 
-    tenant: Mapped[Tenant | None] = relationship(lazy="joined")
+    # Loaded when asked for: a user shown in a list (responsible, assignee, author) is of
+    # the tenant at work, already in the session, so it costs no statement; joined, it
+    # was read and its settings decoded again for every row. The logged-in user is
+    # loaded with it (auth.sessions.load_user).
+    tenant: Mapped[Tenant | None] = relationship()
 
     # Flask-Login protocol
     @property

@@ -107,6 +107,14 @@ class CompatModelView(ModelView):
         """The list's order: ``(query, joins)``, as Flask-Admin sorts by default."""
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
+    def _apply_pagination(self, query, page, page_size):
+        """Mirrors flask_admin.contrib.sqla.view.ModelView._apply_pagination."""
+        return self.apply_pagination(query, page, page_size)
+
+    def apply_pagination(self, query: Any, page: int | None, page_size: int | None) -> Any:
+        """The list query limited to one page, as Flask-Admin pages (LIMIT, OFFSET)."""
+        return super()._apply_pagination(query, page, page_size)
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Mirrors flask_admin.contrib.sqla.view.ModelView._apply_search."""
         return self.apply_search(query, count_query, joins, count_joins, search)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import Optional
 
@@ -107,9 +107,9 @@ def due_formatter(view, context, model: Task, name) -> Markup | str:
     text = local_time(model.due_at)
     if not tasks.is_overdue(model):
         return text
-    return Markup('<span class="text-danger font-weight-bold">{}</span> '
-                  '<span class="badge badge-danger kontakt-overdue">{}</span>').format(
-        text, _("Overdue"))
+    return Markup(f'<span class="text-danger font-weight-bold">{escape(text)}</span> '
+                  f'<span class="badge badge-danger kontakt-overdue">{escape(_("Overdue"))}'
+                  '</span>')
 
 
 def contact_links(view, context, model: Case, name) -> Markup:

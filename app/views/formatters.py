@@ -34,8 +34,8 @@ def record_url(endpoint: str, id_argument: str, record_id: int) -> str:
 def link(record, endpoint: str) -> Markup | str:
     if record is None:
         return ""
-    return Markup('<a href="{}">{}</a>').format(
-        record_url(f"{endpoint}.details_view", "id", record.id), str(record))
+    url = record_url(f"{endpoint}.details_view", "id", record.id)
+    return Markup(f'<a href="{escape(url)}">{escape(str(record))}</a>')
 
 
 def link_formatter(endpoint: str):

