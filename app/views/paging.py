@@ -19,8 +19,6 @@ from app.extensions import db
 from app.views.admin_compat import ModelViewMixin
 
 COUNT_CAP = 10_000  # rows counted exactly; the pager reaches this far
-# Rows skipped from which a page's ids are found first, on their own (see apply_pagination)
-IDS_FIRST_FROM = 1_000
 START_ARG = "start"  # the query-string argument of "Jump to"
 
 
@@ -78,15 +76,16 @@ class BoundedListMixin(ModelViewMixin):
         return rows_alone(flt.clean(value)) if rows_alone is not None else None
 
     def apply_pagination(self, query, page, page_size):
-        """A deep page: the ids of its rows found first, by the list's order alone, then
-        those rows. An OFFSET over the whole list query reads every skipped row in full
-        (its columns, its joined organisation): 26–30 ms for row 10,000 at a million
-        contacts. Skipping over the ids reads the sort's index only."""
+        """A page's rows found by their ids first, by the list's order and conditions
+        alone, then those rows with what they show. An OFFSET over the whole list query
+        reads every skipped row in full (its columns, its joined organisation): 26–30 ms
+        for row 10,000 at a million contacts, against 1–2 ms over the ids. The first
+        page gains too: SQLite joined the tenant's 50,000 organisations into a Bloom
+        filter for 50 rows (8.6 → 1.3 ms)."""
         size = page_size or self.page_size
-        skipped = (page or 0) * size if size else 0
-        if skipped < IDS_FIRST_FROM:
+        if not size:
             return super().apply_pagination(query, page, page_size)
-        ids = (query.with_entities(self.model.id).limit(size).offset(skipped)
+        ids = (query.with_entities(self.model.id).limit(size).offset((page or 0) * size)
                .subquery("page_ids"))
         return query.filter(self.model.id.in_(select(ids.c.id))).limit(size)
 
