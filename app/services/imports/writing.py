@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Connection, Date, Table
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Table
 
 from app import audit
 from app.extensions import db
@@ -53,7 +53,9 @@ class BulkTable:
     def _converter(self, column: Column) -> Convert | None:
         if isinstance(column.type, JSON):
             return _json
-        if self.dialect.name == "sqlite":  # psycopg adapts dates and booleans itself
+        # psycopg adapts dates and booleans itself; sqlite3 stores a bool as the 1 or 0
+        # SQLAlchemy would turn it into
+        if self.dialect.name == "sqlite" and not isinstance(column.type, Boolean):
             return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return None
 
