@@ -664,7 +664,7 @@ def test_imported_records_make_their_webhook_events(app, tenant_a, tmp_path, mon
     from app.services import webhooks
     from app.transactions import commit_or_refuse
 
-    monkeypatch.setattr(runner, "BATCH", batch)  # 1: the second written after the first
+    monkeypatch.setattr(runner, "BATCH", batch)  # 1: each row a batch of its own
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
     with tenant_context(tenant_a.id):
         admin = db.session.scalar(select(User).where(User.role == "admin"))
@@ -765,9 +765,8 @@ def test_bulk_rows_are_written_without_nul_by_either_database(app, tenant_a):
     with tenant_context(tenant_a.id):
         user = db.session.scalar(select(User).where(User.role == "admin"))
         blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
-        with writing.Writer() as writer:
-            [made] = writer.organisations_created(
-                [("Fir\x00ma ApS", *blank, {"note": "a\x00b"}, False)], user.id)
+        [made] = writing.Writer().organisations_created(
+            [("Fir\x00ma ApS", *blank, {"note": "a\x00b"}, False)], user.id)
         db.session.commit()
         firma = db.session.get(Organisation, made)
         assert (firma.name, firma.custom) == ("Firma ApS", {"note": "ab"})
@@ -783,7 +782,7 @@ def test_rows_are_checked_only_by_the_rules_of_the_fields_a_file_gives():
     assert everything == contacts.ROW_CHECKS
 
 
-# --- batches: PostgreSQL writes one while the next is read ------------------------------
+# --- several batches -------------------------------------------------------------------
 
 def _counts(tenant_id: int) -> tuple[int, ...]:
     return tuple(len(records(model, tenant_id))
@@ -812,9 +811,8 @@ def test_batches_write_ids_employments_and_history_that_belong_together(tenant_a
 def test_a_refusal_by_the_database_in_a_late_batch_leaves_nothing(tenant_a, tmp_path,
                                                                     monkeypatch):
     """The fourth batch holds a contact without a first name, which the database
-    refuses (on PostgreSQL while the import already reads the fifth): the import fails
-    as a conflict and everything is rolled back, the earlier batches and their
-    organisations too."""
+    refuses: the import fails as a conflict and everything is rolled back, the earlier
+    batches and the organisations they made too."""
     from app.services.imports import writing
     from app.transactions import commit_or_refuse
 
@@ -838,35 +836,13 @@ def test_a_refusal_by_the_database_in_a_late_batch_leaves_nothing(tenant_a, tmp_
                                  mapping.guess(mapping.CONTACTS, source.headers),
                                  mode=runner.MODE_ALL)
         outcome = commit_or_refuse(lambda: runner.run_import(plan, user))
-    assert outcome.refusal is not None and len(batches) >= 4
+    assert outcome.refusal is not None and len(batches) == 4
     assert _counts(tenant_a.id) == before
 
 
-def test_a_statement_after_a_batch_sees_what_the_batch_wrote(tenant_a):
-    """On PostgreSQL a batch's rows are still on their way into the tables when the
-    writer returns: the next statement on the connection waits for them (and sends
-    those not sent yet)."""
-    from app.services.imports import writing
-
-    blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
-    named = select(func.count()).select_from(Organisation).where(
-        Organisation.name.like("Batch %"))
-    with tenant_context(tenant_a.id):
-        user = db.session.scalar(select(User).where(User.role == "admin"))
-        with writing.Writer() as writer:
-            writer.organisations_created([("Batch 1", *blank, {}, False)], user.id)
-            writer.send()
-            assert db.session.scalar(named) == 1
-            writer.organisations_created([("Batch 2", *blank, {}, False)], user.id)
-            assert db.session.scalar(named) == 2
-        db.session.rollback()
-
-
-@pytest.mark.parametrize("then", ["statement", "send"])
-def test_a_refusal_met_by_a_batch_is_raised_as_sqlalchemy_raises_it(tenant_a, then):
-    """PostgreSQL meets it on a later statement, or when the batch is sent or the
-    writer is done: the same IntegrityError as SQLite's at once, which
-    commit_or_refuse turns into a refusal."""
+def test_a_refusal_met_by_a_batch_is_raised_as_sqlalchemy_raises_it(tenant_a):
+    """PostgreSQL's COPY passes by SQLAlchemy: a constraint it meets is still the
+    IntegrityError SQLite's statement raises, which commit_or_refuse refuses."""
     from sqlalchemy.exc import IntegrityError
 
     from app.services.imports import writing
@@ -874,13 +850,7 @@ def test_a_refusal_met_by_a_batch_is_raised_as_sqlalchemy_raises_it(tenant_a, th
     blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
     with tenant_context(tenant_a.id):
         user = db.session.scalar(select(User).where(User.role == "admin"))
-        with pytest.raises(IntegrityError), writing.Writer() as writer:
-            writer.organisations_created([("Firma ApS", *blank, {}, False)], user.id)
-            writer.send()  # (the first batch makes the tables it is staged in)
-            writer.organisations_created([(None, *blank, {}, False)], user.id)  # no name
-            if then == "statement":
-                db.session.scalar(select(func.count(Organisation.id)))
-            else:
-                writer.send()
+        with pytest.raises(IntegrityError):
+            writing.Writer().organisations_created([(None, *blank, {}, False)], user.id)
         db.session.rollback()
         assert db.session.scalar(select(func.count(Organisation.id))) is not None

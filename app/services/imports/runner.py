@@ -101,12 +101,11 @@ def run_import(plan: ImportPlan, user: User, report: Progress | None = None) -> 
     result = ImportResult(total=plan.source.count())
     report(0, result.total)
     with ErrorFile(plan.errors_path, plan.source) as error_file, tenant_held(), \
-            _collector_spared(), writing.Writer() as writer:
-        run = _Run(plan, user, result, error_file, writer)
+            _collector_spared():
+        run = _Run(plan, user, result, error_file, writing.Writer())
         done = 0
         for batch in _batches(plan.source.rows()):
             run.batch(batch)
-            writer.send()  # PostgreSQL: written while the next batch is read
             done += len(batch)
             report(done, result.total)
     result.error_file = plan.errors_path if result.refused else None
