@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError
 
 from app.extensions import db
-from app.input_cleaning import MAX_JSON_DEPTH, clean_text
+from app.input_cleaning import MAX_JSON_DEPTH, clean_text, json_without_nul
 from app.models import Activity, Case, Contact, Lead, Organisation, Tag, Task, User
 from app.services.text import record_id
 from app.tenancy import tenant_context
@@ -384,3 +384,18 @@ def test_in_list_edit_answers_4xx_with_a_translated_message(admin_client, tenant
         assert_answered(response)
     task = reload(Task, tenant_a.id, task_id)
     assert (task.title, task.assignee_id, task.due_at) == ("Ring tilbage", None, None)
+
+
+def test_json_values_are_written_as_json_dumps_writes_them_without_nul():
+    import json
+
+    values = [{"name": [None, "Søren Ærø"], "n": 0, "x": 1.5, "flags": [True, False, None]},
+              {"custom.note": [None, "a\u2028b"], "nested": {"k": ["é", 2]}}, [], {}, "tekst",
+              {"1": float("nan")}]
+    for value in values:
+        assert json_without_nul(value) == json.dumps(value)
+    assert json_without_nul({"a": ["x\x00y", "\ud800z"]}) == '{"a": ["xy", "z"]}'
+    with pytest.raises(TypeError):
+        json_without_nul({"a": object()})
+    # a value refused half-way leaves nothing behind for the next
+    assert json_without_nul({"a": [1]}) == '{"a": [1]}'

@@ -657,11 +657,14 @@ def test_imported_records_carry_what_a_form_would_save_and_its_history(tenant_a,
     assert [(e.organisation_id, e.is_primary) for e in employments] == [(firma.id, True)]
 
 
-def test_imported_records_make_their_webhook_events(app, tenant_a, tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch", [runner.BATCH, 1])
+def test_imported_records_make_their_webhook_events(app, tenant_a, tmp_path, monkeypatch,
+                                                    batch):
     from app.models import WebhookDelivery
     from app.services import webhooks
     from app.transactions import commit_or_refuse
 
+    monkeypatch.setattr(runner, "BATCH", batch)  # 1: each row a batch of its own
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
     with tenant_context(tenant_a.id):
         admin = db.session.scalar(select(User).where(User.role == "admin"))
@@ -777,3 +780,77 @@ def test_rows_are_checked_only_by_the_rules_of_the_fields_a_file_gives():
     everything = contacts.row_checks({"phone", "mobile", "national_id", "website",
                                       "preferred_language"})
     assert everything == contacts.ROW_CHECKS
+
+
+# --- several batches -------------------------------------------------------------------
+
+def _counts(tenant_id: int) -> tuple[int, ...]:
+    return tuple(len(records(model, tenant_id))
+                 for model in (Contact, Organisation, Employment, AuditEntry))
+
+
+def test_batches_write_ids_employments_and_history_that_belong_together(tenant_a, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(runner, "BATCH", 10)
+    assert run_file(tenant_a.id, write(tmp_path, _rows(45))).created == 45
+    people = contacts_of(tenant_a.id)
+    firms = {o.id: o.name for o in records(Organisation, tenant_a.id)}
+    with tenant_context(tenant_a.id):
+        employed = dict(db.session.execute(select(Employment.contact_id,
+                                                  Employment.organisation_id)).all())
+        history = dict(db.session.execute(
+            select(AuditEntry.record_id, AuditEntry.changes)
+            .where(AuditEntry.entity == "contact")).all())
+    assert len(people) == len(employed) == len(history) == 45
+    for person in people:
+        n = int(person.last_name.split()[1])
+        assert firms[employed[person.id]] == firms[person.organisation_id] == f"Firma {n % 7}"
+        assert history[person.id]["last_name"] == [None, person.last_name]
+
+
+def test_a_refusal_by_the_database_in_a_late_batch_leaves_nothing(tenant_a, tmp_path,
+                                                                    monkeypatch):
+    """The fourth batch holds a contact without a first name, which the database
+    refuses: the import fails as a conflict and everything is rolled back, the earlier
+    batches and the organisations they made too."""
+    from app.services.imports import writing
+    from app.transactions import commit_or_refuse
+
+    monkeypatch.setattr(runner, "BATCH", 10)
+    real = writing.Writer.contacts_created
+    batches = []
+
+    def contacts_created(writer, rows, employments, user_id):
+        batches.append(len(rows))
+        if len(batches) == 4:
+            rows = [(rows[0][0], None, *rows[0][2:]), *rows[1:]]  # first_name
+        return real(writer, rows, employments, user_id)
+
+    monkeypatch.setattr(writing.Writer, "contacts_created", contacts_created)
+    before = _counts(tenant_a.id)
+    path = write(tmp_path, _rows(45))
+    with tenant_context(tenant_a.id):
+        user = db.session.scalar(select(User).where(User.role == "admin"))
+        source = reading.open_source(path)
+        plan = runner.ImportPlan(mapping.CONTACTS, source,
+                                 mapping.guess(mapping.CONTACTS, source.headers),
+                                 mode=runner.MODE_ALL)
+        outcome = commit_or_refuse(lambda: runner.run_import(plan, user))
+    assert outcome.refusal is not None and len(batches) == 4
+    assert _counts(tenant_a.id) == before
+
+
+def test_a_refusal_met_by_a_batch_is_raised_as_sqlalchemy_raises_it(tenant_a):
+    """PostgreSQL's COPY passes by SQLAlchemy: a constraint it meets is still the
+    IntegrityError SQLite's statement raises, which commit_or_refuse refuses."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services.imports import writing
+
+    blank = (None,) * (len(writing.ORGANISATION_VALUES) - 1)
+    with tenant_context(tenant_a.id):
+        user = db.session.scalar(select(User).where(User.role == "admin"))
+        with pytest.raises(IntegrityError):
+            writing.Writer().organisations_created([(None, *blank, {}, False)], user.id)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Organisation.id))) is not None

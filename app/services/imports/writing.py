@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Connection, Date, Table
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Table
+from sqlalchemy.exc import DBAPIError
 
 from app import audit
 from app.extensions import db
@@ -53,7 +54,9 @@ class BulkTable:
     def _converter(self, column: Column) -> Convert | None:
         if isinstance(column.type, JSON):
             return _json
-        if self.dialect.name == "sqlite":  # psycopg adapts dates and booleans itself
+        # psycopg adapts dates and booleans itself; sqlite3 stores a bool as the 1 or 0
+        # SQLAlchemy would turn it into
+        if self.dialect.name == "sqlite" and not isinstance(column.type, Boolean):
             return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return None
 
@@ -85,6 +88,14 @@ class BulkTable:
         data: Sequence[Sequence[Any]] = rows
         if self.converters:
             data = [self._converted(row) for row in rows]
+        if self.dialect.name == "postgresql":
+            # COPY passes none of the engine's statement events, so what their guard
+            # drops (NUL, lone surrogates) is dropped here — from the rows before the
+            # constants are added to each (the repr of a datetime costs as much as a
+            # row's other values: the stamps tripled the check's cost), and from the
+            # constants once. The rows an import reads hold none already (reading.py):
+            # this is the guard's own check.
+            data, tail = storable(data), storable(tail)
         if ids is not None:
             rows_sent = [(record_id, *values, *tail)
                          for record_id, values in zip(ids, data, strict=True)]
@@ -128,15 +139,19 @@ class BulkTable:
     def _send_copy(self, connection: Connection, names: Sequence[str],
                    data: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: ``COPY … FROM STDIN`` — the rows streamed, psycopg adapting each
-        value in C. COPY passes none of the engine's statement events, so what their
-        guard drops (NUL, lone surrogates) is dropped here; the rows an import reads
-        hold none already (reading.py), this is the guard's own check."""
+        value in C. COPY passes by SQLAlchemy, so its errors are raised here as
+        SQLAlchemy raises the driver's: a constraint met is an IntegrityError on either
+        database (commit_or_refuse refuses it as a conflict)."""
         table, quoted = self._quoted(names)
+        statement = f"COPY {table} ({quoted}) FROM STDIN"
         raw = cast(Any, connection.connection).driver_connection
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            for row in storable(data):
-                copy.write_row(row)
+        driver_error = self.dialect.loaded_dbapi.Error
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in data:
+                    copy.write_row(row)
+        except driver_error as error:
+            raise DBAPIError.instance(statement, None, error, driver_error) from error
 
 # --- the rows of each table -----------------------------------------------------------
 
