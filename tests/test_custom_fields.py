@@ -359,3 +359,24 @@ def test_search_in_searchable_fields_with_accents_and_quotes(admin_client, tenan
     assert found('"vip"') == ["Person0"]
     assert found("øvr") == ["Person1"]
     assert found("nowhere") == []
+
+
+def test_numbers_are_written_as_the_language_writes_them_each_time(app):
+    """The shown text is remembered per value, type and locale: the same number in
+    another language, or an equal number of another type, is written anew."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from app.services.fields import values
+
+    with app.test_request_context():
+        with force_locale("da"):
+            assert values._number(1234) == "1.234"
+            assert values._number(Decimal("1234.5")) == "1.234,5"
+        with force_locale("en"):
+            assert values._number(1234) == "1,234"
+            assert values._number(Decimal("1234.5")) == "1,234.5"
+        with force_locale("sv"):
+            assert values._number(Decimal("1.0")) == "1"
+            assert values._number(1234) == "1\xa0234"
