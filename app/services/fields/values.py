@@ -336,11 +336,11 @@ def export_value(field: FieldDefinition, stored: Any) -> Any:
 def _number(value) -> str:
     if not has_request_context():
         return str(value)
-    return _formatted_number(type(value), value, get_locale())
+    return _formatted_number(type(value).__name__, value, get_locale())
 
 
 @lru_cache(maxsize=4096)
-def _formatted_number(_kind: type, value: int | Decimal, locale: Locale | None) -> str:
+def _formatted_number(_kind: str, value: int | Decimal, locale: Locale | None) -> str:
     """A number as the locale writes it, remembered: Babel works the pattern out anew
     for every number (40 µs), and a list column repeats values (the type is part of
     the key: 1 and Decimal("1.0") are equal keys)."""
