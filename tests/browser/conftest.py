@@ -9,11 +9,18 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+# Assertions wait as long as actions do (page.set_default_timeout below): on two cores
+# shared by both test passes, a profile reloading after a sent form once took longer
+# than Playwright's 5 s.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")
