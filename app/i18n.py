@@ -9,6 +9,7 @@ While the database is down only the session and the browser count.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from babel import support
 from flask import current_app, g, has_app_context, has_request_context, request, session
@@ -124,11 +125,13 @@ def _extract_plural_messages() -> None:  # pragma: no cover - never called
 
 
 def _wtforms_catalog() -> support.NullTranslations:
-    cached = g.get("wtforms_translations")
-    if cached is None:
-        cached = support.Translations.load(messages_path(), [get_locale()], domain="wtforms")
-        g.wtforms_translations = cached
-    return cached
+    return _wtforms_catalog_of(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalog_of(locale: str) -> support.NullTranslations:
+    """WTForms' own catalog, read from its file once per process and language."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class FormTranslations:

@@ -12,7 +12,7 @@ from app.models import Activity, AuditEntry, Contact, Lead, Organisation, Tag, T
 from app.models.case import Case, Task
 from app.models.sales import Campaign, Opportunity, Project
 from app.services.terms import lazy_term
-from app.views import admin_messages, exports
+from app.views import admin_messages, exports, kept_parts
 from app.views.account import PasswordView
 from app.views.activities import ActivityView, PlannedActivityView
 from app.views.admin_compat import views_of
@@ -59,6 +59,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=security.csp_nonce,
     )
     register_views(admin)
+    kept_parts.init_app(app)
     exports.remember_views(app, views_of(admin))
     return admin
 

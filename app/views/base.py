@@ -6,6 +6,7 @@ import logging
 import mimetypes
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
@@ -83,15 +84,23 @@ ADMIN = "admin"
 OPERATOR = "operator"
 
 
-def user_has_access(access: str) -> bool:
+def access_level() -> str | None:
+    """What the current user may open: OPERATOR, ADMIN or MEMBER views; None: nothing."""
     user = current_user._get_current_object()  # the proxy once: asked for every menu entry
     if not user.is_authenticated or not user.is_active:
-        return False
-    if access == OPERATOR:
-        return user.is_operator
+        return None
     if user.is_operator:
+        return OPERATOR
+    return ADMIN if user.is_admin else MEMBER
+
+
+def user_has_access(access: str) -> bool:
+    level = access_level()
+    if level is None:
         return False
-    return access == MEMBER or user.is_admin
+    if OPERATOR in (access, level):  # the operator sees no tenant's screens
+        return access == level
+    return access == MEMBER or level == ADMIN
 
 
 class AccessMixin:
@@ -108,11 +117,26 @@ class AccessMixin:
         abort(403)
 
 
-class SecureBaseView(AccessMixin, BaseView):
+@lru_cache(maxsize=256)
+def _static_url(script_root: str, endpoint: str, arguments: tuple[tuple[str, Any], ...]) -> str:
+    return url_for(endpoint, **dict(arguments))
+
+
+class KeptStaticUrlsMixin:
+    """A static file's address built once per process and script root: a page names
+    about twenty, and Flask builds each as slowly as any other address."""
+
+    def get_url(self, endpoint: str, **kwargs: Any) -> str:
+        if endpoint == "static" or endpoint.endswith(".static") and endpoint[0] != ".":
+            return _static_url(request.script_root, endpoint, tuple(sorted(kwargs.items())))
+        return url_for(endpoint, **kwargs)
+
+
+class SecureBaseView(KeptStaticUrlsMixin, AccessMixin, BaseView):
     pass
 
 
-class SecureIndexView(AccessMixin, AdminIndexView):
+class SecureIndexView(KeptStaticUrlsMixin, AccessMixin, AdminIndexView):
     """The dashboard: open to every logged-in user, operator included."""
 
     def is_accessible(self) -> bool:
@@ -173,8 +197,8 @@ def show_refusal(form, exc: ServiceError, elsewhere: Callable[[str], Any] | None
             flash(message, "error")
 
 
-class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, AccessMixin,
-                      CompatModelView):
+class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, KeptStaticUrlsMixin,
+                      AccessMixin, CompatModelView):
     """Base of all model screens. Tenant scoping is not done here: the session does it.
     Lists never count or page past a cap (views.paging) and relation filters look their
     records up (views.filter_lookups)."""
