@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from app.config import normalise_database_url
-from bench.data import recreate_database
+from bench.data import recreate_database, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -112,6 +112,7 @@ def prepare_peer(peer_dir: Path, python: Path, database: str, contacts: int) -> 
                "check": True}
         subprocess.run([*manage, "migrate", "-v0"], **run)
         subprocess.run([*manage, "generate", str(contacts)], **run)
+    settle(normalise_database_url(database))  # as ours: vacuumed and analysed
     engine = create_engine(normalise_database_url(database))
     with engine.connect() as conn:
         ids = {"tag": conn.execute(text("SELECT id FROM crm_tag WHERE name = 'tag3'")).scalar(),

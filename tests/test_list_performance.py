@@ -147,6 +147,41 @@ def test_a_page_finds_its_ids_first_and_shows_the_list_in_order(english_client, 
         assert len([s for s in statements if "page_ids" in s]) == 1, url
 
 
+def test_a_list_narrowed_to_few_rows_finds_them_then_sorts_them(english_client, tenant,
+                                                                 tenant_b, monkeypatch):
+    """Fewer matches than FEW_ROWS: the matching rows are found first (behind OFFSET 0,
+    which the database cannot fold into a walk along the sort's index) and then sorted —
+    the same rows in the same order as the list read in its order."""
+    add_contacts(tenant.id, 100)
+    add_contacts(tenant_b.id, 100)  # never among the matches
+    tag = tag_ids(tenant.id, "every third", slice(0, 100, 3))
+    app = english_client.application
+    tagged = f"flt0_{filter_arg(app, tenant.id, 'contact', 'Tag')}={tag}"
+    sorts = [""] + [f"&sort={sort_arg(app, tenant.id, 'contact', column)}{direction}"
+                    for column in ("last_name", "first_name", "email")
+                    for direction in ("", "&desc=1")]
+    narrowings = ["search=Last00", f"{tagged}", f"{tagged}&search=Last00&page=1"]
+
+    def rows(url: str) -> tuple[list[str], bool]:
+        with count_queries() as statements:
+            page = english_client.get(url).get_data(as_text=True)
+        return ROW_NAME.findall(page), any("matched" in s for s in statements)
+
+    for narrowing in narrowings:
+        for sort in sorts:
+            url = f"/admin/contact/?page_size=20&{narrowing}{sort}"
+            monkeypatch.setattr(paging, "FEW_ROWS", 2_000)
+            found_first, fenced = rows(url)
+            monkeypatch.setattr(paging, "FEW_ROWS", 0)
+            read_in_order, walked_fenced = rows(url)
+            assert (fenced, walked_fenced) == (True, False), url
+            assert found_first == read_in_order and len(found_first) >= 13, url
+    monkeypatch.setattr(paging, "FEW_ROWS", 2_000)
+    assert rows("/admin/contact/?page_size=20")[1] is False  # not narrowed: read in order
+    monkeypatch.setattr(paging, "FEW_ROWS", 50)
+    assert rows("/admin/contact/?page_size=20&search=Last00")[1] is False  # 100 match
+
+
 def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
     # the activity list is sorted by its time: "abc" is none
     response = english_client.get("/admin/activity/?start=abc")
@@ -588,6 +623,7 @@ def tag_page(app, tenant_id: int, tag_id: int) -> tuple[list[int], str, str]:
 
 def test_a_common_tag_is_read_in_the_lists_order_a_rare_one_fetched(app, tenant, monkeypatch):
     monkeypatch.setattr(fields_views, "COMMON_TAG", 100)
+    monkeypatch.setattr(paging, "FEW_ROWS", 100)
     add_contacts(tenant.id, 3000)
     with tenant_context(tenant.id):
         ids = list(db.session.scalars(select(Contact.id).order_by(Contact.id)))
