@@ -697,12 +697,9 @@ def test_a_tag_alone_is_counted_from_its_link_rows(app, english_client, tenant, 
 
 # --- My tasks: read in the order of the (tenant, assignee, due time) index -----------------
 
-def test_my_tasks_are_read_in_their_index_order(app, tenant):
-    """Overdue first is due time ascending: no clock test in the ORDER BY, so PostgreSQL
-    reads the user's tasks in index order (SQLite's index keeps undated tasks first, so
-    it sorts them after reading)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite keeps NULLs first in an index: undated tasks are sorted last")
+def my_tasks_statements(app, tenant) -> list:
+    """The statements (with their parameters) of My tasks' list for a user with 3,000
+    of the tenant's 6,000 tasks."""
     owner = user_id(tenant.id, "admin@omega.example")
     with tenant_context(tenant.id):
         status = dictionaries.default_entry(TASK_STATUS).id
@@ -719,10 +716,42 @@ def test_my_tasks_are_read_in_their_index_order(app, tenant):
             count_queries(parameters=True) as statements:
         login_user(db.session.get(User, owner))
         view.get_list(0, None, None, None, [])
-        [(statement, parameters)] = [(s, p) for s, p in statements
-                                     if s.startswith("SELECT task.id")]
+    return statements
+
+
+def test_my_open_tasks_are_counted_from_the_index_alone(app, tenant):
+    """The count of the user's open tasks can read their status from the index (it was
+    looked up in the table for each task: 12 ms on PostgreSQL, 26 on SQLite at 10,000
+    of a user's tasks; 3.5 and 2.3 ms from the index). SQLite's plan shows it; with a
+    few thousand tasks PostgreSQL may as well read the table, so there the index is
+    checked to hold every column the count's condition reads."""
+    [(count, parameters)] = [(s, p) for s, p in my_tasks_statements(app, tenant)
+                             if s.startswith("SELECT count(*)")]
+    if db.engine.dialect.name == "sqlite":
+        plan = plan_of(count, parameters)
+        assert "COVERING INDEX ix_task_tenant_assignee_due_status" in plan, plan
+        return
+    read = {name for name in ("tenant_id", "assignee_id", "status_id")
+            if f"task.{name}" in count}
+    assert read == {"tenant_id", "assignee_id", "status_id"}, count
+    definition = db.session.execute(text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = "
+        "'ix_task_tenant_assignee_due_status'")).scalar()
+    assert definition.endswith("(tenant_id, assignee_id, due_at, status_id)"), definition
+
+
+def test_my_tasks_are_read_in_their_index_order(app, tenant):
+    """Overdue first is due time ascending: no clock test in the ORDER BY, so PostgreSQL
+    reads the user's tasks in index order (SQLite's index keeps undated tasks first, so
+    it sorts them after reading)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps NULLs first in an index: undated tasks are sorted last")
+    statements = my_tasks_statements(app, tenant)
+    [(statement, parameters)] = [(s, p) for s, p in statements
+                                 if s.startswith("SELECT task.id")]
+    with app.test_request_context():
         plan = ids_plan(statement, parameters)
     # few tables joined: with eight, planning took PostgreSQL 20–30 ms, the work 2
     assert statement.count(" JOIN ") <= 3, statement
-    assert "ix_task_tenant_assignee_due" in plan, plan
+    assert "ix_task_tenant_assignee_due_status" in plan, plan
     assert not re.search(r"(^|->  )Sort  \(", plan, re.M), plan  # only ties (Incremental)

@@ -103,6 +103,8 @@ class Task(TenantScoped, Audited, HasCustomFields, Timestamped, Model):
 
 
 Index("ix_crm_case_tenant_status", Case.tenant_id, Case.status, Case.opened_on)
-Index("ix_task_tenant_assignee_due", Task.tenant_id, Task.assignee_id, Task.due_at)
+# the status last: My tasks counts a user's open tasks from the index alone
+Index("ix_task_tenant_assignee_due_status", Task.tenant_id, Task.assignee_id, Task.due_at,
+      Task.status_id)
 custom_values_index(Case)
 custom_values_index(Task)
