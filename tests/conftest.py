@@ -12,8 +12,10 @@ import shutil
 import socket
 import uuid
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace as Ref
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -22,6 +24,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from app import create_app
+from app.config import load_config
 from app.extensions import db
 from app.services import accounts, storage
 from app.tenancy import set_current_tenant
@@ -183,6 +186,14 @@ def user_id(tenant_id: int, email: str) -> int:
 
     with tenant_context(tenant_id):
         return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def local_date(moment: datetime) -> date:
+    """The day a time falls on in the display time zone the tests' users see (a naive
+    time taken as UTC, as SQLite gives it): between 23:00 and midnight UTC it is
+    already tomorrow in Copenhagen."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo("UTC"))
+    return aware.astimezone(ZoneInfo(load_config()["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def login(client, email: str, password: str = "secret-pass", **extra):

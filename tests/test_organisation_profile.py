@@ -19,7 +19,14 @@ from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.services.contacts import employments
 from app.services.errors import ServiceError
 from app.tenancy import tenant_context
-from tests.conftest import SCRIPT_HEADERS, count_queries, csrf_token_from, user_id, view_of
+from tests.conftest import (
+    SCRIPT_HEADERS,
+    count_queries,
+    csrf_token_from,
+    local_date,
+    user_id,
+    view_of,
+)
 from tests.factories import (
     FIELDS,
     gen_activity,
@@ -330,7 +337,7 @@ def test_timeline_holds_the_organisations_and_its_peoples_activities(admin_clien
                            timeline_kind=CALL), "timeline-activity-")
     assert calls == [eva_elsewhere]
     period = ids_in(page_of(admin_client, profile(world.org), tab="timeline",
-                            timeline_from=days(-2).date().isoformat()), "timeline-activity-")
+                            timeline_from=local_date(days(-2)).isoformat()), "timeline-activity-")
     assert own not in period and eva_elsewhere in period
     # a person of another organisation or tenant is no filter
     ignored = page_of(admin_client, profile(world.org), tab="timeline",

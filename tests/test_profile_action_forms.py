@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Activity
 from app.models.activity import CALL, EMAIL, LETTER, MEETING, NOTE
 from app.tenancy import tenant_context
-from tests.conftest import SCRIPT_HEADERS, action_links, load_contact, records
+from tests.conftest import SCRIPT_HEADERS, action_links, load_contact, local_date, records
 from tests.factories import activity_form, gen_profile_contact
 
 LOCATION = "X-Kontakt-Location"
@@ -99,7 +99,7 @@ def test_letter_written_from_the_profile_returns_with_its_pdf(admin_client, tena
     assert response.status_code == 204 and response.headers[LOCATION] == profile
     letter, planned = done_and_planned(tenant_a.id)
     assert (letter.kind, planned.kind, planned.planned) == (LETTER, LETTER, True)
-    assert letter.follow_up_id == planned.id and planned.starts_at.date() == date(2031, 3, 14)
+    assert letter.follow_up_id == planned.id and local_date(planned.starts_at) == date(2031, 3, 14)
     shown = admin_client.get(profile).get_data(as_text=True)
     pdf = f"/admin/letter/{letter.id}/pdf"
     assert f'<a href="{pdf}">' in shown  # in the saved message

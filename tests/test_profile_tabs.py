@@ -26,6 +26,7 @@ from tests.conftest import (
     count_queries,
     entry_id,
     load_activity,
+    local_date,
     login,
     reload,
     switch_user,
@@ -334,8 +335,8 @@ def test_timeline_filters_by_period_kind_and_case(admin_client, world):
     def rows(**params):
         return timeline_rows(tab(admin_client, w.jens, "timeline", **params))
 
-    period = {"timeline_from": (NOW - timedelta(days=6)).date().isoformat(),
-              "timeline_to": (NOW - timedelta(days=2)).date().isoformat()}
+    period = {"timeline_from": local_date(NOW - timedelta(days=6)).isoformat(),
+              "timeline_to": local_date(NOW - timedelta(days=2)).isoformat()}
     assert rows(**period) == [("activity", r.past_planned), ("activity", r.note),
                               ("activity", r.done_planned), ("case_closed", r.closed)]
     assert rows(timeline_kind=["meeting"]) == [
