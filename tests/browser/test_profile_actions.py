@@ -27,8 +27,12 @@ def open_profile(page, tenant_id: int) -> tuple[int, str]:
 
 
 def open_action(page, kind_label: str) -> None:
+    """Open an action's form in the dialog; return once the dialog has opened and given
+    its first field the focus (a field filled before that could lose it on a busy
+    machine: the subject was once typed into the recipients' field)."""
     page.click(f"#profile-actions a[data-activity-form] >> text={kind_label}")
     expect(page.locator("#profile-activity-modal.show form").first).to_be_visible()
+    expect(page.locator("#profile-activity-modal .modal-body :focus")).to_have_count(1)
 
 
 def test_note_is_written_inside_the_profile(page, tenant_a):

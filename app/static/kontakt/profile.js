@@ -212,9 +212,13 @@
 
   if (modal && window.jQuery) {
     /* Bootstrap moves the focus into the dialog, not back out of it: the first field
-       takes it when the dialog opens, the button that opened it when it closes. */
+       takes it when the dialog has opened (unless the person is in a field of the form
+       already: the form may arrive before the opening ends), the button that opened it
+       when it closes. */
     var opener = null;
-    window.jQuery(modal).on('shown.bs.modal', function () { focusFirstInput(modalBody); });
+    window.jQuery(modal).on('shown.bs.modal', function () {
+      if (!modalBody.contains(document.activeElement)) { focusFirstInput(modalBody); }
+    });
     window.jQuery(modal).on('hidden.bs.modal', function () {
       if (opener && document.body.contains(opener)) { opener.focus(); }
       opener = null;
