@@ -68,8 +68,10 @@ def sorted_after_matching(query: Query, key: InstrumentedAttribute) -> Query:
     order = query._order_by_clauses  # SQLAlchemy's: no public accessor
     if not order:
         return query
-    sort_columns = {element for clause in order for element in visitors.iterate(clause)
-                    if isinstance(element, ColumnClause)}
+    # in the order's order (a set's would change the statement's text between processes)
+    sort_columns = dict.fromkeys(element for clause in order
+                                 for element in visitors.iterate(clause)
+                                 if isinstance(element, ColumnClause))
     matched = (query.with_entities(key, *sort_columns).order_by(None).offset(0)
                .subquery("matched"))
     adapter = ClauseAdapter(matched)
