@@ -67,11 +67,13 @@ def _init_extensions(app: Flask) -> None:
     from app import jobs, models, webhook_jobs  # models: registers every model with the metadata
     from app.services import settings
     from app.services.activities import attachments
+    from app.services.fields import kept as kept_definitions
 
     input_cleaning.init_app(app)  # before the engine is made: it sets the JSON writer
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     tenancy.install()
+    kept_definitions.install()  # after tenancy: new definitions carry their tenant by then
     audit.install(cast(Table, models.AuditEntry.__table__))
     attachments.install()
     csrf.init_app(app)

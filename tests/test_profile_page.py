@@ -17,7 +17,14 @@ from app.models import Activity, AuditEntry, Contact, Employment, FieldSection, 
 from app.models.activity import NOTE
 from app.tenancy import tenant_context
 from app.views.profile import ProfileMixin
-from tests.conftest import SCRIPT_HEADERS, action_links, count_queries, load_contact, login, records
+from tests.conftest import (
+    SCRIPT_HEADERS,
+    action_links,
+    load_contact,
+    login,
+    records,
+    warm_statements,
+)
 from tests.factories import (
     FIELDS,
     activity_form,
@@ -437,8 +444,7 @@ def test_left_column_queries_do_not_grow_with_employments_or_fields(admin_client
     admin_client.get(f"/admin/contact/{few}/profile")  # warm up the app's first request
 
     def count() -> tuple[int, str]:
-        with count_queries() as statements:
-            response = admin_client.get(f"/admin/contact/{few}/profile")
+        response, statements = warm_statements(admin_client, f"/admin/contact/{few}/profile")
         assert response.status_code == 200
         return len(statements), response.get_data(as_text=True)
 

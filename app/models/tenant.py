@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -37,6 +37,11 @@ class Tenant(Timestamped, Model):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # Secret of the tenant's lead-intake URL (/intake/<slug>/lead?token=…); None: closed.
     intake_token: Mapped[str | None] = mapped_column(String(64))
+    # Counted up in every flush that changes one of the tenant's configurable field
+    # sections, fields or choices (services.fields.kept): each process keeps the
+    # definitions it read until the revision it reads with the user has moved on.
+    fields_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
 
     def setting(self, key: str) -> Any:
         """The tenant's value for a setting, or the product default."""

@@ -17,7 +17,7 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +31,7 @@ from app.i18n import current_language
 from app.services import references, spreadsheets
 from app.services.errors import FieldErrors, ServiceError
 from app.services.exports import tables
-from app.services.settings import user_may_edit
+from app.services.settings import setting, user_may_edit
 from app.services.text import LARGEST_ID, record_id
 from app.services.times import local_time
 from app.transactions import commit_or_refuse
@@ -463,15 +463,33 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
         ``form.edited_obj`` is the record being edited, None on create."""
 
     def filter_groups(self):
-        """Filter choices computed per request: they are the current tenant's data."""
+        """The filters as the page carries them: their texts, in the language, and their
+        lookups' addresses worked out once and kept (kept_filter_groups); the options
+        that are the tenant's records (callable ones) read per request."""
+        key = (str(get_locale()), setting("contact_term"), request.script_root)
+        groups = self.kept_filter_groups(key, self._shaped_filter_groups)
+        if not groups:
+            return groups
+        filters = self.current_filters()
+        return {name: [dict(item, options=self.filter_options(filters[item["index"]]))
+                       if item.get("type") != "select2-ajax"
+                       and callable(filters[item["index"]].options) else item
+                       for item in items]
+                for name, items in groups.items()}
+
+    def kept_filter_groups(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()`` kept under ``key`` (override): per view, whose filters are the
+        same for every tenant."""
+        kept = self.__dict__.setdefault("_kept_filter_groups", {})
+        if key not in kept:
+            kept[key] = build()
+        return kept[key]
+
+    def _shaped_filter_groups(self):
         groups = super().filter_groups()
         for items in (groups or {}).values():
             for item in items:
-                options = self.current_filters()[item["index"]].options
-                if self.lookup_filter_item(item):
-                    continue
-                if callable(options):
-                    item["options"] = self.filter_options(self.current_filters()[item["index"]])
+                self.lookup_filter_item(item)
         return groups
 
     def filter_options(self, flt) -> list[tuple[str, str]] | None:

@@ -8,6 +8,7 @@ attributes into "start-up value plus the tenant's fields", computed once per req
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -48,6 +49,7 @@ from app.models.custom_field import (
     FieldDefinition,
 )
 from app.services.errors import FieldErrors
+from app.services.fields import kept as kept_definitions
 from app.services.fields import queries
 from app.services.fields import values as custom_fields
 from app.views.admin_compat import ModelViewMixin, PerRequestAttributes
@@ -204,6 +206,11 @@ def form_class_with_fields(base, entity: str, record=None):
 
 # --- the mixin ----------------------------------------------------------------------
 
+# The view attributes the tenant's field definitions extend.
+DEFINED_BY_FIELDS = frozenset(("list_columns", "sortable_columns", "export_columns", "filters",
+                               "filter_groups", "filter_args"))
+
+
 class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
     """Put before the ModelView base: ``class ContactView(CustomFieldsMixin, …)``.
     The view's model has HasCustomFields; its ``__custom_entity__`` names the fields."""
@@ -213,6 +220,15 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
         return self.model.__custom_entity__
 
     def extend_for_request(self, name: str, static):
+        if name not in DEFINED_BY_FIELDS:
+            return static
+        sections = custom_fields.sections(self.custom_entity)
+        # built once per revision of the tenant's definitions and language, and kept
+        return kept_definitions.kept_for(
+            sections, (id(self), name, current_language()),
+            lambda: self._extended(name, static))
+
+    def _extended(self, name: str, static):
         fields = custom_fields.active_fields(self.custom_entity)
         listed = [f for f in fields if f.show_in_list]
         lang = current_language()
@@ -224,14 +240,17 @@ class CustomFieldsMixin(PerRequestAttributes, ModelViewMixin):
             return [*static, *((f.form_name, f.label(lang)) for f in fields)]
         if name == "filters":
             return [*(static or []), *(flt for f in fields for flt in filters_for(self.model, f))]
-        if name not in ("filter_groups", "filter_args"):
-            return static
         # both come from one pass over the filters (each may query its options)
         cache = g.setdefault("filter_groups_of_view", {})
         if id(self) not in cache:
             cache[id(self)] = group_filters(self, self.current_filters())
         groups, arguments = cache[id(self)]
         return (groups or None) if name == "filter_groups" else (arguments or None)
+
+    def kept_filter_groups(self, key: tuple, build: Callable[[], Any]) -> Any:
+        return kept_definitions.kept_for(
+            custom_fields.sections(self.custom_entity), (id(self), "shaped_filter_groups", key),
+            build)
 
     def apply_sorting(self, query, joins, sort_column, sort_desc):
         field = self.current_sortable_columns().get(sort_column) if sort_column else None

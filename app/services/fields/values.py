@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
 from app.i18n import current_language
 from app.models import Activity, Case, Contact, FieldDefinition, FieldSection, Organisation, Task
 from app.models.custom_field import (
@@ -37,6 +36,7 @@ from app.models.custom_field import (
 from app.services import identifiers
 from app.services.dates import UnreadableDate, parse_date
 from app.services.errors import FieldErrors, ServiceError
+from app.services.fields import kept
 from app.services.times import OUT_OF_RANGE, supported
 from app.tenancy import current_tenant_id
 
@@ -49,8 +49,10 @@ LARGEST_INTEGER = 2**53
 
 
 def sections(entity: str) -> list[FieldSection]:
-    """The tenant's sections of the entity in order, with their fields and choices,
-    loaded once per request."""
+    """The tenant's sections of the entity in order, with their fields and choices:
+    kept between requests while the tenant's definitions stay as they are
+    (services.fields.kept), as objects of their own, outside the session: to change a
+    definition, load it by its id."""
     tenant_id = current_tenant_id()
     if tenant_id is None:
         return []
@@ -59,19 +61,20 @@ def sections(entity: str) -> list[FieldSection]:
     key = (tenant_id, entity)
     if key not in cache:
         # one statement (joined): each further loader statement cost more in the ORM
-        # than the few rows it read, on every list page
-        cache[key] = list(db.session.scalars(
+        # than the few rows it read
+        cache[key] = kept.kept_sections(entity, (
             select(FieldSection).where(FieldSection.entity == entity)
             .order_by(FieldSection.position, FieldSection.id)
-            .options(joinedload(FieldSection.fields).joinedload(FieldDefinition.choices))
-        ).unique())
+            .options(joinedload(FieldSection.fields).joinedload(FieldDefinition.choices))))
     return cache[key]
 
 
 def forget_definitions() -> None:
-    """Definitions changed: the next read in this request loads them again."""
+    """Definitions changed: the next read in this request loads them again, from this
+    request's session."""
     if has_app_context():
         g.pop("custom_field_sections", None)
+        kept.mark_changed()
 
 
 def active_fields(entity: str) -> list[FieldDefinition]:
