@@ -182,6 +182,32 @@ def test_a_list_narrowed_to_few_rows_finds_them_then_sorts_them(english_client, 
     assert rows("/admin/contact/?page_size=20&search=Last00")[1] is False  # 100 match
 
 
+def test_a_search_with_few_matches_is_asked_once(english_client, tenant, tenant_b,
+                                                 monkeypatch):
+    """Its matches' ids are found once; the count, the page's ids and its rows read
+    them. The count is theirs only when the search is the list's one condition."""
+    add_contacts(tenant.id, 100)
+    add_contacts(tenant_b.id, 100)  # never among the matches
+    tag = tag_ids(tenant.id, "every third", slice(0, 100, 3))
+    tagged = f"flt0_{filter_arg(english_client.application, tenant.id, 'contact', 'Tag')}={tag}"
+
+    def asked(url: str) -> tuple[str, list[str], int]:
+        with count_queries() as statements:
+            page = english_client.get(url).get_data(as_text=True)
+        return count_shown(page), ROW_NAME.findall(page), len(
+            [s for s in statements if "LIKE" in s and "FROM contact" in s])
+
+    searched = "/admin/contact/?page_size=20&search=Last00&page=1"
+    second_page = [f"Last{n:04d}" for n in range(20, 40)]
+    assert asked(searched) == ("100", second_page, 1)
+    # with a filter too: the count is the filter's and the search's together
+    count, rows, searches = asked(f"/admin/contact/?page_size=20&search=Last001&{tagged}")
+    assert (count, rows, searches) == ("3", ["Last0012", "Last0015", "Last0018"], 1)
+    monkeypatch.setattr(paging, "FEW_ROWS", 50)  # too many matches: the search as it is
+    count, rows, searches = asked(searched)
+    assert (count, rows) == ("100", second_page) and searches == 3
+
+
 def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
     # the activity list is sorted by its time: "abc" is none
     response = english_client.get("/admin/activity/?start=abc")
@@ -437,8 +463,8 @@ def test_sqlite_search_reads_the_trigram_index(app, tenant):
     with app.test_request_context(), tenant_context(tenant.id), \
             count_queries(parameters=True) as statements:
         view.get_list(0, None, None, "Last0012", None)
-    [(statement, parameters)] = [(s, p) for s, p in statements
-                                 if s.startswith("SELECT contact.id")]
+    # the search is asked once: its matches' ids are what the count and the page read
+    [(statement, parameters)] = [(s, p) for s, p in statements if "MATCH" in s]
     assert "VIRTUAL TABLE INDEX" in plan_of(statement, parameters)
 
 

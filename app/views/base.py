@@ -41,7 +41,7 @@ from app.views.date_fields import LocaleModelConverter, localised_filter
 from app.views.filter_lookups import FilterLookupMixin, RelationOptions
 from app.views.formatters import yes_no
 from app.views.list_rows import ListRows
-from app.views.paging import BoundedListMixin, CappedCount
+from app.views.paging import BoundedListMixin, CappedCount, matched_or_searched
 
 # The kind of the job building a long list's export (views.exports), and the request
 # global through which it follows the rows written.
@@ -454,8 +454,11 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
                                   *self.extra_search_conditions(search)) if c is not None]
         if not conditions:
             return super().apply_search(query, count_query, joins, count_joins, search)
-        condition = or_(*conditions)
-        count_query = count_query.filter(condition) if count_query is not None else None
+        condition, matched = matched_or_searched(self.model, or_(*conditions))
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+            if matched is not None and self.searched_alone():
+                count_query.matched_alone = matched
         return query.filter(condition), count_query, joins, count_joins
 
     def check_form(self, form) -> None:
