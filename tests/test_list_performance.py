@@ -208,6 +208,36 @@ def test_a_search_with_few_matches_is_asked_once(english_client, tenant, tenant_
     assert (count, rows) == ("100", second_page) and searches == 3
 
 
+def test_a_search_with_many_matches_late_in_the_order_sorts_them(english_client, tenant,
+                                                                 tenant_b, monkeypatch):
+    """Many matches (FEW_ROWS or more): the list's order is walked no further than a
+    bound; a page not found within it is found among the matches, sorted — the same
+    rows in the same order as the whole walk."""
+    add_contacts(tenant.id, 300)
+    add_contacts(tenant_b.id, 100, start=200)  # never among the matches
+    app = english_client.application
+    by_name = sort_arg(app, tenant.id, "contact", "last_name")
+    monkeypatch.setattr(paging, "FEW_ROWS", 5)
+    monkeypatch.setattr(paging, "WALK_PER_ROW", 1)
+
+    def rows(url: str, walk: int) -> tuple[list[str], bool]:
+        monkeypatch.setattr(paging, "WALK", walk)
+        with count_queries() as statements:
+            page = english_client.get(url).get_data(as_text=True)
+        return ROW_NAME.findall(page), any("matched" in s for s in statements)
+
+    late = "/admin/contact/?page_size=20&search=Last02"  # Last0200–Last0299: the end
+    assert rows(late, walk=1_000) == ([f"Last02{n:02d}" for n in range(20)], False)
+    assert rows(late, walk=50) == (rows(late, walk=1_000)[0], True)
+    assert rows(f"{late}&page=4", walk=50) == ([f"Last02{n:02d}" for n in range(80, 100)],
+                                               True)
+    first_when_descending = f"{late}&sort={by_name}&desc=1"
+    assert rows(first_when_descending, walk=50) == (
+        [f"Last02{n:02d}" for n in range(99, 79, -1)], False)
+    spread = "/admin/contact/?page_size=20&search=Last0&page=2"  # every row matches
+    assert rows(spread, walk=20) == ([f"Last00{n}" for n in range(40, 60)], False)
+
+
 def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
     # the activity list is sorted by its time: "abc" is none
     response = english_client.get("/admin/activity/?start=abc")

@@ -26,6 +26,12 @@ COUNT_CAP = 10_000  # rows counted exactly; the pager reaches this far
 # sorted — fewer rows than reading the list in its order until a page of them turns up
 # (at a million rows, 50 of 2,000 matches are 25,000 rows into the order).
 FEW_ROWS = 2_000
+# Rows of the list's order a search with many matches walks for its page before it
+# finds and sorts its matches instead: WALK, or WALK_PER_ROW for each row up to the
+# page's end, whichever is more (a match in twenty rows still walks to page 200).
+WALK = 5_000
+WALK_PER_ROW = 20
+WALK_BATCH = 500  # rows fetched at a time on that walk
 START_ARG = "start"  # the query-string argument of "Jump to"
 
 
@@ -76,15 +82,51 @@ def sorted_after_matching(query: Query, key: InstrumentedAttribute) -> Query:
     order = query._order_by_clauses  # SQLAlchemy's: no public accessor
     if not order:
         return query
-    # in the order's order (a set's would change the statement's text between processes)
-    sort_columns = dict.fromkeys(element for clause in order
-                                 for element in visitors.iterate(clause)
-                                 if isinstance(element, ColumnClause))
-    matched = (query.with_entities(key, *sort_columns).order_by(None).offset(0)
+    matched = (query.with_entities(key, *_sort_columns(order)).order_by(None).offset(0)
                .subquery("matched"))
     adapter = ClauseAdapter(matched)
     return (db.session.query(matched.c[key.key])
             .order_by(*(adapter.traverse(clause) for clause in order)))
+
+
+def walked_page(query: Query, key: InstrumentedAttribute, search: ColumnElement[bool],
+                offset: int, size: int) -> list[int] | None:
+    """The ``key`` values of a page of a searched list, when the first rows of the
+    list's order (WALK, more for later pages) hold it; None when they do not.
+
+    A search with many matches is read in the list's order until a page of matches
+    turns up — quick when they are spread over the order (``an``: 1–4 ms at a million
+    contacts), slow when they all lie late in it: ``Nowak`` (83,476 matches, none among
+    the first 666,028 last names) walked two thirds of the tenant, 1.4 s on PostgreSQL.
+    Here the rows are read in the list's order with the search's answer for each, and
+    no further than the bound (read as they come: a statement that sorted the walked
+    rows again would read the whole bound every time); past it the matches are found
+    and sorted (sorted_after_matching)."""
+    if not query._order_by_clauses:  # SQLAlchemy's: no public accessor
+        return None
+    bound = max(WALK, (offset + size) * WALK_PER_ROW)
+    walk = (_without(query, search).with_entities(key, search.label("hit")).limit(bound)
+            .statement)
+    hits: list[int] = []
+    seen = 0
+    result = db.session.execute(walk, execution_options={"yield_per": WALK_BATCH})
+    try:
+        for row_key, hit in result:
+            seen += 1
+            if hit:
+                hits.append(row_key)
+                if len(hits) == offset + size:
+                    return hits[offset:]
+    finally:
+        result.close()
+    return hits[offset:] if seen < bound else None  # the list ended within the bound
+
+
+def _sort_columns(order: tuple) -> list[ColumnClause]:
+    # in the order's order (a set's would change the statement's text between processes)
+    return list(dict.fromkeys(element for clause in order
+                              for element in visitors.iterate(clause)
+                              if isinstance(element, ColumnClause)))
 
 
 def matched_or_searched(model: Any, condition: ColumnElement[bool]
@@ -100,6 +142,7 @@ def matched_or_searched(model: Any, condition: ColumnElement[bool]
     (BoundedListMixin.apply_pagination)."""
     ids = db.session.scalars(select(model.id).where(condition).limit(FEW_ROWS)).all()
     if len(ids) >= FEW_ROWS:
+        g.list_searched = condition  # many matches: walked_page
         return condition, None
     matched = among(model.id, ids)
     g.list_matched = matched
@@ -162,10 +205,18 @@ class BoundedListMixin(ModelViewMixin):
         if not size:
             return super().apply_pagination(query, page, page_size)
         ordered = query.with_entities(self.model.id)
+        offset = (page or 0) * size
+        searched = g.pop("list_searched", None)
         if self._few_matches():
             ordered = sorted_after_matching(ordered, self.model.id)
             query = _without(query, g.pop("list_matched", None))
-        ids = ordered.limit(size).offset((page or 0) * size).subquery("page_ids")
+        elif searched is not None:
+            found = walked_page(ordered, self.model.id, searched, offset, size)
+            if found is not None:
+                return _without(query, searched).filter(among(self.model.id, found)).limit(size)
+            ordered = sorted_after_matching(ordered, self.model.id)
+            query = _without(query, searched)
+        ids = ordered.limit(size).offset(offset).subquery("page_ids")
         return query.filter(self.model.id.in_(select(ids.c.id))).limit(size)
 
     def _few_matches(self) -> bool:
