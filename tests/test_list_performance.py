@@ -184,8 +184,8 @@ def test_a_list_narrowed_to_few_rows_finds_them_then_sorts_them(english_client, 
 
 def test_a_search_with_few_matches_is_asked_once(english_client, tenant, tenant_b,
                                                  monkeypatch):
-    """Its matches' ids are found once; the count, the page's ids and its rows read
-    them. The count is theirs only when the search is the list's one condition."""
+    """SQLite: its matches' ids are found once; the count, the page's ids and its rows
+    read them. The count is theirs only when the search is the list's one condition."""
     add_contacts(tenant.id, 100)
     add_contacts(tenant_b.id, 100)  # never among the matches
     tag = tag_ids(tenant.id, "every third", slice(0, 100, 3))
@@ -197,15 +197,19 @@ def test_a_search_with_few_matches_is_asked_once(english_client, tenant, tenant_
         return count_shown(page), ROW_NAME.findall(page), len(
             [s for s in statements if "LIKE" in s and "FROM contact" in s])
 
+    # PostgreSQL's trigram indexes answer the count's search and the page's as fast
+    once = 1 if db.engine.dialect.name == "sqlite" else 2
     searched = "/admin/contact/?page_size=20&search=Last00&page=1"
     second_page = [f"Last{n:04d}" for n in range(20, 40)]
-    assert asked(searched) == ("100", second_page, 1)
+    assert asked(searched) == ("100", second_page, once)
     # with a filter too: the count is the filter's and the search's together
     count, rows, searches = asked(f"/admin/contact/?page_size=20&search=Last001&{tagged}")
-    assert (count, rows, searches) == ("3", ["Last0012", "Last0015", "Last0018"], 1)
-    monkeypatch.setattr(paging, "FEW_ROWS", 50)  # too many matches: the search as it is
-    count, rows, searches = asked(searched)
-    assert (count, rows) == ("100", second_page) and searches == 3
+    assert (count, rows, searches) == ("3", ["Last0012", "Last0015", "Last0018"], once)
+    monkeypatch.setattr(paging, "FEW_ROWS", 50)  # too many matches: the search as it is,
+    count, rows, searches = asked(searched)  # for the count and the page's walk (and the
+    # ids SQLite looked for)
+    assert (count, rows) == ("100", second_page)
+    assert searches == (3 if db.engine.dialect.name == "sqlite" else 2)
 
 
 def test_a_search_with_many_matches_late_in_the_order_sorts_them(english_client, tenant,
