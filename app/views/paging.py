@@ -6,7 +6,7 @@ the sorted column on), which an index answers as fast as the first page."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -153,13 +153,14 @@ def matched_or_searched(model: Any, condition: ColumnElement[bool]
     return matched, len(ids)
 
 
-def among(column: Any, ids: list[int]) -> ColumnElement[bool]:
+def among(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
     """``column`` is one of ``ids``, given as one parameter (an array on PostgreSQL, a
     JSON list read by json_each on SQLite): one statement text for any number of ids,
     and no thousands of parameters to bind."""
     if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
-    listed = func.json_each(bindparam(None, json.dumps(ids), type_=String)).table_valued("value")
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    listed = func.json_each(bindparam(None, json.dumps(list(ids)), type_=String)).table_valued(
+        "value")
     return column.in_(select(listed.c.value))
 
 

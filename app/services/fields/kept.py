@@ -59,7 +59,7 @@ def kept_sections(entity: str, statement: Select) -> list[FieldSection]:
     once per revision of the tenant's definitions and process."""
     tenant_id = current_tenant_id()
     revision = _revision(tenant_id) if tenant_id is not None and _may_keep() else None
-    if revision is None:
+    if tenant_id is None or revision is None:
         return list(db.session.scalars(statement).unique())
     key = (tenant_id, entity, *revision)
     with _lock:
