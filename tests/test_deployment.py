@@ -176,6 +176,27 @@ def _first_answer(url: str, server: subprocess.Popen, attempts: int = 300) -> in
     raise AssertionError("gunicorn did not answer")
 
 
+def test_the_master_imports_what_the_workers_app_is_made_of_and_makes_nothing():
+    """gunicorn.conf.py imports the app's modules before forking (app.preload): the
+    factory then imports no module of the app's own that is not already there, and
+    nothing process-bound (an app, a thread, a database driver's connection) exists yet."""
+    script = (
+        "import sys, threading, gc\n"
+        "from app.preload import import_modules\n"
+        "import_modules()\n"
+        "import flask\n"
+        "assert threading.active_count() == 1, threading.enumerate()\n"
+        "assert not [o for o in gc.get_objects() if isinstance(o, flask.Flask)]\n"
+        "before = set(sys.modules)\n"
+        "from app import create_app\n"
+        "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'k'})\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('app.')))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "REDIS_URL": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 # --- sessions and the database pool -------------------------------------------------------
 
 def test_sessions_are_signed_cookies_any_worker_accepts(app, database_url, client, tenant_a):
