@@ -584,7 +584,9 @@ def test_list_pages_load_no_relation_options_and_each_filters_options_once(
 
 def test_in_place_editors_write_what_flask_admin_writes(app, tenant):
     """The list's in-place editors (their attributes written once per column, their
-    choices once per request) give Flask-Admin's own widget's HTML, row after row."""
+    choices once per request) give Flask-Admin's own widget's HTML, row after row —
+    but for an id of the row's own and the name x-editable posts (data-name), which
+    Flask-Admin's widget writes when asked to."""
     owner = user_id(tenant.id, "admin@omega.example")
     tasks = [gen_task(tenant.id, f'Ring "{n}" <op>', assignee_id=owner, status="in_progress")
              for n in range(3)]
@@ -595,7 +597,8 @@ def test_in_place_editors_write_what_flask_admin_writes(app, tenant):
             for name in ("status", "priority", "assignee"):
                 arguments = {"pk": task_id, "display_value": f'<b>"{name}"</b>', "csrf": "t&k"}
                 ours = form[name](**arguments)
-                theirs = XEditableWidget()(form[name], **arguments)
+                theirs = XEditableWidget()(form[name], **arguments, id=f"{name}-{task_id}",
+                                           **{"data-name": name})
                 assert ours == theirs, name
 
 

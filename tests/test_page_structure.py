@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.factories import gen_contact, gen_organisation
+from app.models import User
+from app.tenancy import tenant_context
+from tests.factories import gen_activity, gen_contact, gen_organisation, gen_task
 
 TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.S)
 
@@ -57,6 +59,33 @@ def test_list_rows_repeat_no_ids_and_name_their_checkboxes(admin_client, tenant_
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
     assert re.search(r'class="action-checkbox"[^>]*aria-label="[^"]*Aase', html)
+
+
+def _repeated_ids(html: str) -> list[str]:
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_lists_edited_in_place_repeat_no_ids(admin_client, tenant_a):
+    """Each in-place editor (status, priority, due time, assignee; an activity's text)
+    has an id of its own row: the same id on every row broke WCAG 2.1's 4.1.1, and
+    a label or script could only ever find the first."""
+    with tenant_context(tenant_a.id):
+        admin_id = User.query.filter_by(email="admin@alpha.example").one().id
+    organisation_id = gen_organisation(tenant_a.id)
+    contact_id = gen_contact(tenant_a.id, organisation_id)
+    task_ids = [gen_task(tenant_a.id, title, assignee_id=admin_id)
+                for title in ("Ring tilbage", "Send tilbud")]
+    for subject in ("Møde", "Opfølgning"):
+        gen_activity(tenant_a.id, organisation_id, [contact_id], subject=subject)
+    for url in ("/admin/task/", "/admin/my_tasks/", "/admin/activity/"):
+        html = admin_client.get(url).get_data(as_text=True)
+        assert 'data-role="x-editable' in html, url
+        assert _repeated_ids(html) == [], url
+    html = admin_client.get("/admin/task/").get_data(as_text=True)
+    for task_id in task_ids:  # the editors still send the field's name and the row's key
+        assert re.search(rf'<a [^>]*data-pk="{task_id}"[^>]*id="status-{task_id}"'
+                         rf'[^>]*name="status"', html)
 
 
 def test_a_refused_form_lists_its_errors_at_the_top(admin_client, tenant_a):

@@ -54,22 +54,26 @@ class LocalDateTimeField(DateTimeField):
 
 class EditableListWidget(XEditableWidget):
     """Flask-Admin's in-place list editor, which also edits LocalDateTimeFields (its own
-    knows only fields named DateTimeField, and would start from the shown text), and
-    writes its attributes with plain string operations: a list draws one per editable
-    cell, and WTForms' html_params (a Markup.format per attribute) was most of that."""
+    knows only fields named DateTimeField, and would start from the shown text), gives
+    each row's editor an id of its own (Flask-Admin's repeats the field's id down the
+    column: WCAG 2.1's 4.1.1 wants ids unique), and writes its attributes with plain
+    string operations: a list draws one per editable cell, and WTForms' html_params (a
+    Markup.format per attribute) was most of that."""
 
     def __call__(self, field, **kwargs) -> Markup:
-        """As XEditableWidget.__call__ (Flask-Admin 2.2.1), the same HTML."""
+        """As XEditableWidget.__call__ (Flask-Admin 2.2.1), the same HTML but the id."""
         display_value = kwargs.pop("display_value", "")
         kwargs.setdefault("data-value", display_value)
         kwargs.setdefault("data-role", "x-editable")
         kwargs.setdefault("data-url", "./ajax/update/")
-        kwargs.setdefault("id", field.id)
         kwargs.setdefault("name", field.name)
+        # x-editable posts the value under data-name, else under the element's id
+        kwargs.setdefault("data-name", field.name)
         kwargs.setdefault("href", "#")
         if not kwargs.get("pk"):
             raise ValueError("pk required")
         kwargs["data-pk"] = str(kwargs.pop("pk"))
+        kwargs.setdefault("id", f"{field.id}-{kwargs['data-pk']}")
         kwargs["data-csrf"] = kwargs.pop("csrf", "")
         kwargs = self.get_kwargs(field, kwargs)
         return Markup(f"<a {row_attributes(kwargs)}>{escape(display_value)}</a>")
@@ -102,7 +106,7 @@ def html_attributes(attributes: dict[str, Any]) -> str:
 
 
 # The attributes an editor has of its own row; the others repeat down the column.
-ROW_ATTRIBUTES = ("data-pk", "data-value")
+ROW_ATTRIBUTES = ("data-pk", "data-value", "id")
 STAND_IN = {name: f"\0{name}\0" for name in ROW_ATTRIBUTES}
 
 

@@ -7,8 +7,11 @@ edits (x-editable) — work, and the browser reports no violation and no script 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
+from app.models import Task
 from tests.browser.conftest import log_in, offered_persons
+from tests.conftest import reload
 from tests.factories import gen_people, gen_profile_contact, gen_task
 
 REPORT_VIOLATIONS = """
@@ -126,4 +129,20 @@ def test_task_list_in_place_edit(page, problems, tenant_a):
     page.wait_for_selector(".editable-popup")
     assert page.locator(".editable-popup .editable-input select option, "
                         ".editable-popup .select2-container").count() > 0
+    assert problems == []
+
+
+def test_task_list_in_place_edit_saves_under_the_fields_name(page, problems, tenant_a):
+    """Each row's editor has an id of its own; x-editable posts under data-name (it
+    would take the id otherwise), so the value reaches the field and is saved."""
+    task_id = gen_task(tenant_a.id, "Ring tilbage")
+    log_in(page, "admin@alpha.example")
+    page.goto("/admin/task/")
+    editor = page.locator(f"td.col-priority a[data-pk='{task_id}']")
+    editor.click()
+    page.wait_for_selector("#select2-drop .select2-result-label")
+    page.locator("#select2-drop .select2-result-label", has_text="Høj").click()  # Danish
+    page.click(".editable-popup .editable-submit")
+    expect(editor).to_have_text("Høj")
+    assert reload(Task, tenant_a.id, task_id, "priority").priority.key == "high"
     assert problems == []

@@ -95,7 +95,7 @@ def test_task_list_editing_and_activity_form_run_no_markup(page, dialogs, tenant
     log_in(page, "admin@alpha.example")
     visit(page, "/admin/task/")
     assert PRIORITY_LABEL in page.inner_text("table.model-list")
-    page.click("table.model-list a#priority")
+    page.click("table.model-list td.col-priority a[data-role^=x-editable]")
     page.wait_for_selector("#select2-drop .select2-result-label")  # opens at once
     assert PRIORITY_LABEL in page.inner_text("#select2-drop")
     page.keyboard.press("Escape")
