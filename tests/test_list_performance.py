@@ -29,7 +29,15 @@ from app.views import fields as fields_views
 from app.views import paging
 from app.views.fields import TagFilter
 from tests.conftest import count_queries, login, user_id, view_of
-from tests.factories import gen_case, gen_contact, gen_organisation, gen_task, set_settings
+from tests.factories import (
+    FIELDS,
+    gen_case,
+    gen_contact,
+    gen_fields,
+    gen_organisation,
+    gen_task,
+    set_settings,
+)
 
 FILTER_JSON = re.compile(r'id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
 
@@ -248,6 +256,35 @@ def test_jump_with_a_value_of_the_wrong_type_is_refused(english_client):
     assert response.status_code == 200
     assert "“abc” is not a value of" in response.get_data(as_text=True)
     assert english_client.get("/admin/activity/?start=2026-01-01").status_code == 200
+
+
+# --- the weight of a list page --------------------------------------------------------------
+
+def test_a_full_contact_list_page_stays_under_60_kb_and_its_rows_carry_no_form(
+        app, english_client, tenant):
+    """The benchmark tenant's shape: every contact with an organisation, a tag and two
+    configurable fields shown in the list, among thousands of organisations. Each row's
+    delete button sends the page's one delete form (views.list_rows): a form of its own
+    in every row was a third of the page."""
+    organisation_ids = add_organisations(tenant.id, 2000)
+    add_contacts(tenant.id, 25, organisation_id=organisation_ids[3])
+    gen_fields(tenant.id, level=FIELDS["level"], visits=FIELDS["visits"])
+    with tenant_context(tenant.id):
+        tag = Tag(name="Nøglekunde", colour="#6c757d")
+        db.session.add(tag)
+        db.session.flush()
+        db.session.execute(insert(contact_tag), [
+            {"contact_id": contact, "tag_id": tag.id}
+            for contact in db.session.scalars(select(Contact.id))])
+        db.session.commit()
+    response = english_client.get("/admin/contact/")
+    page = response.get_data(as_text=True)
+    start = page.index('class="table table-striped')
+    rows = page[start:page.index("</table>", start)]
+    assert rows.count('<td class="list-buttons-column">') == 20
+    assert "Nøglekunde" in rows and "<form" not in rows
+    assert len(response.data) < 60_000
+    assert page.count('id="kontakt-delete-row"') == 1
 
 
 # --- relation filters: looked up, not inlined ----------------------------------------------

@@ -17,6 +17,7 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
+from flask_admin.model.template import DeleteRowAction
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import or_
@@ -40,7 +41,7 @@ from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter, localised_filter
 from app.views.filter_lookups import FilterLookupMixin, RelationOptions
 from app.views.formatters import yes_no
-from app.views.list_rows import ListRows
+from app.views.list_rows import ROW_DELETE_FORM, ListRows, SharedFormDeleteRowAction
 from app.views.paging import BoundedListMixin, CappedCount, matched_or_searched
 
 # The kind of the job building a long list's export (views.exports), and the request
@@ -241,6 +242,11 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
     def get_delete_form(self):
         return once_per_row(super().get_delete_form())
 
+    def get_list_row_actions(self):
+        """Flask-Admin's row buttons, delete sending the page's one delete form."""
+        return [SharedFormDeleteRowAction() if isinstance(action, DeleteRowAction) else action
+                for action in super().get_list_row_actions()]
+
     def validate_form(self, form) -> bool:
         """Form validation, then the service's own checks shown next to their fields."""
         if not super().validate_form(form):
@@ -265,6 +271,7 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
             kwargs.setdefault("lookup_labels", self.active_lookup_labels())
             kwargs.setdefault("list_rows", ListRows(self, kwargs.get("list_columns") or [],
                                                     kwargs.get("list_forms")))
+            kwargs.setdefault("row_delete_form", ROW_DELETE_FORM)
         return super().render(template, **kwargs)
 
     def flash_saved(self, message: str) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_admin.babel import gettext as admin_gettext
+from flask_admin.model.template import BaseListRowAction
 from jinja2 import Undefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -24,6 +26,27 @@ from markupsafe import Markup, escape
 # Stands for a row's id in the row actions rendered once: letters only, so neither URL
 # quoting nor HTML escaping changes it, and no real URL or label holds it.
 ROW_ID_STAND_IN = "kontaktRowIdStandIn"
+
+
+# The page's one delete form (kontakt/model_list.html), which each row's button sends.
+ROW_DELETE_FORM = "kontakt-delete-row"
+
+
+class SharedFormDeleteRowAction(BaseListRowAction):
+    """A row's delete button, sending the page's one delete form with the row's id (the
+    button's ``form``, ``name`` and ``value``); the form asks before it is sent.
+    Flask-Admin's draws a form of its own in every row — hidden id, return URL, token
+    and question: about 480 of a contact row's 1,560 bytes."""
+
+    def __init__(self) -> None:
+        super().__init__(admin_gettext("Delete Record"))
+
+    def render(self, context: Context, row_id: str, row: Any) -> Markup:
+        return Markup(
+            '<button type="submit" form="{form}" name="id" value="{id}" class="icon" '
+            'title="{title}"><span class="fa fa-trash glyphicon glyphicon-trash"></span>'
+            '</button>').format(form=ROW_DELETE_FORM, id=row_id,
+                                title=admin_gettext("Delete Record"))
 
 
 class _StandInRow:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.models import Task
+from app.models import Contact, Task
 from tests.browser.conftest import log_in, offered_persons
 from tests.conftest import reload
-from tests.factories import gen_people, gen_profile_contact, gen_task
+from tests.factories import gen_contact, gen_people, gen_profile_contact, gen_task
 
 REPORT_VIOLATIONS = """
 document.addEventListener('securitypolicyviolation', function (event) {
@@ -59,7 +59,7 @@ def test_contact_list_filter_delete_and_bulk_action(page, problems, tenant_a):
     assert page.locator("td.col-last_name").all_inner_texts() == ["Frederiksen"]
 
     asked = accept_dialogs(page, [False, False])
-    page.click("td.list-buttons-column form button")  # delete, then "no"
+    page.click("td.list-buttons-column button[form]")  # delete, then "no"
     assert problems == []
     page.check("input.action-checkbox")
     page.click("li.nav-item:has([data-model-action]) > a")  # "With selected"
@@ -68,6 +68,24 @@ def test_contact_list_filter_delete_and_bulk_action(page, problems, tenant_a):
     assert len(asked) == 2 and all(asked)
     page.reload()
     assert page.locator("td.col-last_name").count() == 1  # nothing deleted
+    assert problems == []
+
+
+def test_a_rows_delete_button_sends_the_pages_delete_form(page, problems, tenant_a):
+    """Each row's button sends the page's one delete form with its row's id, after the
+    question; the list comes back without the record."""
+    keep = gen_contact(tenant_a.id, first_name="Bodil", last_name="Beholdes")
+    gone = gen_contact(tenant_a.id, first_name="Svend", last_name="Slettes")
+    log_in(page, "admin@alpha.example")
+    page.goto("/admin/contact/")
+    asked = accept_dialogs(page, [True])
+    page.click(f"td.list-buttons-column button[value='{gone}']")
+    page.wait_for_load_state()
+    expect(page.locator("td.col-last_name", has_text="Slettes")).to_have_count(0)
+    expect(page.locator("td.col-last_name", has_text="Beholdes")).to_have_count(1)
+    assert len(asked) == 1
+    assert reload(Contact, tenant_a.id, gone) is None
+    assert reload(Contact, tenant_a.id, keep) is not None
     assert problems == []
 
 
