@@ -232,9 +232,13 @@ def test_proxy_fix_trusts_only_as_many_hops_as_configured(database_url):
 
 
 def test_list_delete_button_asks_through_data_confirm(admin_client):
-    """The list's delete button asks through data-confirm, in the page's language."""
+    """The list's delete buttons send the page's delete form, which asks through
+    data-confirm, in the page's language."""
     tenant_id = tenant_id_of("alpha")
     gen_profile_contact(tenant_id)
     html = admin_client.get("/admin/contact/").get_data(as_text=True)
-    assert re.search(r'<button data-confirm="[^"]+" title="[^"]+">', html)
+    asked = re.search(r'<form id="kontakt-delete-row"[^>]*data-confirm="([^"]+)"', html)
+    assert asked and "Are you sure" not in asked.group(1)  # Danish
+    assert re.search(r'<button type="submit" form="kontakt-delete-row" name="id" '
+                     r'value="\d+" class="icon" title="[^"]+">', html)
     assert "safeConfirm" not in html
