@@ -110,6 +110,10 @@ def load_pages(settings: Settings, pages: list[Page]) -> dict[str, dict]:
     peer = f"http://127.0.0.1:{settings.peer_port}"
     script = settings.peer_dir / "load.py"
     results: dict[str, dict] = {}
+    if not script.exists():
+        print(f"No load generator at {script}: set PEER_DIR to the folder holding load.py "
+              "(and the Django peer). The pages are measured in process only.", flush=True)
+        return results
     with ExitStack() as stack:
         stack.enter_context(servers.ours(settings.url, settings.port))
         if settings.peer_database:
