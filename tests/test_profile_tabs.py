@@ -368,6 +368,36 @@ def test_timeline_pages(admin_client, world):
     assert [n for _kind, n in timeline_rows(third)] == newest_first[40:]
     beyond = tab(admin_client, w.jens, "timeline", timeline_page="99")
     assert [n for _kind, n in timeline_rows(beyond)] == newest_first[40:]  # the last page
+    furthest = tab(admin_client, w.jens, "timeline", timeline_page=str(2**31 - 1))
+    assert [n for _kind, n in timeline_rows(furthest)] == newest_first[40:]
+
+
+def test_a_timeline_page_asks_its_union_once(admin_client, world):
+    """The page's rows carry the total (a window count): one statement over the
+    timeline's union, not a count and then the rows; past the last page, the count
+    and the last page follow."""
+    w = world
+    with tenant_context(w.a):
+        jens = db.session.get(Contact, w.jens)
+        db.session.add_all(Activity(kind=CALL, subject=f"Opkald {n}", organisation_id=w.org,
+                                    starts_at=days(-n - 1), contacts=[jens])
+                           for n in range(25))
+        db.session.commit()
+
+    def unions(page: str) -> tuple[int, str]:
+        with count_queries() as statements:
+            html = tab(admin_client, w.jens, "timeline", timeline_page=page)
+        return sum(" AS timeline" in statement for statement in statements), html
+
+    def total(html: str) -> int:
+        return max(n for n in range(1, 100)
+                   if translated_plural("%(num)d record", "%(num)d records", n) in html)
+
+    asked, second = unions("2")
+    assert asked == 1 and len(timeline_rows(second)) >= 5 and total(second) >= 25
+    asked, beyond = unions("9")
+    assert asked == 3 and timeline_rows(beyond) == timeline_rows(second)
+    assert total(beyond) == total(second)
 
 
 # --- D5 notes ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, literal_column, or_, select, union_all
+from sqlalchemy import Select, and_, func, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -41,6 +41,7 @@ from app.services.activities import activities
 from app.services.dictionaries import TASK_DONE_KEY
 from app.services.history_text import EntryText
 from app.services.profile.query import (
+    PAGE_SIZE,
     Args,
     Page,
     Scope,
@@ -144,8 +145,6 @@ def scoped_timeline(scope: Scope, args: Args, viewer: User,
 def _timeline_page(scope: Scope, wanted: TimelineFilter, number: int,
                    viewer: User, oldest_first: bool = False) -> Page:
     merged = union_all(*_sources(scope, wanted)).subquery("timeline")
-    total = count_rows(select(merged.c.id))
-    page = page_of(total, number, "timeline_page")
     order: tuple[Any, ...]
     if oldest_first:  # in the order things happen: history from its start, then planned
         order = (merged.c.planned.asc(), merged.c.moment.asc(), merged.c.type,
@@ -154,14 +153,34 @@ def _timeline_page(scope: Scope, wanted: TimelineFilter, number: int,
         soonest = sql_case((merged.c.planned == 1, merged.c.moment))
         order = (merged.c.planned.desc(), soonest.asc(), merged.c.moment.desc(),
                  merged.c.type, merged.c.id.desc())
-    rows = db.session.execute(
-        select(merged.c.type, merged.c.id, merged.c.planned).order_by(*order)
-        .limit(page.size).offset(page.offset)).all()
+    rows, page = _rows_and_page(
+        select(merged.c.type, merged.c.id, merged.c.planned,
+               func.count().over().label("total")).order_by(*order),
+        select(merged.c.id), number)
     records = _load(rows)
     items = [TimelineItem(row.type, record, bool(row.planned),
                           not isinstance(record, Activity) or privacy.may_read(record, viewer))
              for row in rows if (record := records.get((row.type, row.id))) is not None]
     return page.holding(items)
+
+
+# Beyond any timeline, and an offset every database takes.
+LARGEST_TIMELINE_PAGE = 10**9
+
+
+def _rows_and_page(ordered: Select, ids: Select, number: int) -> tuple[list, Page]:
+    """The page's rows and the page, the total read with them (``ordered`` counts its
+    rows beside each one): the union is asked once, not once for the count and once
+    for the rows (3–4 ms each at 500 activities on PostgreSQL). Past the last page,
+    or with nothing at all, the count comes first and the last page is read."""
+    number = min(max(number, 1), LARGEST_TIMELINE_PAGE)
+    rows = db.session.execute(ordered.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    if rows:
+        return rows, page_of(rows[0].total, number, "timeline_page")
+    page = page_of(count_rows(ids), number, "timeline_page")
+    if page.total:
+        rows = db.session.execute(ordered.limit(page.size).offset(page.offset)).all()
+    return rows, page
 
 
 def _sources(scope: Scope, wanted: TimelineFilter) -> list[Select]:
