@@ -19,7 +19,7 @@ from app.models.activity import CALL, EMAIL, MEETING, NOTE
 from app.models.case import CASE_CLOSED, CASE_REJECTED
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
-from app.services.profile.query import Args
+from app.services.profile.query import Args, paginate
 from app.services.times import to_utc
 from app.tenancy import tenant_context
 from tests.conftest import (
@@ -399,6 +399,30 @@ def test_a_timeline_page_asks_its_union_once(admin_client, world):
     assert asked == 3 and timeline_rows(beyond) == timeline_rows(second)
     assert total(beyond) == total(second)
 
+
+
+def test_a_tabs_page_asks_for_its_records_once(app, world):
+    """Every paged tab (services.profile.query.paginate): the rows carry their total,
+    one statement; past the last page the count and the last page follow."""
+    w = world
+    with tenant_context(w.a):
+        db.session.add_all(Activity(kind=CALL, subject=f"Opkald {n}", organisation_id=w.org,
+                                    starts_at=days(-n - 1)) for n in range(25))
+        db.session.commit()
+        ordered = select(Activity).where(Activity.subject.like("Opkald %")).order_by(Activity.id)
+        with count_queries() as statements:
+            second = paginate(ordered, 2, "notes_page")
+        assert len(statements) == 1
+        assert (second.number, second.total, second.last, len(second.items)) == (2, 25, 2, 5)
+        for beyond in (3, 2**31 - 1):
+            with count_queries() as statements:
+                last = paginate(ordered, beyond, "notes_page")
+            assert len(statements) == 3
+            assert last.number == 2 and [a.id for a in last.items] == [
+                a.id for a in second.items]
+        with count_queries() as statements:
+            none = paginate(ordered.where(Activity.id < 0), 1, "notes_page")
+        assert (len(statements), none.total, none.items) == (2, 0, [])
 
 # --- D5 notes ---------------------------------------------------------------------------
 
