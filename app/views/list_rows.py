@@ -45,8 +45,7 @@ class SharedFormDeleteRowAction(BaseListRowAction):
         return Markup(
             '<button type="submit" form="{form}" name="id" value="{id}" class="icon" '
             'title="{title}"><span class="fa fa-trash glyphicon glyphicon-trash"></span>'
-            '</button>').format(form=ROW_DELETE_FORM, id=row_id,
-                                title=admin_gettext("Delete Record"))
+            '</button>').format(form=ROW_DELETE_FORM, id=row_id, title=self.title)
 
 
 class _StandInRow:
