@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, Contact, Task
+from app.models.tenant import Tenant
 from bench import data
 from bench.pages import our_pages
 from bench.run import cost_pages, make_app
@@ -40,9 +41,29 @@ def test_generated_tenant_and_every_page(tmp_path):
 def test_import_measurement(tmp_path):
     from bench import imports
 
-    result = imports.measure(f"sqlite:///{tmp_path / 'import.db'}", 300)
+    url = f"sqlite:///{tmp_path / 'import.db'}"
+    result = imports.measure(url, 300)
     assert (result["database"], result["created"], result["refused"]) == ("sqlite", 300, 0)
     assert result["rows_per_second"] > 0
+    assert result["database_alone_rows_per_second"] > 0
+    # the floor's copy writes every row the import wrote once more, and keeps none
+    app = make_app(url)
+    with app.app_context(), db.engine.connect() as connection:
+        tenant_id = connection.scalar(select(Tenant.id).where(Tenant.slug == "import"))
+
+        def counts() -> dict[str, int]:
+            return {table.name: connection.scalar(select(func.count()).select_from(table)
+                                                  .where(table.c.tenant_id == tenant_id))
+                    for table, _prefixed, _shifted in imports.COPIED}
+
+        written = counts()
+        assert written["contact"] == written["employment"] == 300
+        assert written["audit_entry"] >= 300 and written["organisation"] > 0
+        for table, prefixed, shifted in imports.COPIED:
+            imports._copy(connection, table, tenant_id, prefixed, ("id", *shifted))
+        assert counts() == {name: 2 * number for name, number in written.items()}
+        connection.rollback()
+        assert counts() == written
 
 
 def test_settled_tables_are_vacuumed_and_analysed(app, database_url, tenant_a):
