@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, ForeignKey, Table
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,12 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+# Keyword arguments of a list's sort index, so that a page's ids are read from the index
+# alone: PostgreSQL keeps the id beside the keys; SQLite has it in every index already
+# (the rowid).
+SORT_INDEX_HOLDS_ID: dict[str, Any] = {"postgresql_include": ["id"]}
 
 
 # Tables that migrations make beside the models: SQLite's contact search index

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
 from app.extensions import Model
-from app.models.base import Timestamped
+from app.models.base import SORT_INDEX_HOLDS_ID, Timestamped
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.organisation import Address, Organisation
 from app.models.tag import Tag, contact_tag
@@ -145,14 +145,14 @@ class Employment(TenantScoped, Audited, Timestamped, Model):
 
 # E-mail unique per tenant whatever its case; contacts without e-mail are allowed.
 Index("uq_contact_tenant_email_lower", Contact.tenant_id, func.lower(Contact.email), unique=True)
-Index("ix_contact_tenant_last_name", Contact.tenant_id, Contact.last_name, Contact.first_name)
-Index("ix_contact_tenant_phone", Contact.tenant_id, Contact.phone)
-Index("ix_contact_tenant_mobile", Contact.tenant_id, Contact.mobile)
 # Every column the contact list sorts by has a (tenant, column) index, read forwards or
-# backwards for either direction (customer_number: its unique constraint).
-Index("ix_contact_tenant_first_name", Contact.tenant_id, Contact.first_name)
-Index("ix_contact_tenant_email", Contact.tenant_id, Contact.email)
-Index("ix_contact_tenant_kind", Contact.tenant_id, Contact.kind)
+# backwards for either direction (customer_number: its unique constraint). A page's ids
+# are read from the index alone (SORT_INDEX_HOLDS_ID): a deep page walks up to 10,000
+# entries, which on PostgreSQL meant as many visits to the table (12 ms at a million).
+Index("ix_contact_tenant_last_name", Contact.tenant_id, Contact.last_name, Contact.first_name,
+      **SORT_INDEX_HOLDS_ID)
+for _column in (Contact.phone, Contact.mobile, Contact.first_name, Contact.email, Contact.kind):
+    Index(f"ix_contact_tenant_{_column.key}", Contact.tenant_id, _column, **SORT_INDEX_HOLDS_ID)
 custom_values_index(Contact)
 # The list search matches any part of names, e-mail and phone digits (LIKE '%…%'); on
 # PostgreSQL trigram indexes answer that without reading every row of the tenant.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import Audited
 from app.extensions import Model
-from app.models.base import Timestamped
+from app.models.base import SORT_INDEX_HOLDS_ID, Timestamped
 from app.models.custom_field import HasCustomFields, custom_values_index
 from app.models.tag import Tag, organisation_tag
 from app.models.user import User
@@ -64,11 +64,11 @@ class Organisation(TenantScoped, Audited, HasCustomFields, Address, Timestamped,
         return self.name
 
 
-Index("ix_organisation_tenant_name", Organisation.tenant_id, Organisation.name)
-# The organisation list's other sort columns (see ix_contact_tenant_first_name).
-for _column in (Organisation.registration_number, Organisation.city, Organisation.phone,
-                Organisation.email, Organisation.industry):
-    Index(f"ix_organisation_tenant_{_column.key}", Organisation.tenant_id, _column)
+# The organisation list's sort columns (see ix_contact_tenant_last_name).
+for _column in (Organisation.name, Organisation.registration_number, Organisation.city,
+                Organisation.phone, Organisation.email, Organisation.industry):
+    Index(f"ix_organisation_tenant_{_column.key}", Organisation.tenant_id, _column,
+          **SORT_INDEX_HOLDS_ID)
 # Exactly one private-customers organisation per tenant.
 Index(
     "uq_organisation_private_customers",
