@@ -177,6 +177,16 @@ class WorkView(CustomFieldsMixin, SecureModelView):
         limit_choices(form, obj, self.choice_sources)
         return form
 
+    def get_list(self, *args, **kwargs):
+        """With in-place editors, their choices are read before the rows: the rows'
+        values among them (statuses, priorities, users) are then found in the session
+        when a row asks for them, instead of being read again (a status that is no
+        longer active is among the dictionary's entries read for the filter)."""
+        if self.column_editable_list:
+            for source in self.choice_sources.values():
+                per_request(source)
+        return super().get_list(*args, **kwargs)
+
     def scaffold_list_form(self, widget=None, validators=None):
         return super().scaffold_list_form(widget or EditableListWidget(), validators)
 
@@ -310,9 +320,12 @@ class TaskView(WorkView):
     # The dictionary entries and the assignee in statements of their own: joined too, the
     # page's statement had eight tables, which PostgreSQL took 20–30 ms to plan (for
     # 2 ms of work) on every request at a million contacts.
-    list_load_options = details_load_options = (
-        selectinload(Task.status), selectinload(Task.priority), selectinload(Task.assignee),
-        joinedload(Task.contact), joinedload(Task.case))
+    # In the list the status, priority and assignee come from the session: its editors'
+    # choices are read first (WorkView.get_list).
+    list_load_options = (joinedload(Task.contact), joinedload(Task.case))
+    export_load_options = (selectinload(Task.status), selectinload(Task.priority),
+                           selectinload(Task.assignee))
+    details_load_options = (*export_load_options, *list_load_options)
 
     form_columns = ("title", "status", "priority", "due_at", "assignee", "contact", "case",
                     "description")

@@ -208,10 +208,21 @@ def limit_choices(form, record, sources: dict[str, Callable[[], list]]) -> None:
         form[name].query_factory = lambda choices=choices: choices
 
 
+def every_entry(dictionary: str) -> list:
+    """A dictionary's entries in order, inactive ones too, read once per request: a
+    list of tasks wants them as choices, as filter options and for its rows' values."""
+    if not has_request_context():
+        return dictionaries.entries(dictionary, active_only=False)
+    read = g.setdefault("dictionary_entries", {})
+    if dictionary not in read:
+        read[dictionary] = dictionaries.entries(dictionary, active_only=False)
+    return read[dictionary]
+
+
 def dictionary_entries(dictionary: str) -> Callable[[], list]:
     """The source of a dictionary's active entries (for limit_choices)."""
     def active_entries() -> list:
-        return dictionaries.entries(dictionary)
+        return [entry for entry in every_entry(dictionary) if entry.active]
 
     return active_entries
 
@@ -222,8 +233,7 @@ def dictionary_options(dictionary: str) -> Callable[[], list[tuple[str, str]]]:
     def options() -> list[tuple[str, str]]:
         if current_tenant_id() is None:  # Flask-Admin asks once at start-up, for nothing
             return []
-        return [(str(entry.id), str(entry))
-                for entry in dictionaries.entries(dictionary, active_only=False)]
+        return [(str(entry.id), str(entry)) for entry in every_entry(dictionary)]
 
     return options
 
