@@ -317,11 +317,11 @@ class TaskView(WorkView):
     column_formatters_export = {
         "status": plain, "priority": plain, "assignee": plain, "contact": plain,
         "case": plain}
-    # The dictionary entries and the assignee in statements of their own: joined too, the
-    # page's statement had eight tables, which PostgreSQL took 20–30 ms to plan (for
-    # 2 ms of work) on every request at a million contacts.
-    # In the list the status, priority and assignee come from the session: its editors'
-    # choices are read first (WorkView.get_list).
+    # Not joined: the page's statement had eight tables, which PostgreSQL took 20–30 ms
+    # to plan (for 2 ms of work) at a million contacts. In the list the status, priority
+    # and assignee come from the session, its editors' choices being read first
+    # (WorkView.get_list); an export and the details page read them in statements of
+    # their own.
     list_load_options = (joinedload(Task.contact), joinedload(Task.case))
     export_load_options = (selectinload(Task.status), selectinload(Task.priority),
                            selectinload(Task.assignee))

@@ -5,7 +5,7 @@ checked before they reach the database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -183,14 +183,16 @@ class InputRequiredWith(InputRequired):
 
 T = TypeVar("T")
 
-def per_request(build: Callable[[], T]) -> T:
-    """What ``build`` returns, computed once per request (a list page asks per row)."""
+def per_request(build: Callable[[], T], key: Hashable | None = None) -> T:
+    """What ``build`` returns, computed once per request (a list page asks per row);
+    ``key`` names it where ``build`` is made anew on each call."""
     if not has_request_context():
         return build()
     cache = g.setdefault("work_choices", {})
-    if build not in cache:
-        cache[build] = build()
-    return cache[build]
+    key = build if key is None else key
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
 
 
 def limit_choices(form, record, sources: dict[str, Callable[[], list]]) -> None:
@@ -211,12 +213,8 @@ def limit_choices(form, record, sources: dict[str, Callable[[], list]]) -> None:
 def every_entry(dictionary: str) -> list:
     """A dictionary's entries in order, inactive ones too, read once per request: a
     list of tasks wants them as choices, as filter options and for its rows' values."""
-    if not has_request_context():
-        return dictionaries.entries(dictionary, active_only=False)
-    read = g.setdefault("dictionary_entries", {})
-    if dictionary not in read:
-        read[dictionary] = dictionaries.entries(dictionary, active_only=False)
-    return read[dictionary]
+    return per_request(lambda: dictionaries.entries(dictionary, active_only=False),
+                       key=("dictionary", dictionary))
 
 
 def dictionary_entries(dictionary: str) -> Callable[[], list]:
