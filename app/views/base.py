@@ -41,7 +41,12 @@ from app.views.choice_filters import ChoiceFilterMixin
 from app.views.date_fields import LocaleModelConverter, localised_filter
 from app.views.filter_lookups import FilterLookupMixin, RelationOptions
 from app.views.formatters import yes_no
-from app.views.list_rows import ROW_DELETE_FORM, ListRows, SharedFormDeleteRowAction
+from app.views.list_rows import (
+    ROW_DELETE_FORM,
+    ListRows,
+    SharedFormDeleteRowAction,
+    editor_choice_lists,
+)
 from app.views.paging import BoundedListMixin, CappedCount, matched_or_searched
 
 # The kind of the job building a long list's export (views.exports), and the request
@@ -272,6 +277,7 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
             kwargs.setdefault("list_rows", ListRows(self, kwargs.get("list_columns") or [],
                                                     kwargs.get("list_forms")))
             kwargs.setdefault("row_delete_form", ROW_DELETE_FORM)
+            kwargs.setdefault("editor_choice_lists", editor_choice_lists)
         return super().render(template, **kwargs)
 
     def flash_saved(self, message: str) -> None:

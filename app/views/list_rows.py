@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import g, has_request_context
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.model.template import BaseListRowAction
 from jinja2 import Undefined, pass_context
@@ -46,6 +47,22 @@ class SharedFormDeleteRowAction(BaseListRowAction):
             '<button type="submit" form="{form}" name="id" value="{id}" class="icon" '
             'title="{title}"><span class="fa fa-trash glyphicon glyphicon-trash"></span>'
             '</button>').format(form=ROW_DELETE_FORM, id=row_id, title=self.title)
+
+
+# --- the in-place editors' choices, written once per page ------------------------------
+
+def choice_list_ref(choices: str) -> str:
+    """The id of the page's element holding these choices (JSON text), which each
+    in-place editor of them names (``data-source-ref``) instead of carrying them: a
+    list of 50 tasks wrote its statuses, priorities and users 50 times each."""
+    lists = g.setdefault("editor_choice_lists", {}) if has_request_context() else {}
+    return lists.setdefault(choices, f"kontakt-choices-{len(lists) + 1}")
+
+
+def editor_choice_lists() -> list[tuple[str, str]]:
+    """The page's lists of choices as (id, JSON text), for its template to write once
+    (kontakt/model_list.html; static/kontakt/behaviours.js hands them to the editors)."""
+    return [(ref, choices) for choices, ref in g.get("editor_choice_lists", {}).items()]
 
 
 class _StandInRow:

@@ -23,6 +23,7 @@ from app.services.times import display_zone, local_text, local_time
 from app.tenancy import current_tenant_id
 from app.views.base import record_id
 from app.views.date_fields import typed_value
+from app.views.list_rows import choice_list_ref
 
 # --- times ----------------------------------------------------------------------------
 
@@ -136,9 +137,10 @@ RELATION_FIELD_TYPES = ("QuerySelectField", "ModelSelectField")
 
 
 def relation_kwargs(field, kwargs: dict[str, str]) -> dict[str, str]:
-    """Flask-Admin's in-place editor of a relation (XEditableWidget.get_kwargs), with
-    the JSON of its choices made once per request for each list of choices: a list's
-    forms share one (limit_choices), so 50 rows of 3 such columns made it 150 times."""
+    """Flask-Admin's in-place editor of a relation (XEditableWidget.get_kwargs), its
+    choices named (``data-source-ref``), not carried: their JSON is made once per
+    request for each list of choices (a list's forms share one, limit_choices) and
+    written once on the page (list_rows.choice_list_ref)."""
     objects = field.query_factory()
     sources = g.setdefault("editable_choice_sources", {})
     key = (field.name, id(objects))
@@ -147,13 +149,13 @@ def relation_kwargs(field, kwargs: dict[str, str]) -> dict[str, str]:
         choices = [{"value": values[id(obj)], "text": _label(field, obj)} for obj in objects]
         if field.allow_blank:
             choices.insert(0, {"value": "__None", "text": str(field.blank_text)})
-        # escaped once here: html_params leaves markup as it is; the choices' values
-        # by record, so a row finds its own without going through every choice
-        sources[key] = (objects, escape(json.dumps(choices)), values)
+        # the choices' values by record, so a row finds its own without going through
+        # every choice
+        sources[key] = (objects, choice_list_ref(json.dumps(choices)), values)
     _objects, source, values = sources[key]
     data = field.data
     kwargs["data-type"] = "select2"
-    kwargs["data-source"] = source
+    kwargs["data-source-ref"] = source
     if data is None and field.allow_blank:
         kwargs["data-value"] = "__None"
     else:  # the record among the choices (the same object: the session has one), or none

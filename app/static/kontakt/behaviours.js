@@ -63,6 +63,13 @@
      server writes them as JSON, so JSON.parse reads them the same. */
   var texts = document.body.dataset;
   var jq = window.jQuery;
+  /* A list's in-place editors name their choices (data-source-ref): each list of
+     choices is written once on the page, not in every row. x-editable reads them from
+     data-source when Flask-Admin opens the editors (the page ready, after this). */
+  Array.prototype.forEach.call(document.querySelectorAll('[data-source-ref]'), function (editor) {
+    var choices = document.getElementById(editor.getAttribute('data-source-ref'));
+    if (choices) { editor.setAttribute('data-source', choices.textContent); }
+  });
   /* Flask-Admin opens its date pickers (when the page is ready, after this script) with
      English month and day names and a week from Sunday: every picker gets the
      language's names, first weekday and buttons (body's data-date-picker). */
