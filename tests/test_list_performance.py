@@ -700,7 +700,7 @@ def test_a_list_writes_each_list_of_its_editors_choices_once(app, client, tenant
     refs = re.findall(r'data-source-ref="([^"]+)"', page)
     assert len(refs) == 30 * 3 and len(set(refs)) == 3  # status, priority, assignee
     for ref in set(refs):
-        held = re.findall(rf'<div id="{ref}" class="d-none">([^<]*)</div>', page)
+        held = re.findall(rf'<div id="{ref}" class="d-none kontakt-editor-choices">([^<]*)</div>', page)
         assert len(held) == 1, ref
         choices = json.loads(html.unescape(held[0]))
         assert choices and {"value", "text"} <= set(choices[0]), choices

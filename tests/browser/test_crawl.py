@@ -48,9 +48,10 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 FORM_PAGE = re.compile(r"\.(create_view|edit_view|details_view|profile_view|new_\w+|edit_\w+)$")
 
 # Elements that carry data for the scripts, not text: Flask-Admin's JSON (filters, action
-# confirmations) and inline-form templates, ours for the filter lookups.
+# confirmations) and inline-form templates, ours for the filter lookups and the in-place
+# editors' choices.
 DATA_HOLDERS = ("script, style, noscript, template, [id$='-data'], .inline-field-template, "
-                "#kontakt-lookup-labels")
+                "#kontakt-lookup-labels, .kontakt-editor-choices")
 # What a page shows: its title, its text (hidden menus and options too) and the texts
 # of attributes a person meets (tooltips, placeholders, names read out, button values).
 PAGE_TEXT = """(DATA) => {
@@ -82,6 +83,9 @@ PAGE_TEXT = """(DATA) => {
   }
   const lookups = document.getElementById('kontakt-lookup-labels');
   if (lookups) { strings(JSON.parse(lookups.textContent)); }
+  document.querySelectorAll('.kontakt-editor-choices').forEach(function (choices) {
+    JSON.parse(choices.textContent).forEach(choice => parts.push(choice.text));
+  });
   Object.entries(document.body.dataset).forEach(function ([name, value]) {
     if (name.startsWith('text')) { parts.push(value); }
     else if (name === 'datePicker') {
