@@ -467,12 +467,13 @@ class SecureModelView(BoundedListMixin, FilterLookupMixin, ChoiceFilterMixin, Ke
                                   *self.extra_search_conditions(search)) if c is not None]
         if not conditions:
             return super().apply_search(query, count_query, joins, count_joins, search)
-        condition, matched = matched_or_searched(self.model, or_(*conditions))
+        search = matched_or_searched(self.model, or_(*conditions))
         if count_query is not None:
-            count_query = count_query.filter(condition)
-            if matched is not None and self.searched_alone():
-                count_query.matched_alone = matched
-        return query.filter(condition), count_query, joins, count_joins
+            count_query = count_query.filter(search.condition)
+            if self.searched_alone():
+                count_query.matched_alone = search.matched
+                count_query.rows_alone = search.rows
+        return query.filter(search.condition), count_query, joins, count_joins
 
     def check_form(self, form) -> None:
         """Raise ServiceError for input the business rules refuse (override).
