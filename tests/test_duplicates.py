@@ -190,6 +190,56 @@ def test_the_list_is_bounded(tenant_a):
     assert len(found.pairs) == 4 and found.truncated
 
 
+def test_a_full_list_stops_looking_and_its_pairs_keep_every_rule(tenant_a, monkeypatch):
+    """Once the list holds its limit and one more, no new pair is kept and the
+    comparisons stop (names that differ by a number made millions of pairs); the
+    pairs kept still get every rule they match, the weaker rules' too."""
+    org = gen_organisation(tenant_a.id)
+    first = gen_contact(tenant_a.id, org, "Anna", "Hansen", email="anna@firma.dk",
+                        phone="+4520123456")
+    second = gen_contact(tenant_a.id, org, "Anna", "Hansen", email="anna+news@firma.dk",
+                         phone="+4520123456")
+    for n in range(40):  # one switchboard number, names alike
+        gen_contact(tenant_a.id, org, "Anna", f"Hansen{n}", phone="+4520123456")
+    asked = []
+    extract = finder.process.extract
+    monkeypatch.setattr(finder.process, "extract",
+                        lambda *args, **kw: asked.append(1) or extract(*args, **kw))
+    with tenant_context(tenant_a.id):
+        found = finder.contact_duplicates(limit=5)
+    assert len(found.pairs) == 5 and found.truncated
+    assert asked == []  # the phone number filled the list: no name was compared
+    kept = {frozenset((p.first_id, p.second_id)): [m.rule for m in p.matches]
+            for p in found.pairs}
+    assert kept[pair(first, second)] == [finder.RULE_EMAIL, finder.RULE_PHONE,
+                                         finder.RULE_NAME_IN_ORGANISATION,
+                                         finder.RULE_SIMILAR_NAME]
+
+
+def test_similar_names_stop_being_compared_when_the_list_is_full(tenant_a, monkeypatch):
+    for n in range(60):
+        gen_contact(tenant_a.id, None, "Anna", f"Hansen{n}", kind="private")
+    asked = []
+    extract = finder.process.extract
+    monkeypatch.setattr(finder.process, "extract",
+                        lambda *args, **kw: asked.append(1) or extract(*args, **kw))
+    with tenant_context(tenant_a.id):
+        found = finder.contact_duplicates(limit=10)
+    assert len(found.pairs) == 10 and found.truncated
+    assert len(asked) < 5  # a name matches dozens: the first few filled the list
+
+
+def test_one_records_duplicates_are_all_found_however_many_others_pair(tenant_a):
+    org = gen_organisation(tenant_a.id)
+    ids = [gen_contact(tenant_a.id, org, f"Person{n}", f"Efternavn{n}", phone="+4520123456")
+           for n in range(30)]
+    with tenant_context(tenant_a.id):
+        found = finder.contact_duplicates(ids[-1], limit=100)
+    assert {frozenset((p.first_id, p.second_id)) for p in found.pairs} == {
+        pair(other, ids[-1]) for other in ids[:-1]}
+    assert not found.truncated
+
+
 # --- not a duplicate --------------------------------------------------------------------
 
 def test_a_pair_marked_not_a_duplicate_is_hidden_until_unmarked(tenant_a):
