@@ -19,6 +19,7 @@ from app.models.activity import CALL, EMAIL, MEETING, NOTE
 from app.models.case import CASE_CLOSED, CASE_REJECTED
 from app.models.dictionary import PRIORITY, TASK_STATUS
 from app.services import dictionaries
+from app.services.profile import timeline
 from app.services.profile.query import Args, paginate
 from app.services.times import to_utc
 from app.tenancy import tenant_context
@@ -348,6 +349,23 @@ def test_timeline_filters_by_period_kind_and_case(admin_client, world):
     assert rows(timeline_case=str(r.case), timeline_kind=["note"]) == [("activity", r.note)]
     html = tab(admin_client, w.jens, "timeline", timeline_kind=["note", "bogus"])
     assert re.search(r'value="note" id="timeline_kind_note"\s+checked', html)
+
+
+def test_the_timelines_case_filter_offers_the_newest_cases_and_the_chosen_one(
+        admin_client, world, monkeypatch):
+    """Not every case of the profile: an organisation of private customers had 24,997
+    (1.3 MB of options). The newest, by reference, and the one chosen."""
+    monkeypatch.setattr(timeline, "CASES_OFFERED", 3)
+    cases = [gen_case(world.a, world.jens, f"Sag {n}") for n in range(5)]
+
+    def offered(**params) -> list[int]:
+        html = tab(admin_client, world.jens, "timeline", **params)
+        select_box = html[html.index('id="timeline_case"'):]
+        select_box = select_box[:select_box.index("</select>")]
+        return [int(n) for n in re.findall(r'<option value="(\d+)"', select_box)]
+
+    assert offered() == cases[:1:-1]  # the three newest
+    assert offered(timeline_case=str(cases[0])) == [*cases[:1:-1], cases[0]]
 
 
 def test_timeline_pages(admin_client, world):
