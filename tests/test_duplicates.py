@@ -190,6 +190,15 @@ def test_the_list_is_bounded(tenant_a):
     assert len(found.pairs) == 4 and found.truncated
 
 
+def names_compared(monkeypatch) -> list[int]:
+    """A list that grows by one each time a name is compared with others."""
+    asked: list[int] = []
+    extract = finder.process.extract
+    monkeypatch.setattr(finder.process, "extract",
+                        lambda *args, **kw: asked.append(1) or extract(*args, **kw))
+    return asked
+
+
 def test_a_full_list_stops_looking_and_its_pairs_keep_every_rule(tenant_a, monkeypatch):
     """Once the list holds its limit and one more, no new pair is kept and the
     comparisons stop (names that differ by a number made millions of pairs); the
@@ -201,10 +210,7 @@ def test_a_full_list_stops_looking_and_its_pairs_keep_every_rule(tenant_a, monke
                          phone="+4520123456")
     for n in range(40):  # one switchboard number, names alike
         gen_contact(tenant_a.id, org, "Anna", f"Hansen{n}", phone="+4520123456")
-    asked = []
-    extract = finder.process.extract
-    monkeypatch.setattr(finder.process, "extract",
-                        lambda *args, **kw: asked.append(1) or extract(*args, **kw))
+    asked = names_compared(monkeypatch)
     with tenant_context(tenant_a.id):
         found = finder.contact_duplicates(limit=5)
     assert len(found.pairs) == 5 and found.truncated
@@ -219,10 +225,7 @@ def test_a_full_list_stops_looking_and_its_pairs_keep_every_rule(tenant_a, monke
 def test_similar_names_stop_being_compared_when_the_list_is_full(tenant_a, monkeypatch):
     for n in range(60):
         gen_contact(tenant_a.id, None, "Anna", f"Hansen{n}", kind="private")
-    asked = []
-    extract = finder.process.extract
-    monkeypatch.setattr(finder.process, "extract",
-                        lambda *args, **kw: asked.append(1) or extract(*args, **kw))
+    asked = names_compared(monkeypatch)
     with tenant_context(tenant_a.id):
         found = finder.contact_duplicates(limit=10)
     assert len(found.pairs) == 10 and found.truncated
