@@ -490,6 +490,103 @@ def test_every_contact_sort_is_read_from_an_index(app, tenant, descending):
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, (column, plan)
 
 
+def related_people(tenant_id: int) -> dict[str, list[int]]:
+    """Contacts at organisations (two of one name) or none, with a responsible user or
+    none: the ids in the order of each relation sort, ascending."""
+    organisations = {name: gen_organisation(tenant_id, name)
+                     for name in ("Birk", "Aske", "Eg 2", "Cedertræ")}
+    organisations["Birk 2"] = gen_organisation(tenant_id, "Birk")  # the same name
+    by_organisation: list[tuple] = []
+    by_user: list[tuple] = []
+    with tenant_context(tenant_id):
+        users = list(db.session.scalars(select(User.id).order_by(User.id)))
+        names = {users[0]: db.session.get(User, users[0]).full_name}
+        for n in range(23):
+            name = list(organisations)[n % 6] if n % 6 < 5 else None
+            organisation = organisations.get(name) if name else None
+            responsible = users[0] if n % 3 else None
+            contact = Contact(kind="company", first_name=f"P{n}", last_name=f"Q{n}",
+                              organisation_id=organisation, responsible_user_id=responsible)
+            db.session.add(contact)
+            db.session.flush()
+            by_organisation.append(((0, name.removesuffix(" 2") if name != "Eg 2" else name,
+                                     organisation) if organisation else (1, "", 0),
+                                    contact.id))
+            by_user.append(((0, names[responsible], responsible) if responsible
+                            else (1, "", 0), contact.id))
+        db.session.commit()
+    return {"organisation": [i for _k, i in sorted(by_organisation)],
+            "responsible_user": [i for _k, i in sorted(by_user)]}
+
+
+def in_pages(app, tenant_id: int, column: str, descending: bool, size: int = 4) -> list[int]:
+    view = view_of(app, "contact")
+    seen: list[int] = []
+    for page in range(10):
+        with app.test_request_context(), tenant_context(tenant_id):
+            _count, rows = view.get_list(page, column, descending, None, None, page_size=size)
+            seen += [row.id for row in rows]
+    return seen
+
+
+def reversed_but_empty_last(ids: list[int], empty: set[int]) -> list[int]:
+    return [i for i in reversed(ids) if i not in empty] + sorted(empty, reverse=True)
+
+
+@pytest.mark.parametrize("few_rows", [paging.FEW_ROWS, 1])
+def test_a_list_sorted_by_a_relation_pages_in_its_order(app, tenant, tenant_b, monkeypatch,
+                                                        few_rows):
+    """By the organisation's (the responsible user's) name, then that record's id (two
+    organisations may share a name), then the contact's; the contacts without one last
+    either way; every contact once over the pages — read in the indexes' order
+    (views.relation_sort) or, for a short list, sorted (FEW_ROWS)."""
+    expected = related_people(tenant.id)
+    related_people(tenant_b.id)  # never among them
+    monkeypatch.setattr(paging, "FEW_ROWS", few_rows)
+    with tenant_context(tenant.id):
+        without = {column: set(db.session.scalars(select(Contact.id).where(
+            getattr(Contact, key).is_(None))))
+            for column, key in (("organisation", "organisation_id"),
+                                ("responsible_user", "responsible_user_id"))}
+    for column, ids in expected.items():
+        assert in_pages(app, tenant.id, column, False) == ids, column
+        assert in_pages(app, tenant.id, column, True) == reversed_but_empty_last(
+            ids, without[column]), column
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_relation_sorts_read_their_indexes_in_order(app, tenant, descending, monkeypatch):
+    """The page's ids by organisation or responsible user: the related records read
+    in name order from their index, no sort of the list's rows (SQLite reads the two
+    indexes in order; PostgreSQL orders no more of each related record's contacts than
+    the page can need — at a million contacts read in id order through the relation's
+    index, migration 0028)."""
+    related_people(tenant.id)
+    add_contacts(tenant.id, 300)
+    vacuumed()
+    monkeypatch.setattr(paging, "FEW_ROWS", 100)  # a list this long is read in order
+    view = view_of(app, "contact")
+    for column in ("organisation", "responsible_user"):
+        with app.test_request_context(), tenant_context(tenant.id), \
+                count_queries(parameters=True) as statements:
+            view.get_list(2, column, descending, None, None, page_size=5)
+        [(statement, parameters)] = [(s, p) for s, p in statements
+                                     if "ORDER BY" in s and "LIMIT" in s
+                                     and not s.startswith("SELECT contact.id AS")]
+        plan = plan_of(statement, parameters)
+        assert RELATION_NAME_INDEXES[column] in plan, (column, plan)
+        if db.engine.dialect.name == "sqlite":
+            assert "TEMP B-TREE" not in plan, (column, plan)
+        else:  # each related record's contacts come through the page's limit
+            inner = plan[plan.index("Nested Loop"):]
+            assert re.search(r"->\s+Limit", inner) and "LATERAL" in statement, (column, plan)
+            assert "Seq Scan on contact" not in plan, (column, plan)
+
+
+RELATION_NAME_INDEXES = {"organisation": "ix_organisation_tenant_name",
+                         "responsible_user": "ix_user_account_tenant_full_name"}
+
+
 def vacuumed() -> None:
     """Tables as autovacuum leaves them: PostgreSQL reads an index alone only for pages
     its visibility map marks (VACUUM runs outside a transaction)."""

@@ -66,12 +66,12 @@ class Contact(TenantScoped, Audited, HasCustomFields, Address, Consent, Timestam
     website: Mapped[str | None] = mapped_column(String(300))
     photo: Mapped[str | None] = mapped_column(String(200))
     responsible_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        ForeignKey("user_account.id", ondelete="SET NULL")
     )
     # The primary current employment's organisation, kept by services.contacts so lists
     # can show, sort and join it without a query per row (B6).
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+        ForeignKey("organisation.id", ondelete="SET NULL")
     )
     address_book_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_private: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -154,6 +154,11 @@ Index("ix_contact_tenant_last_name", Contact.tenant_id, Contact.last_name, Conta
 for _column in (Contact.phone, Contact.mobile, Contact.first_name, Contact.email, Contact.kind):
     Index(f"ix_contact_tenant_{_column.key}", Contact.tenant_id, _column, **SORT_INDEX_HOLDS_ID)
 custom_values_index(Contact)
+# A related record's contacts in id order: the list sorted by organisation or by
+# responsible user reads a page's ids one related record after another
+# (views.relation_sort); PostgreSQL's plain (organisation_id) index gave them unordered.
+for _relation in (Contact.organisation_id, Contact.responsible_user_id):
+    Index(f"ix_contact_{_relation.key}", _relation, Contact.id)
 # The list search matches any part of names, e-mail and phone digits (LIKE '%…%'); on
 # PostgreSQL trigram indexes answer that without reading every row of the tenant.
 for _column in (Contact.last_name, Contact.first_name, Contact.email):

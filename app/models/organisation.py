@@ -47,7 +47,7 @@ class Organisation(TenantScoped, Audited, HasCustomFields, Address, Timestamped,
     industry: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
     responsible_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        ForeignKey("user_account.id", ondelete="SET NULL")
     )
     is_private_customers: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
@@ -78,4 +78,8 @@ Index(
     postgresql_where=Organisation.is_private_customers == true(),
 )
 Index("ix_organisation_name_lower", func.lower(Organisation.name))
+# A user's organisations in id order: the list sorted by responsible user
+# (views.relation_sort; see ix_contact_organisation_id).
+Index("ix_organisation_responsible_user_id", Organisation.responsible_user_id,
+      Organisation.id)
 custom_values_index(Organisation)

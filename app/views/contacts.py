@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms import TranslatedAdminForm
 from app.i18n import LANGUAGE_NAMES, current_language
 from app.masking import mask_national_id
-from app.models import Contact, Employment, Organisation
+from app.models import Contact, Employment, Organisation, User
 from app.models.contact import KIND_COMPANY, KIND_PRIVATE
 from app.services import identifiers
 from app.services.contacts import contacts, photos
@@ -44,6 +44,7 @@ from app.views.fields import (
 from app.views.formatters import consent_formatter, phone_formatter, tags_formatter
 from app.views.privacy_requests import PrivacyRequestsMixin
 from app.views.profile import ProfileMixin, profile_link
+from app.views.relation_sort import RelationSort, RelationSortMixin
 from app.views.sales import related_sections
 from app.views.work_fields import IdEqualFilter
 
@@ -66,7 +67,7 @@ class EmploymentInline(InlineFormAdmin):
 
 
 class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomFieldsMixin,
-                  EditRightsMixin, SecureModelView):
+                  RelationSortMixin, EditRightsMixin, SecureModelView):
     edit_right = "contacts"
     create_template = "kontakt/contact_create.html"
     edit_template = "kontakt/contact_edit.html"
@@ -84,6 +85,10 @@ class ContactView(ColumnChoiceMixin, ProfileMixin, PrivacyRequestsMixin, CustomF
                             "mobile", ("organisation", "organisation.name"), "kind",
                             ("responsible_user", "responsible_user.full_name"))
     column_default_sort = [("last_name", False), ("first_name", False)]
+    relation_sorts = {  # read in the indexes' order (views.relation_sort)
+        "organisation": RelationSort(Organisation, "organisation_id", "name"),
+        "responsible_user": RelationSort(User, "responsible_user_id", "full_name"),
+    }
     # Search goes through services.contacts (names, e-mail, phone digits, number).
     column_searchable_list = ("last_name",)
     column_details_list = (

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import Regexp
 
-from app.models import Organisation
+from app.models import Organisation, User
 from app.services import identifiers
 from app.services.contacts import organisations
 from app.services.errors import ServiceError
@@ -19,6 +19,7 @@ from app.views.custom_fields import CustomFieldsMixin
 from app.views.fields import FIELD_LABELS, TagFilter, country_choices, tag_options, user_options
 from app.views.formatters import phone_formatter, tags_formatter
 from app.views.organisation_profile import OrganisationProfileMixin, organisation_profile_link
+from app.views.relation_sort import RelationSort, RelationSortMixin
 from app.views.work_fields import IdEqualFilter
 
 CONFIRM_DUPLICATE = "_confirm_duplicate"
@@ -34,7 +35,7 @@ def _same_number(organisation: Organisation, number: str | None, country: str | 
 
 
 class OrganisationView(ColumnChoiceMixin, OrganisationProfileMixin, CustomFieldsMixin,
-                       EditRightsMixin, SecureModelView):
+                       RelationSortMixin, EditRightsMixin, SecureModelView):
     edit_right = "organisations"
     create_template = "kontakt/organisation_create.html"
     edit_template = "kontakt/organisation_edit.html"
@@ -47,6 +48,9 @@ class OrganisationView(ColumnChoiceMixin, OrganisationProfileMixin, CustomFields
     column_sortable_list = ("name", "registration_number", "city", "phone", "email",
                             "industry", ("responsible_user", "responsible_user.full_name"))
     column_default_sort = "name"
+    relation_sorts = {  # read in the indexes' order (views.relation_sort)
+        "responsible_user": RelationSort(User, "responsible_user_id", "full_name"),
+    }
     column_searchable_list = ("name", "registration_number", "email", "city")
     column_filters = (
         "name", "registration_number", "registration_country", "city", "country", "industry",
