@@ -555,6 +555,36 @@ def test_a_list_sorted_by_a_relation_pages_in_its_order(app, tenant, tenant_b, m
 
 
 @pytest.mark.parametrize("descending", [False, True])
+def test_the_organisation_list_sorted_by_responsible_user_pages_in_its_order(
+        app, tenant, monkeypatch, descending):
+    """By the user's name, then the user's id, then the organisation's; those without
+    a responsible user last either way."""
+    with tenant_context(tenant.id):
+        users = list(db.session.execute(select(User.full_name, User.id)))  # two
+    for n in range(11):
+        responsible = None if n % 3 == 2 else users[n % 3][1]
+        gen_organisation(tenant.id, f"Firma {n}", responsible_user_id=responsible)
+    with tenant_context(tenant.id):
+        names = dict((i, name) for name, i in users)
+        rows = db.session.execute(select(Organisation.id, Organisation.responsible_user_id))
+        keyed = [((1, "", 0) if user is None else (0, names[user], user), organisation)
+                 for organisation, user in rows]
+    with_user = sorted(k for k in keyed if k[0][0] == 0)
+    without = sorted(k for k in keyed if k[0][0] == 1)
+    expected = ([i for _k, i in (with_user[::-1] if descending else with_user)]
+                + [i for _k, i in (without[::-1] if descending else without)])
+    monkeypatch.setattr(paging, "FEW_ROWS", 1)
+    view = view_of(app, "organisation")
+    seen: list[int] = []
+    for page in range(4):
+        with app.test_request_context(), tenant_context(tenant.id):
+            _count, found = view.get_list(page, "responsible_user", descending, None, None,
+                                          page_size=4)
+            seen += [organisation.id for organisation in found]
+    assert seen == expected
+
+
+@pytest.mark.parametrize("descending", [False, True])
 def test_relation_sorts_read_their_indexes_in_order(app, tenant, descending, monkeypatch):
     """The page's ids by organisation or responsible user: the related records read
     in name order from their index, no sort of the list's rows (SQLite reads the two
