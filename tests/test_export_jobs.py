@@ -13,10 +13,11 @@ from urllib.parse import urlencode, urlsplit
 import openpyxl
 import pytest
 import vobject
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app import jobs
 from app.extensions import db
+from app.models import Contact
 from app.models.base import utcnow
 from app.models.job import DONE, Job
 from app.services import storage
@@ -61,6 +62,31 @@ def test_a_long_filtered_and_searched_list_is_exported_by_a_job(app, admin_clien
     assert status["result_name"].endswith(".csv")
     # the same list under the limit is the file at once, with the same rows
     app.config["EXPORT_INLINE_LIMIT"] = 3
+    inline = admin_client.get(f"/admin/contact/export/csv/?{urlencode(query)}")
+    assert inline.status_code == 200 and inline.data == data
+
+
+@pytest.mark.parametrize("sort", [{}, {"sort": "1", "desc": "1"}, {"sort": "4"},
+                                  {"sort": "4", "desc": "1"}])
+def test_an_export_holds_every_row_of_the_list_not_its_first_page(app, admin_client,
+                                                                   tenant_a, sort):
+    """Regression: the list's paging took Flask-Admin's "no limit" for exports (a page
+    size of 0) for its own page size, and an export held the list's first 20 rows —
+    by last name, by organisation (views.relation_sort), in a job or at once."""
+    organisations = [gen_organisation(tenant_a.id, f"Firma {n}") for n in range(3)]
+    with tenant_context(tenant_a.id):
+        db.session.execute(insert(Contact), [
+            {"tenant_id": tenant_a.id, "kind": "company", "first_name": f"Navn{n}",
+             "last_name": f"Efternavn{n:02d}", "email": f"p{n}@example.dk",
+             "organisation_id": organisations[n % 4] if n % 4 < 3 else None}
+            for n in range(45)])
+        db.session.commit()
+    query = {"page_size": "20", **sort}
+    app.config["EXPORT_INLINE_LIMIT"] = 10
+    _status, data = export_through_job(admin_client, "csv", query)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert sorted(row[0] for row in rows[1:]) == [f"Efternavn{n:02d}" for n in range(45)]
+    app.config["EXPORT_INLINE_LIMIT"] = 1000
     inline = admin_client.get(f"/admin/contact/export/csv/?{urlencode(query)}")
     assert inline.status_code == 200 and inline.data == data
 

@@ -66,7 +66,7 @@ class RelationSortMixin(ModelViewMixin):
 
     def apply_pagination(self, query, page, page_size):
         active = g.pop("relation_sort", None)
-        size = page_size or self.page_size
+        size = self.page_size if page_size is None else page_size  # 0: an export, all
         if active is None or not size or not self._read_in_order(query):
             return super().apply_pagination(query, page, page_size)
         g.pop("list_count", None)  # the paging mixin's: this page does not need it
