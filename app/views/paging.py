@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from app.extensions import db
+from app.services import conditions
 from app.services.contacts import search_index
 from app.views.admin_compat import ModelViewMixin
 
@@ -109,7 +110,7 @@ def walked_page(query: Query, key: InstrumentedAttribute, search: ColumnElement[
     bound = max(WALK, (offset + size) * WALK_PER_ROW)
     # each row asked the search's own conditions, not its index's look-ups: SQLite
     # would read all the look-up's matches first (a million for "son": 115 ms)
-    hit = search_index.row_by_row(search).label("hit")
+    hit = conditions.row_by_row(search).label("hit")
     walk = _without(query, search).with_entities(key, hit).limit(bound).statement
     hits: list[int] = []
     seen = 0

@@ -8,8 +8,6 @@ rows found are the same as without it. PostgreSQL has its trigram indexes instea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
@@ -23,20 +21,17 @@ from sqlalchemy import (
     select,
     table,
     text,
-    true,
 )
-from sqlalchemy.sql import operators, visitors
-from sqlalchemy.sql.elements import BooleanClauseList, TextClause
+from sqlalchemy.sql.elements import TextClause
 
 from app.extensions import db
 from app.models import Contact
+from app.services.conditions import narrowing, narrowings, row_by_row
 
 TABLE = "contact_search"
 NAME_COLUMNS = ("last_name", "first_name", "email")
 PHONE_COLUMNS = ("phone", "mobile")
 SHORTEST = 3  # a trigram index finds nothing shorter
-# Marks a condition's look-up in the index, and holds the index query it asks.
-LOOKUP = "contact_search_query"
 
 _available: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
@@ -65,7 +60,7 @@ def containing(word: str, columns: tuple[str, ...] = NAME_COLUMNS) -> ColumnElem
     phrase = '"' + word.replace('"', '""') + '"'
     query = "{" + " ".join(columns) + "}: " + phrase
     matches = select(text("rowid")).select_from(table(TABLE)).where(_match(query))
-    return Contact.id.in_(matches)._annotate({LOOKUP: query})
+    return narrowing(Contact.id.in_(matches), query)
 
 
 def _match(query: str) -> TextClause:
@@ -74,38 +69,10 @@ def _match(query: str) -> TextClause:
 
 # --- a search with many matches ---------------------------------------------------------
 #
-# A look-up (``contact.id IN (SELECT rowid … MATCH …)``) has SQLite read every match of
-# the index into a table of its own before the first row: ~1,000,000 entries for "son"
-# (every e-mail holds "person"), 115–500 ms, in each statement that asks — a list's
-# count, and its walk in the list's order. A count reads the index as it gives its
-# matches instead, each contact looked up by its id, and stops at the count's cap (6–10
-# ms); a walk asks each row the words' own conditions, which decide anyway.
-
-def lookups(condition: ColumnElement[bool]) -> list[str]:
-    """The index queries of the condition's look-ups that every row it matches passes
-    (those among its top-level AND)."""
-    return [query for part in _conjuncts(condition) if (query := _lookup(part))]
-
-
-def _conjuncts(condition: ColumnElement[bool]) -> Iterator[ColumnElement[bool]]:
-    if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
-        for part in condition.clauses:
-            yield from _conjuncts(part)
-    else:
-        yield condition
-
-
-def row_by_row(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The condition without its look-ups: the same rows, asked of each row alone."""
-    def without_lookup(element: Any, **_kw: Any) -> Any:
-        return true() if _lookup(element) else None
-
-    return visitors.replacement_traverse(condition, {}, without_lookup)
-
-
-def _lookup(part: Any) -> str | None:
-    return getattr(part, "_annotations", {}).get(LOOKUP)
-
+# A look-up only narrows the search (services.conditions.narrowing): a count reads the
+# index's matches as it gives them, each contact looked up by its id, and stops at the
+# count's cap (6–10 ms for "son", in every e-mail, against 115 ms for reading all of them
+# first); a list's walk asks each row the words' own conditions (conditions.row_by_row).
 
 def _all_of(queries: list[str]) -> str:
     return " AND ".join(f"({query})" for query in queries)
@@ -122,3 +89,8 @@ def streamed(condition: ColumnElement[bool], queries: list[str]) -> Select:
     return (select(Contact.id).select_from(index)
             .join(Contact, Contact.id == literal_column(f"+{TABLE}.rowid"))
             .where(_match(_all_of(queries)), row_by_row(condition)))
+
+
+def lookups(condition: ColumnElement[bool]) -> list[str]:
+    """The index queries of the condition's look-ups that every row it matches passes."""
+    return narrowings(condition)
